@@ -29,11 +29,19 @@ import (
 
 func main() { etcdmain.Main(os.Args) }
 GO
-  (cd "$work" && go mod init secretsource.dev/etcd-wrapper >/dev/null 2>&1 &&
-    go get "go.etcd.io/etcd/server/v3@$ETCD_VERSION" >/dev/null 2>&1 &&
-    go mod tidy >/dev/null 2>&1 &&
+  (cd "$work" && go mod init secretsource.dev/etcd-wrapper 2>/dev/null &&
+    go get "go.etcd.io/etcd/server/v3@$ETCD_VERSION" 2>&1 | grep -v '^go: downloading' >&2;
+    go mod tidy 2>&1 | grep -v '^go: downloading' >&2;
     CGO_ENABLED=0 go build -trimpath -ldflags=-s -o "$work/etcd" .)
   mkdir -p "$dest" && mv "$work/etcd" "$dest/etcd" && rm -rf "$work"
+}
+
+# Stamps the release into the binaries, as the upstream build does, so clients
+# see v1.X.Y instead of v0.0.0-master and the emulation version is right.
+version_ldflags() {
+  local minor="${KUBE_VERSION#v1.}"; minor="${minor%%.*}"
+  local pkg=k8s.io/component-base/version
+  echo "-X $pkg.gitVersion=$KUBE_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean"
 }
 
 build_kube() {
@@ -73,8 +81,8 @@ import (
 	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
 )
 GO
-  (cd "$work" && go mod tidy -e >/dev/null &&
-    CGO_ENABLED=0 go build -trimpath -ldflags=-s -o "$work/bin/" \
+  (cd "$work" && { go mod tidy -e 2>&1 | grep -v '^go: downloading' >&2 || true; } &&
+    CGO_ENABLED=0 go build -trimpath -o "$work/bin/" -ldflags "-s $(version_ldflags)" \
       k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager)
   mkdir -p "$dest" && mv "$work/bin/"* "$dest/" && rm -rf "$work"
 }

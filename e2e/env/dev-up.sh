@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Starts the local environment the operator is tested against, every server a
+# real one on 127.0.0.1 with a free port chosen at start:
+#   etcd, kube-apiserver (RBAC, client-cert admin, ServiceAccount token issuing,
+#   Secrets encrypted at rest), kube-controller-manager (garbage collector,
+#   namespace and service-account controllers), OpenBao (dev server, KV v2 at
+#   secret/), moto_server (AWS Secrets Manager and STS).
+# Writes e2e/.run/env, a sourceable file with everything a client needs.
+# Idempotent: when everything is already up it only prints how to use it.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+run="${SECRETSOURCE_RUN_DIR:-$root/e2e/.run}"
+tools="$root/e2e/tools"
+# shellcheck source=lib.sh
+source "$here/lib.sh"
+
+if env_is_up "$run"; then
+  print_usage "$run"
+  exit 0
+fi
+# Something is half up (a crash, a reboot): start clean.
+"$here/dev-down.sh" >/dev/null 2>&1 || true
+mkdir -p "$run/logs" "$run/pids" "$run/pki" "$run/etcd"
+
+"$tools/build-go-tools.sh" all
+pybin="$("$tools/install-python-tools.sh")"
+kube_bin="$(kube_tools_dir)"
+etcd_bin="$(etcd_tools_dir)"
+
+write_pki "$run/pki"
+write_encryption_config "$run/encryption.yaml"
+
+etcd_client=$(free_port); etcd_peer=$(free_port); api_port=$(free_port); kcm_port=$(free_port)
+bao_port=$(free_port); moto_port=$(free_port)
+bao_token="root-$(openssl rand -hex 12)"
+
+start etcd "$run" "$etcd_bin/etcd" \
+  --name default --data-dir "$run/etcd" \
+  --listen-client-urls "http://127.0.0.1:$etcd_client" --advertise-client-urls "http://127.0.0.1:$etcd_client" \
+  --listen-peer-urls "http://127.0.0.1:$etcd_peer" --initial-advertise-peer-urls "http://127.0.0.1:$etcd_peer" \
+  --initial-cluster "default=http://127.0.0.1:$etcd_peer" --log-level warn
+wait_for etcd "$run" 60 curl -fsS "http://127.0.0.1:$etcd_client/health"
+
+start kube-apiserver "$run" "$kube_bin/kube-apiserver" \
+  --etcd-servers "http://127.0.0.1:$etcd_client" \
+  --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$api_port" \
+  --tls-cert-file "$run/pki/apiserver.crt" --tls-private-key-file "$run/pki/apiserver.key" \
+  --client-ca-file "$run/pki/ca.crt" \
+  --authorization-mode RBAC \
+  --service-account-issuer https://kubernetes.default.svc.cluster.local \
+  --service-account-key-file "$run/pki/sa.pub" --service-account-signing-key-file "$run/pki/sa.key" \
+  --service-cluster-ip-range 10.96.0.0/16 \
+  --encryption-provider-config "$run/encryption.yaml" \
+  --endpoint-reconciler-type none \
+  --allow-privileged=false --profiling=false --cert-dir "$run/pki"
+write_kubeconfig "$run/kubeconfig" "https://127.0.0.1:$api_port" "$run/pki"
+wait_for kube-apiserver "$run" 120 curl -fsS --cacert "$run/pki/ca.crt" \
+  --cert "$run/pki/admin.crt" --key "$run/pki/admin.key" "https://127.0.0.1:$api_port/readyz"
+
+start kube-controller-manager "$run" "$kube_bin/kube-controller-manager" \
+  --kubeconfig "$run/kubeconfig" --leader-elect=false \
+  --controllers garbage-collector-controller,namespace-controller,serviceaccount-controller \
+  --bind-address 127.0.0.1 --secure-port "$kcm_port" \
+  --authentication-skip-lookup=true --authorization-always-allow-paths /healthz,/readyz,/livez,/metrics
+wait_for kube-controller-manager "$run" 60 curl -fsSk "https://127.0.0.1:$kcm_port/healthz"
+
+start openbao "$run" "$pybin/bao" server -dev -dev-no-store-token \
+  -dev-root-token-id "$bao_token" -dev-listen-address "127.0.0.1:$bao_port"
+wait_for openbao "$run" 60 curl -fsS "http://127.0.0.1:$bao_port/v1/sys/health"
+
+start moto "$run" "$pybin/moto_server" -H 127.0.0.1 -p "$moto_port"
+wait_for moto "$run" 60 curl -fsS "http://127.0.0.1:$moto_port/moto-api/"
+
+cat >"$run/env.tmp" <<ENV
+# Written by make dev-up; source it to reach the local environment.
+export SECRETSOURCE_RUN_DIR='$run'
+export KUBECONFIG='$run/kubeconfig'
+export KUBE_API_URL='https://127.0.0.1:$api_port'
+export KUBE_CA_FILE='$run/pki/ca.crt'
+export KUBE_SERVICE_ACCOUNT_ISSUER='https://kubernetes.default.svc.cluster.local'
+export ETCD_URL='http://127.0.0.1:$etcd_client'
+export VAULT_ADDR='http://127.0.0.1:$bao_port'
+export VAULT_TOKEN='$bao_token'
+export AWS_ENDPOINT_URL='http://127.0.0.1:$moto_port'
+export AWS_REGION='us-east-1'
+export AWS_ACCESS_KEY_ID='testing'
+export AWS_SECRET_ACCESS_KEY='testing'
+ENV
+mv "$run/env.tmp" "$run/env"
+print_usage "$run"

@@ -1,0 +1,142 @@
+# Helpers shared by dev-up.sh and dev-down.sh. Sourced, not run.
+
+TOOLS_DIR="${SECRETSOURCE_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/secretsource-operator/tools}"
+SERVERS=(etcd kube-apiserver kube-controller-manager openbao moto)
+
+kube_tools_dir() { echo "$TOOLS_DIR/kubernetes-${KUBE_VERSION:-v1.37.2}"; }
+etcd_tools_dir() { echo "$TOOLS_DIR/etcd-${ETCD_VERSION:-v3.6.16}"; }
+
+# A port the kernel just handed out and released; the servers bind it right after.
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# start NAME RUN_DIR COMMAND...: runs a server detached, logging to RUN_DIR/logs/NAME.log.
+start() {
+  local name="$1" run="$2"; shift 2
+  setsid nohup "$@" >"$run/logs/$name.log" 2>&1 </dev/null &
+  echo $! >"$run/pids/$name.pid"
+}
+
+# wait_for NAME RUN_DIR SECONDS PROBE...: waits until PROBE succeeds; on failure
+# names the server and shows the tail of its log.
+wait_for() {
+  local name="$1" run="$2" seconds="$3"; shift 3
+  local deadline=$((SECONDS + seconds))
+  until "$@" >/dev/null 2>&1; do
+    if ! kill -0 "$(cat "$run/pids/$name.pid")" 2>/dev/null || [ $SECONDS -ge $deadline ]; then
+      echo "dev-up: $name failed to start (log: $run/logs/$name.log). Last lines:" >&2
+      tail -n 25 "$run/logs/$name.log" >&2 || true
+      stop_servers "$run"
+      exit 1
+    fi
+    sleep 0.3
+  done
+}
+
+# stop_servers RUN_DIR: TERM, then KILL, every server with a pid file.
+stop_servers() {
+  local run="$1" pidfile alive
+  for pidfile in "$run"/pids/*.pid; do
+    [ -f "$pidfile" ] || continue
+    # Each server leads its own session (setsid), so the group takes its children too.
+    kill -TERM -- "-$(cat "$pidfile")" 2>/dev/null || kill -TERM "$(cat "$pidfile")" 2>/dev/null
+  done
+  for _ in $(seq 1 50); do
+    alive=0
+    for pidfile in "$run"/pids/*.pid; do
+      [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null && alive=1
+    done
+    [ $alive -eq 0 ] && break
+    sleep 0.2
+  done
+  for pidfile in "$run"/pids/*.pid; do
+    [ -f "$pidfile" ] && kill -KILL -- "-$(cat "$pidfile")" 2>/dev/null
+    rm -f "$pidfile"
+  done
+  return 0
+}
+
+env_is_up() {
+  local run="$1" name
+  [ -f "$run/env" ] || return 1
+  for name in "${SERVERS[@]}"; do
+    [ -f "$run/pids/$name.pid" ] && kill -0 "$(cat "$run/pids/$name.pid")" 2>/dev/null || return 1
+  done
+  # shellcheck disable=SC1091
+  (source "$run/env" && curl -fsS --cacert "$KUBE_CA_FILE" --cert "$run/pki/admin.crt" \
+    --key "$run/pki/admin.key" "$KUBE_API_URL/readyz" >/dev/null 2>&1)
+}
+
+print_usage() {
+  local run="$1"
+  cat <<EOF
+Local environment is up (logs in $run/logs):
+$(grep '^export' "$run/env" | grep -v -E 'TOKEN|SECRET' | sed 's/^export /  /')
+Use it:   source $run/env && kubectl get ns
+Stop it:  make dev-down
+EOF
+}
+
+# write_pki DIR: a CA, the API server's serving cert, an admin client cert
+# (group system:masters) and the ServiceAccount token signing key pair.
+write_pki() {
+  local dir="$1"
+  (
+    cd "$dir"
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 30 \
+      -subj "/CN=secretsource-e2e-ca" 2>/dev/null
+    issue() { # issue NAME SUBJECT EXTENSIONS
+      openssl req -newkey rsa:2048 -nodes -keyout "$1.key" -out "$1.csr" -subj "$2" 2>/dev/null
+      openssl x509 -req -in "$1.csr" -CA ca.crt -CAkey ca.key -CAcreateserial -days 30 \
+        -out "$1.crt" -extfile <(printf '%s\n' "$3") 2>/dev/null
+      rm -f "$1.csr"
+    }
+    issue apiserver "/CN=kube-apiserver" \
+      "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes.default.svc
+extendedKeyUsage=serverAuth"
+    issue admin "/O=system:masters/CN=secretsource-e2e-admin" "extendedKeyUsage=clientAuth"
+    openssl genrsa -out sa.key 2048 2>/dev/null
+    openssl rsa -in sa.key -pubout -out sa.pub 2>/dev/null
+    chmod 600 ./*.key
+  )
+}
+
+write_encryption_config() {
+  cat >"$1" <<EOF
+apiVersion: apiserver.config.k8s.io/v1
+kind: EncryptionConfiguration
+resources:
+  - resources: [secrets]
+    providers:
+      - secretbox:
+          keys:
+            - name: key1
+              secret: $(openssl rand -base64 32)
+      - identity: {}
+EOF
+  chmod 600 "$1"
+}
+
+write_kubeconfig() {
+  local file="$1" server="$2" pki="$3"
+  cat >"$file" <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+  - name: secretsource-e2e
+    cluster:
+      server: $server
+      certificate-authority-data: $(base64 -w0 "$pki/ca.crt")
+users:
+  - name: admin
+    user:
+      client-certificate-data: $(base64 -w0 "$pki/admin.crt")
+      client-key-data: $(base64 -w0 "$pki/admin.key")
+contexts:
+  - name: admin@secretsource-e2e
+    context: { cluster: secretsource-e2e, user: admin }
+current-context: admin@secretsource-e2e
+EOF
+  chmod 600 "$file"
+}

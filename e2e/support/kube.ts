@@ -1,0 +1,108 @@
+// Clients for the local control plane started by `make dev-up` (e2e/.run/env).
+import { randomBytes } from 'node:crypto';
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as k8s from '@kubernetes/client-node';
+import YAML from 'yaml';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export function requireEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the e2e tests with make test-e2e (or make dev-up first)`);
+  return value;
+}
+
+/** Admin (system:masters) client configuration, from KUBECONFIG. */
+export function adminKubeConfig(): k8s.KubeConfig {
+  const kc = new k8s.KubeConfig();
+  kc.loadFromFile(requireEnv('KUBECONFIG'));
+  return kc;
+}
+
+/** A client that authenticates with a bearer token only, as a ServiceAccount would. */
+export function tokenKubeConfig(token: string): k8s.KubeConfig {
+  const kc = new k8s.KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: 'e2e', server: requireEnv('KUBE_API_URL'), caFile: requireEnv('KUBE_CA_FILE') }],
+    users: [{ name: 'sa', token }],
+    contexts: [{ name: 'sa@e2e', cluster: 'e2e', user: 'sa' }],
+    currentContext: 'sa@e2e',
+  });
+  return kc;
+}
+
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${randomBytes(4).toString('hex')}`;
+}
+
+export async function createNamespace(kc: k8s.KubeConfig, prefix = 'e2e'): Promise<string> {
+  const name = uniqueName(prefix);
+  await kc.makeApiClient(k8s.CoreV1Api).createNamespace({ body: { metadata: { name } } });
+  return name;
+}
+
+export async function deleteNamespace(kc: k8s.KubeConfig, name: string): Promise<void> {
+  await kc
+    .makeApiClient(k8s.CoreV1Api)
+    .deleteNamespace({ name })
+    .catch(() => undefined);
+}
+
+export function crdManifests(): k8s.V1CustomResourceDefinition[] {
+  const dir = path.join(repoRoot, 'crds');
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .map((f) => YAML.parse(readFileSync(path.join(dir, f), 'utf8')) as k8s.V1CustomResourceDefinition);
+}
+
+/** Server-side applies the generated CRDs and waits until each is Established. */
+export async function installCrds(kc: k8s.KubeConfig, timeoutMs = 30_000): Promise<string[]> {
+  const objects = k8s.KubernetesObjectApi.makeApiClient(kc);
+  const crds = crdManifests();
+  for (const crd of crds) {
+    await objects.patch(crd, undefined, undefined, 'secretsource-e2e', true, k8s.PatchStrategy.ServerSideApply);
+  }
+  const api = kc.makeApiClient(k8s.ApiextensionsV1Api);
+  const names = crds.map((crd) => crd.metadata!.name!);
+  await eventually(async () => {
+    for (const name of names) {
+      const crd = await api.readCustomResourceDefinition({ name });
+      const established = crd.status?.conditions?.find((c) => c.type === 'Established');
+      if (established?.status !== 'True') throw new Error(`${name} is not Established yet`);
+    }
+  }, timeoutMs);
+  return names;
+}
+
+/** Retries `check` until it stops throwing or the time is up (then rethrows its last error). */
+export async function eventually<T>(check: () => Promise<T>, timeoutMs = 20_000, intervalMs = 200): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    }
+  }
+}
+
+/** The HTTP status of a failed client-node call, or undefined. */
+export function statusCode(error: unknown): number | undefined {
+  return error instanceof k8s.ApiException ? error.code : undefined;
+}
+
+/** The Status message the API server returned with a failed call. */
+export function statusMessage(error: unknown): string {
+  if (!(error instanceof k8s.ApiException)) return String(error);
+  const body: unknown = error.body;
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  try {
+    return (JSON.parse(text) as { message?: string }).message ?? text;
+  } catch {
+    return text;
+  }
+}
