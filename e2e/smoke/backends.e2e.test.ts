@@ -14,7 +14,9 @@ test('OpenBao answers a KV v2 write and read through node-vault', async () => {
   const path = `secret/data/${uniqueName('smoke')}`;
   const password = randomBytes(16).toString('hex');
   await vault.write(path, { data: { password } });
-  const read = (await vault.read(path)) as { data: { data: { password: string }; metadata: { version: number } } };
+  const read = (await vault.read(path)) as {
+    data: { data: { password: string }; metadata: { version: number } };
+  };
   expect(read.data.data.password === password).toBe(true);
   expect(read.data.metadata.version).toBe(1);
 });
@@ -23,7 +25,10 @@ test('moto answers a Secrets Manager write and read through the AWS SDK', async 
   const client = new SecretsManagerClient({
     endpoint: requireEnv('AWS_ENDPOINT_URL'),
     region: requireEnv('AWS_REGION'),
-    credentials: { accessKeyId: requireEnv('AWS_ACCESS_KEY_ID'), secretAccessKey: requireEnv('AWS_SECRET_ACCESS_KEY') },
+    credentials: {
+      accessKeyId: requireEnv('AWS_ACCESS_KEY_ID'),
+      secretAccessKey: requireEnv('AWS_SECRET_ACCESS_KEY'),
+    },
   });
   const name = uniqueName('smoke');
   const value = randomBytes(16).toString('hex');

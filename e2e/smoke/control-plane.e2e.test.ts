@@ -100,7 +100,7 @@ test('a ServiceAccount without RBAC grants is forbidden', async () => {
     namespace,
     body: { spec: { audiences: [], expirationSeconds: 600 } },
   });
-  const asNobody = tokenKubeConfig(status!.token).makeApiClient(k8s.CoreV1Api);
+  const asNobody = tokenKubeConfig(status!.token!).makeApiClient(k8s.CoreV1Api);
   const error = await asNobody.listNamespacedSecret({ namespace }).catch((e: unknown) => e);
   expect(statusCode(error)).toBe(403);
   expect(statusMessage(error)).toContain(`system:serviceaccount:${namespace}:nobody`);
@@ -114,7 +114,7 @@ test('a ServiceAccount token passes TokenReview with its audience', async () => 
     body: { spec: { audiences: ['vault'], expirationSeconds: 600 } },
   });
   const review = await kc.makeApiClient(k8s.AuthenticationV1Api).createTokenReview({
-    body: { spec: { token: status!.token, audiences: ['vault'] } },
+    body: { spec: { token: status!.token!, audiences: ['vault'] } },
   });
   expect(review.status?.authenticated).toBe(true);
   expect(review.status?.user?.username).toBe(`system:serviceaccount:${namespace}:reviewed`);

@@ -10,7 +10,8 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 
 export function requireEnv(name: string): string {
   const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: run the e2e tests with make test-e2e (or make dev-up first)`);
+  if (!value)
+    throw new Error(`${name} is not set: run the e2e tests with make test-e2e (or make dev-up first)`);
   return value;
 }
 
@@ -63,7 +64,14 @@ export async function installCrds(kc: k8s.KubeConfig, timeoutMs = 30_000): Promi
   const objects = k8s.KubernetesObjectApi.makeApiClient(kc);
   const crds = crdManifests();
   for (const crd of crds) {
-    await objects.patch(crd, undefined, undefined, 'secretsource-e2e', true, k8s.PatchStrategy.ServerSideApply);
+    await objects.patch(
+      crd,
+      undefined,
+      undefined,
+      'secretsource-e2e',
+      true,
+      k8s.PatchStrategy.ServerSideApply,
+    );
   }
   const api = kc.makeApiClient(k8s.ApiextensionsV1Api);
   const names = crds.map((crd) => crd.metadata!.name!);
@@ -78,7 +86,11 @@ export async function installCrds(kc: k8s.KubeConfig, timeoutMs = 30_000): Promi
 }
 
 /** Retries `check` until it stops throwing or the time is up (then rethrows its last error). */
-export async function eventually<T>(check: () => Promise<T>, timeoutMs = 20_000, intervalMs = 200): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T>,
+  timeoutMs = 20_000,
+  intervalMs = 200,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {

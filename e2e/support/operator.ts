@@ -1,0 +1,147 @@
+// Runs the operator as a separate process, authenticated as the ServiceAccount
+// that config/rbac binds (a TokenRequest gives it a bearer token), so a verb
+// missing from config/rbac makes the e2e tests fail as it would in a cluster.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import * as k8s from '@kubernetes/client-node';
+import YAML from 'yaml';
+import { eventually, repoRoot, requireEnv, uniqueName } from './kube.js';
+
+export const OPERATOR_NAMESPACE = 'secretsource-system';
+export const OPERATOR_SERVICE_ACCOUNT = 'secretsource-operator';
+
+/** Applies config/manager's Namespace and everything in config/rbac. */
+export async function installOperatorRbac(kc: k8s.KubeConfig): Promise<void> {
+  const objects = k8s.KubernetesObjectApi.makeApiClient(kc);
+  const files = [
+    path.join(repoRoot, 'config/manager/namespace.yaml'),
+    ...readdirSync(path.join(repoRoot, 'config/rbac'))
+      .filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml')
+      .map((f) => path.join(repoRoot, 'config/rbac', f)),
+  ];
+  for (const file of files) {
+    for (const doc of YAML.parseAllDocuments(readFileSync(file, 'utf8'))) {
+      const object = doc.toJSON() as k8s.KubernetesObject | null;
+      if (!object) continue;
+      await objects.patch(
+        object,
+        undefined,
+        undefined,
+        'secretsource-e2e',
+        true,
+        k8s.PatchStrategy.ServerSideApply,
+      );
+    }
+  }
+}
+
+/** A kubeconfig file whose only credential is a fresh token of the operator's ServiceAccount. */
+export async function operatorKubeconfigFile(kc: k8s.KubeConfig): Promise<string> {
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  const { status } = await core.createNamespacedServiceAccountToken({
+    name: OPERATOR_SERVICE_ACCOUNT,
+    namespace: OPERATOR_NAMESPACE,
+    body: { spec: { audiences: [], expirationSeconds: 3600 } },
+  });
+  const config = {
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [
+      {
+        name: 'e2e',
+        cluster: { server: requireEnv('KUBE_API_URL'), 'certificate-authority': requireEnv('KUBE_CA_FILE') },
+      },
+    ],
+    users: [{ name: 'operator', user: { token: status!.token } }],
+    contexts: [{ name: 'operator@e2e', context: { cluster: 'e2e', user: 'operator' } }],
+    'current-context': 'operator@e2e',
+  };
+  const dir = path.join(requireEnv('SECRETSOURCE_RUN_DIR'), 'operators');
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${uniqueName('kubeconfig')}.yaml`);
+  writeFileSync(file, YAML.stringify(config), { mode: 0o600 });
+  return file;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface RunningOperator {
+  readonly process: ChildProcess;
+  readonly metricsUrl: string;
+  readonly healthUrl: string;
+  /** Everything the operator wrote to stdout and stderr so far (its JSON logs). */
+  output(): string;
+  /** SIGTERM and wait for a clean exit; returns the exit code. */
+  stop(): Promise<number | null>;
+  /** SIGKILL, as a crash would. */
+  kill(): Promise<void>;
+}
+
+export async function startOperator(options: {
+  kubeconfig: string;
+  namespaces?: string[];
+  identity?: string;
+  extraArgs?: string[];
+  env?: Record<string, string>;
+}): Promise<RunningOperator> {
+  const metricsPort = await freePort();
+  const healthPort = await freePort();
+  const args = [
+    '--import',
+    'tsx',
+    path.join(repoRoot, 'src/cli/main.ts'),
+    'run',
+    `--kubeconfig=${options.kubeconfig}`,
+    `--metrics-addr=127.0.0.1:${metricsPort}`,
+    `--health-addr=127.0.0.1:${healthPort}`,
+    `--leader-election-namespace=${OPERATOR_NAMESPACE}`,
+    ...(options.namespaces?.length ? [`--namespaces=${options.namespaces.join(',')}`] : []),
+    ...(options.extraArgs ?? []),
+  ];
+  const child = spawn(process.execPath, args, {
+    cwd: repoRoot,
+    env: {
+      PATH: process.env.PATH ?? '',
+      POD_NAME: options.identity ?? uniqueName('operator'),
+      ...options.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+  const healthUrl = `http://127.0.0.1:${healthPort}`;
+  await eventually(async () => {
+    if (child.exitCode !== null) throw new Error(`operator exited with ${child.exitCode}:\n${output}`);
+    const response = await fetch(`${healthUrl}/healthz`);
+    if (!response.ok) throw new Error(`healthz ${response.status}`);
+  }, 30_000);
+
+  return {
+    process: child,
+    metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
+    healthUrl,
+    output: () => output,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+    async kill() {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}

@@ -1,0 +1,132 @@
+import { readFile, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { buildCrds } from './crd.js';
+import { CRD_DIR, TYPES_FILE, renderCrdFiles, renderTypes } from './generate.js';
+import { ruleCheckOf, type JSONSchemaProps } from './schema.js';
+
+const STALE = 'is stale: run make manifests';
+
+type Visit = (schema: JSONSchemaProps, at: string) => void;
+
+function walk(schema: JSONSchemaProps, at: string, visit: Visit): void {
+  visit(schema, at);
+  for (const [name, child] of Object.entries(schema.properties ?? {})) walk(child, `${at}.${name}`, visit);
+  if (schema.items) walk(schema.items, `${at}[]`, visit);
+  if (schema.additionalProperties) walk(schema.additionalProperties, `${at}{}`, visit);
+}
+
+const rootSchemas = buildCrds().map((crd) => ({
+  kind: crd.spec.names.kind,
+  schema: crd.spec.versions[0]!.schema.openAPIV3Schema,
+}));
+
+describe('generated files', () => {
+  it('crds/ matches the schemas', async () => {
+    const expected = renderCrdFiles();
+    const onDisk = (await readdir(CRD_DIR)).filter((f) => f.endsWith('.yaml')).sort();
+    expect({ files: onDisk, note: STALE }).toEqual({ files: [...expected.keys()].sort(), note: STALE });
+    for (const [name, text] of expected) {
+      const actual = await readFile(path.join(CRD_DIR, name), 'utf8');
+      if (actual !== text) throw new Error(`crds/${name} ${STALE}`);
+    }
+  });
+
+  it('types.generated.ts matches the schemas', async () => {
+    const actual = await readFile(TYPES_FILE, 'utf8');
+    if (actual !== (await renderTypes())) throw new Error(`src/api/v1alpha1/types.generated.ts ${STALE}`);
+  }, 30_000);
+});
+
+describe.each(rootSchemas)('$kind schema', ({ schema }) => {
+  it('has no default anywhere (defaults are applied in code)', () => {
+    expect(JSON.stringify(schema)).not.toContain('"default"');
+    for (const text of renderCrdFiles().values()) expect(text).not.toMatch(/^\s*default:/m);
+  });
+
+  it('describes every property', () => {
+    const undescribed: string[] = [];
+    walk(schema, '', (node, at) => {
+      for (const [name, child] of Object.entries(node.properties ?? {})) {
+        // The API server refuses a CRD that says anything about the root metadata.
+        if (at === '' && name === 'metadata') continue;
+        if (!child.description) undescribed.push(`${at}.${name}`);
+      }
+    });
+    expect(undescribed).toEqual([]);
+  });
+
+  it('gives every node a type (a structural schema)', () => {
+    const untyped: string[] = [];
+    walk(schema, '', (node, at) => {
+      if (node.type === undefined) untyped.push(at);
+    });
+    expect(untyped).toEqual([]);
+  });
+
+  it('re-checks every CEL rule in code and gives each a message', () => {
+    walk(schema, '', (node, at) => {
+      for (const rule of node['x-kubernetes-validations'] ?? []) {
+        expect({ at, rule: rule.rule, twin: typeof ruleCheckOf(rule) }).toEqual({
+          at,
+          rule: rule.rule,
+          twin: 'function',
+        });
+        expect(rule.message.length).toBeGreaterThan(10);
+      }
+    });
+  });
+
+  it('bounds every list, so per-item CEL rules stay within the cost budget', () => {
+    walk(schema, '', (node, at) => {
+      if (node.type === 'array')
+        expect({ at, maxItems: node.maxItems ?? 'missing' }).toEqual({ at, maxItems: expect.any(Number) });
+    });
+  });
+});
+
+describe('CRDs', () => {
+  it('are served and stored at v1alpha1 with a status subresource', () => {
+    for (const crd of buildCrds()) {
+      expect(crd.metadata.name).toBe(`${crd.spec.names.plural}.secretsource.dev`);
+      expect(crd.spec.names.categories).toEqual(['secretsource']);
+      expect(crd.spec.versions).toHaveLength(1);
+      expect(crd.spec.versions[0]).toMatchObject({
+        name: 'v1alpha1',
+        served: true,
+        storage: true,
+        subresources: { status: {} },
+      });
+    }
+  });
+
+  it('scope and short names', () => {
+    const byKind = Object.fromEntries(buildCrds().map((crd) => [crd.spec.names.kind, crd.spec]));
+    expect(byKind.SecretSource).toMatchObject({ scope: 'Namespaced', names: { shortNames: ['ss'] } });
+    expect(byKind.SecretProvider).toMatchObject({ scope: 'Namespaced', names: { shortNames: ['sp'] } });
+    expect(byKind.ClusterSecretProvider).toMatchObject({ scope: 'Cluster', names: { shortNames: ['csp'] } });
+  });
+
+  it('prints the columns kubectl get shows', () => {
+    const columns = Object.fromEntries(
+      buildCrds().map((crd) => [
+        crd.spec.names.kind,
+        crd.spec.versions[0]!.additionalPrinterColumns.filter((c) => !c.priority).map(
+          (c) => `${c.name}=${c.jsonPath}`,
+        ),
+      ]),
+    );
+    expect(columns.SecretSource).toEqual([
+      'Ready=.status.conditions[?(@.type=="Ready")].status',
+      'Provider=.spec.providerRef.name',
+      'Target=.status.targetName',
+      'Last Sync=.status.lastSyncTime',
+      'Next Refresh=.status.nextRefreshTime',
+      'Age=.metadata.creationTimestamp',
+    ]);
+    expect(columns.ClusterSecretProvider).toEqual([
+      'Ready=.status.conditions[?(@.type=="Ready")].status',
+      'Backend=.status.backend',
+      'Age=.metadata.creationTimestamp',
+    ]);
+  });
+});

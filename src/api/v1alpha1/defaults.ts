@@ -1,0 +1,196 @@
+// Defaults are applied here, in code, and never by the API server: a server-side default shows up
+// in the live object but not in Git, and Argo CD / Flux then report a permanent diff.
+// An empty string in an optional field means "not set", as the DESIGN.md examples write it.
+import type {
+  ProviderRef,
+  RemoteRef,
+  RestartTarget,
+  Rewrite,
+  SecretSource,
+  SecretTemplate,
+  DockerConfig,
+  FindQuery,
+  Decoding,
+  VaultProvider,
+  SecretKeySelector,
+  ServiceAccountSelector,
+} from './types.generated.js';
+
+export type DeepReadonly<T> = T extends (infer U)[]
+  ? readonly DeepReadonly<U>[]
+  : T extends object
+    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+    : T;
+
+export const DEFAULT_SECRET_TYPE = 'Opaque';
+export const DEFAULT_REFRESH_INTERVAL = '1h';
+export const DEFAULT_VAULT_KV_MOUNT = 'secret';
+export const DEFAULT_VAULT_KV_VERSION = 'v2';
+export const DEFAULT_VAULT_KUBERNETES_MOUNT = 'kubernetes';
+export const DEFAULT_VAULT_APPROLE_MOUNT = 'approle';
+
+// ---------------------------------------------------------------------------------------------
+// SecretSource
+
+export interface ResolvedDataItem {
+  key: string;
+  remoteRef: RemoteRef;
+  decoding: Decoding;
+}
+
+export type ResolvedDataFrom = { decoding: Decoding; rewrite: Rewrite[] } & (
+  { path: string; find?: undefined } | { path?: undefined; find: FindQuery }
+);
+
+export interface ResolvedTarget {
+  name: string;
+  type: string;
+  creationPolicy: 'Owner' | 'Orphan' | 'Merge';
+  deletionPolicy: 'Retain' | 'Delete';
+  immutable: boolean;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  template?: SecretTemplate;
+  dockerConfig?: DockerConfig;
+}
+
+export type ResolvedRefresh = { policy: 'Periodic' | 'OnChange' | 'CreatedOnce'; jitter?: string } & (
+  | { interval: string; schedule?: undefined; timeZone?: undefined }
+  | { interval?: undefined; schedule: string; timeZone?: string }
+);
+
+export interface ResolvedSecretSourceSpecShape {
+  providerRef: ProviderRef;
+  data: ResolvedDataItem[];
+  dataFrom: ResolvedDataFrom[];
+  target: ResolvedTarget;
+  refresh: ResolvedRefresh;
+  restartTargets: RestartTarget[];
+}
+
+export type ResolvedSecretSourceSpec = DeepReadonly<ResolvedSecretSourceSpecShape>;
+
+const set = (value: string | undefined): string | undefined =>
+  value === undefined || value === '' ? undefined : value;
+
+/** The spec with every default filled in. The result shares nothing with `source` and is frozen. */
+export function resolveSecretSourceSpec(source: SecretSource): ResolvedSecretSourceSpec {
+  const spec = structuredClone(source.spec);
+  const target = spec.target ?? {};
+  const refresh = spec.refresh ?? {};
+  const policy = refresh.policy ?? 'Periodic';
+  const jitter = set(refresh.jitter);
+  const schedule = set(refresh.schedule);
+  const timeZone = set(refresh.timeZone);
+
+  const resolved: ResolvedSecretSourceSpecShape = {
+    providerRef: spec.providerRef,
+    data: (spec.data ?? []).map((item) => ({ ...item, decoding: item.decoding ?? 'None' })),
+    dataFrom: (spec.dataFrom ?? []).map((entry): ResolvedDataFrom => {
+      const common = { decoding: entry.decoding ?? 'None', rewrite: entry.rewrite ?? [] };
+      // The schema admits exactly one of path and find.
+      return entry.path !== undefined ? { ...common, path: entry.path } : { ...common, find: entry.find! };
+    }),
+    target: {
+      name: set(target.name) ?? source.metadata.name,
+      type: set(target.type) ?? DEFAULT_SECRET_TYPE,
+      creationPolicy: target.creationPolicy ?? 'Owner',
+      deletionPolicy: target.deletionPolicy ?? 'Retain',
+      immutable: target.immutable ?? false,
+      labels: target.labels ?? {},
+      annotations: target.annotations ?? {},
+      ...(target.template === undefined ? {} : { template: target.template }),
+      ...(target.dockerConfig === undefined ? {} : { dockerConfig: target.dockerConfig }),
+    },
+    refresh:
+      schedule !== undefined
+        ? {
+            policy,
+            schedule,
+            ...(timeZone === undefined ? {} : { timeZone }),
+            ...(jitter === undefined ? {} : { jitter }),
+          }
+        : {
+            policy,
+            interval: set(refresh.interval) ?? DEFAULT_REFRESH_INTERVAL,
+            ...(jitter === undefined ? {} : { jitter }),
+          },
+    restartTargets: spec.restartTargets ?? [],
+  };
+  return deepFreeze(resolved);
+}
+
+// ---------------------------------------------------------------------------------------------
+// spec.vault
+
+export type ResolvedVaultAuth =
+  | { method: 'token'; secretRef: SecretKeySelector }
+  | {
+      method: 'kubernetes';
+      mountPath: string;
+      role: string;
+      serviceAccountRef: ServiceAccountSelector;
+      audiences: string[];
+    }
+  | { method: 'appRole'; path: string; roleId: string; secretRef: SecretKeySelector };
+
+export interface ResolvedVaultSpecShape {
+  server: string;
+  /** KV mount. */
+  path: string;
+  version: 'v1' | 'v2';
+  namespace?: string;
+  caBundle?: string;
+  caRef?: SecretKeySelector;
+  auth: ResolvedVaultAuth;
+}
+
+export type ResolvedVaultSpec = DeepReadonly<ResolvedVaultSpecShape>;
+
+/** `spec.vault` with every default filled in; frozen and independent of the input. */
+export function resolveVaultSpec(vault: VaultProvider): ResolvedVaultSpec {
+  const spec = structuredClone(vault);
+  const { token, kubernetes, appRole } = spec.auth;
+  let auth: ResolvedVaultAuth;
+  if (token !== undefined) {
+    auth = { method: 'token', secretRef: token.secretRef };
+  } else if (kubernetes !== undefined) {
+    auth = {
+      method: 'kubernetes',
+      mountPath: set(kubernetes.mountPath) ?? DEFAULT_VAULT_KUBERNETES_MOUNT,
+      role: kubernetes.role,
+      serviceAccountRef: kubernetes.serviceAccountRef,
+      audiences: kubernetes.audiences ?? [],
+    };
+  } else if (appRole !== undefined) {
+    auth = {
+      method: 'appRole',
+      path: set(appRole.path) ?? DEFAULT_VAULT_APPROLE_MOUNT,
+      roleId: appRole.roleId,
+      secretRef: appRole.secretRef,
+    };
+  } else {
+    // parse.ts refuses this; a hand-built value must not reach a provider half-resolved.
+    throw new TypeError('spec.vault.auth sets no method');
+  }
+  const namespace = set(spec.namespace);
+  const caBundle = set(spec.caBundle);
+  const resolved: ResolvedVaultSpecShape = {
+    server: spec.server,
+    path: set(spec.path) ?? DEFAULT_VAULT_KV_MOUNT,
+    version: spec.version ?? DEFAULT_VAULT_KV_VERSION,
+    ...(namespace === undefined ? {} : { namespace }),
+    ...(caBundle === undefined ? {} : { caBundle }),
+    ...(spec.caRef === undefined ? {} : { caRef: spec.caRef }),
+    auth,
+  };
+  return deepFreeze(resolved);
+}
+
+function deepFreeze<T>(value: T): DeepReadonly<T> {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value as DeepReadonly<T>;
+}

@@ -1,0 +1,44 @@
+// The public face of the v1alpha1 API: constants, types, parsing at the edge and defaults.
+export {
+  API_VERSION,
+  CREATION_POLICIES,
+  DECODINGS,
+  DELETION_POLICIES,
+  FORBIDDEN_SECRET_TYPES,
+  GROUP,
+  PROVIDER_KINDS,
+  REFRESH_POLICIES,
+  RESTART_KINDS,
+  VERSION,
+  type Kind,
+} from './schema.js';
+export { ALL_KINDS, CATEGORY, PLURALS, buildCrd, buildCrds, type CustomResourceDefinition } from './crd.js';
+export {
+  InvalidSpecError,
+  parseClusterSecretProvider,
+  parseSecretProvider,
+  parseSecretSource,
+} from './parse.js';
+export {
+  DEFAULT_REFRESH_INTERVAL,
+  DEFAULT_SECRET_TYPE,
+  DEFAULT_VAULT_APPROLE_MOUNT,
+  DEFAULT_VAULT_KUBERNETES_MOUNT,
+  DEFAULT_VAULT_KV_MOUNT,
+  DEFAULT_VAULT_KV_VERSION,
+  resolveSecretSourceSpec,
+  resolveVaultSpec,
+  type DeepReadonly,
+  type ResolvedDataFrom,
+  type ResolvedDataItem,
+  type ResolvedRefresh,
+  type ResolvedSecretSourceSpec,
+  type ResolvedTarget,
+  type ResolvedVaultAuth,
+  type ResolvedVaultSpec,
+} from './defaults.js';
+export type * from './types.generated.js';
+
+export const KIND_SECRET_SOURCE = 'SecretSource';
+export const KIND_SECRET_PROVIDER = 'SecretProvider';
+export const KIND_CLUSTER_SECRET_PROVIDER = 'ClusterSecretProvider';

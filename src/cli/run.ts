@@ -1,0 +1,188 @@
+// `secretsource run`: the operator process. Builds every collaborator once,
+// starts informers at once (standbys keep caches warm), and reconciles only
+// while it holds the leader Lease.
+import { randomUUID } from 'node:crypto';
+import * as k8s from '@kubernetes/client-node';
+import { systemClock } from '../controller/clock.js';
+import { KubeEventRecorder } from '../controller/events.js';
+import { ClientNodeKubeGateway } from '../controller/kube-gateway.js';
+import { ControllerManager } from '../controller/manager.js';
+import { ProviderReconciler } from '../controller/provider-reconciler.js';
+import { ProviderResolver } from '../controller/provider-resolver.js';
+import { TokenBucket } from '../controller/rate-limiter.js';
+import { SecretSourceReconciler } from '../controller/secret-source-reconciler.js';
+import { ProviderClientCache } from '../providers/client-cache.js';
+import { KubernetesCredentialSource } from '../providers/credentials.js';
+import { CoalescingReader } from '../providers/read-coalescer.js';
+import { ProviderRegistry } from '../providers/registry.js';
+import type { ProviderCallStatus as ProviderOutcome } from '../providers/types.js';
+import { vaultProviderFactory } from '../providers/vault/index.js';
+import type { RunConfig } from '../runtime/config.js';
+import { OperatorHttpServer } from '../runtime/http-server.js';
+import { loadKubeConfig } from '../runtime/kube-config.js';
+import { LeaderElector } from '../runtime/leader-election.js';
+import { KubernetesLeaseStore } from '../runtime/lease-store.js';
+import type { Logger } from '../runtime/logger.js';
+import { Metrics, type ProviderCallStatus, type ProviderOperation } from '../runtime/metrics.js';
+import { onShutdownSignal } from '../runtime/shutdown.js';
+
+export async function runOperator(config: RunConfig, logger: Logger): Promise<void> {
+  const clock = systemClock;
+  const random = Math.random;
+  const kubeConfig = loadKubeConfig(config.kubeconfig);
+  const metrics = new Metrics();
+
+  const manager = new ControllerManager({
+    kubeConfig,
+    namespaces: config.namespaces,
+    concurrency: config.concurrency,
+    clock,
+    random,
+    logger,
+  });
+  metrics.setQueueDepthSource(() => manager.queue.len() + manager.queue.delayedLen());
+  metrics.setObjectReadinessSource(() =>
+    countByReadiness(manager.secretSources.list() as { status?: unknown }[]),
+  );
+
+  const kube = new ClientNodeKubeGateway({
+    kubeConfig,
+    limiter: new TokenBucket({ qps: config.kubeQps, burst: config.kubeBurst, clock }),
+    onWrite: (resource, verb) => metrics.kubeWrite(resource, verb as 'apply'),
+  });
+  const clients = new ProviderClientCache({
+    registry: new ProviderRegistry([vaultProviderFactory()]),
+    credentials: new KubernetesCredentialSource(kubeConfig.makeApiClient(k8s.CoreV1Api)),
+    logger,
+    onCall: (provider, operation, status) =>
+      metrics.providerCall(provider, operation as ProviderOperation, callStatus(status)),
+  });
+  const events = new KubeEventRecorder({
+    core: kubeConfig.makeApiClient(k8s.CoreV1Api),
+    clock,
+    instance: config.leaderElectionIdentity,
+    onError: (error) => logger.debug({ error: String(error) }, 'event not recorded'),
+  });
+  const sources = new SecretSourceReconciler({
+    sources: manager.secretSources,
+    managedSecrets: manager.managedSecrets,
+    providers: new ProviderResolver({
+      providers: manager.secretProviders,
+      clusterProviders: manager.clusterProviders,
+      namespaces: manager.namespaces,
+    }),
+    kube,
+    clients,
+    reader: new CoalescingReader(),
+    events,
+    logger,
+    metrics: { syncFinished: (result, seconds) => metrics.syncFinished(syncResult(result), seconds) },
+    clock,
+    random,
+  });
+  const providers = new ProviderReconciler({
+    providers: manager.secretProviders,
+    clusterProviders: manager.clusterProviders,
+    clients,
+    kube,
+    logger,
+    clock,
+    operatorNamespace: config.leaderElectionNamespace,
+  });
+  const reconcilers = {
+    secretSource: (key: string, signal: AbortSignal) => sources.reconcile(key, signal),
+    forgetSecretSource: (key: string) => sources.forget(key),
+    provider: (kind: 'SecretProvider' | 'ClusterSecretProvider', key: string, signal: AbortSignal) =>
+      providers.reconcile(kind, key, signal),
+    providerChanged: (uid: string) => clients.invalidate(uid),
+  };
+
+  const healthServer = new OperatorHttpServer({
+    address: config.healthAddress,
+    health: { readiness: () => manager.readiness() },
+    logger,
+  });
+  const metricsServer = new OperatorHttpServer({ address: config.metricsAddress, metrics, logger });
+  await healthServer.listen();
+  await metricsServer.listen();
+
+  const election: { elector?: LeaderElector } = {};
+  onShutdownSignal(
+    async (signal) => {
+      logger.info({ signal }, 'shutting down: finishing in-flight work');
+      await manager.stop();
+      if (election.elector) await election.elector.release();
+      await clients.closeAll();
+      await Promise.all([healthServer.close(), metricsServer.close()]);
+      logger.info({}, 'stopped');
+    },
+    { logger },
+  );
+
+  logger.info(
+    { namespaces: config.namespaces.length ? config.namespaces : 'all', concurrency: config.concurrency },
+    'starting informers',
+  );
+  await manager.startInformers();
+  logger.info({}, 'informers synced');
+
+  if (!config.leaderElect) {
+    manager.startReconciling(reconcilers);
+    return;
+  }
+  const elector = new LeaderElector({
+    lease: { namespace: config.leaderElectionNamespace, name: config.leaderElectionId },
+    identity: config.leaderElectionIdentity || randomUUID(),
+    store: new KubernetesLeaseStore(kubeConfig.makeApiClient(k8s.CoordinationV1Api)),
+    clock,
+    random,
+    logger,
+    onStartedLeading: () => {
+      logger.info({ identity: config.leaderElectionIdentity }, 'became leader: reconciling');
+      manager.startReconciling(reconcilers);
+    },
+    onStoppedLeading: (reason) => {
+      // Another replica may be writing already: stop at once, as controller-runtime does.
+      logger.error({ reason }, 'lost leadership: exiting');
+      process.exit(1);
+    },
+    onNewLeader: (identity) => logger.info({ leader: identity }, 'leader observed'),
+  });
+  election.elector = elector;
+  elector.start();
+}
+
+function callStatus(status: ProviderOutcome): ProviderCallStatus {
+  switch (status) {
+    case 'success':
+      return 'ok';
+    case 'RemoteNotFound':
+      return 'not_found';
+    case 'AuthFailed':
+      return 'unauthorized';
+    case 'Throttled':
+      return 'throttled';
+    case 'Unavailable':
+      return 'unavailable';
+    case 'InvalidRef':
+      return 'invalid_ref';
+    default:
+      return 'error';
+  }
+}
+
+function syncResult(result: string): 'written' | 'unchanged' | 'error' {
+  if (result === 'unchanged' || result === 'error') return result;
+  return 'written';
+}
+
+function countByReadiness(sources: { status?: unknown }[]): { True: number; False: number; Unknown: number } {
+  const counts = { True: 0, False: 0, Unknown: 0 };
+  for (const source of sources) {
+    const conditions = (source.status as { conditions?: { type: string; status: string }[] } | undefined)
+      ?.conditions;
+    const ready = conditions?.find((c) => c.type === 'Ready')?.status;
+    counts[ready === 'True' || ready === 'False' ? ready : 'Unknown'] += 1;
+  }
+  return counts;
+}

@@ -1,0 +1,80 @@
+// Events are the audit trail: one for each create, update, delete and failure
+// of a managed Secret. A failure that repeats while the reconcile backs off is
+// recorded once per window instead of once per retry.
+import * as k8s from '@kubernetes/client-node';
+import type { Clock } from './clock.js';
+
+export type EventType = 'Normal' | 'Warning';
+
+export interface InvolvedObject {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  namespace?: string;
+  uid?: string;
+}
+
+export interface EventRecorder {
+  record(object: InvolvedObject, type: EventType, reason: string, message: string): void;
+}
+
+export const REPORTING_CONTROLLER = 'secretsource.dev/operator';
+
+export class KubeEventRecorder implements EventRecorder {
+  readonly #core: k8s.CoreV1Api;
+  readonly #clock: Clock;
+  readonly #repeatWindowMs: number;
+  readonly #instance: string;
+  readonly #lastRecorded = new Map<string, number>();
+  readonly #onError: (error: unknown) => void;
+
+  constructor(options: {
+    core: k8s.CoreV1Api;
+    clock: Clock;
+    instance: string;
+    repeatWindowMs?: number;
+    onError?: (error: unknown) => void;
+  }) {
+    this.#core = options.core;
+    this.#clock = options.clock;
+    this.#instance = options.instance;
+    this.#repeatWindowMs = options.repeatWindowMs ?? 10 * 60_000;
+    this.#onError = options.onError ?? (() => undefined);
+  }
+
+  record(object: InvolvedObject, type: EventType, reason: string, message: string): void {
+    const now = this.#clock.now();
+    const dedupKey = `${object.uid ?? object.name}\0${type}\0${reason}\0${message}`;
+    const last = this.#lastRecorded.get(dedupKey);
+    if (last !== undefined && now - last < this.#repeatWindowMs) return;
+    this.#lastRecorded.set(dedupKey, now);
+    this.#forgetOlderThan(now - this.#repeatWindowMs);
+
+    const namespace = object.namespace ?? 'default';
+    const time = new Date(now);
+    // Events are best effort: a failure to record one must never fail a sync.
+    this.#core
+      .createNamespacedEvent({
+        namespace,
+        body: {
+          metadata: { generateName: `${object.name}.`, namespace },
+          involvedObject: { ...object, namespace: object.namespace },
+          type,
+          reason,
+          message: message.slice(0, 1024),
+          source: { component: 'secretsource-operator' },
+          reportingComponent: REPORTING_CONTROLLER,
+          reportingInstance: this.#instance,
+          firstTimestamp: time,
+          lastTimestamp: time,
+          count: 1,
+        },
+      })
+      .catch(this.#onError);
+  }
+
+  #forgetOlderThan(cutoff: number): void {
+    if (this.#lastRecorded.size < 10_000) return;
+    for (const [key, at] of this.#lastRecorded) if (at < cutoff) this.#lastRecorded.delete(key);
+  }
+}

@@ -1,0 +1,179 @@
+// The reconciler's Kubernetes I/O behind one interface, so reconcile logic is
+// unit tested with a fake and e2e tested against the real API server.
+// Every write goes through the global write rate limit and is counted.
+import * as k8s from '@kubernetes/client-node';
+import type { AppliedSecret } from '../secrets/target.js';
+
+export const FIELD_MANAGER = 'secretsource-operator';
+export const GROUP = 'secretsource.dev';
+export const VERSION = 'v1alpha1';
+
+export type ProviderKind = 'SecretProvider' | 'ClusterSecretProvider';
+
+export interface LiveSecret {
+  metadata?: {
+    name?: string;
+    namespace?: string;
+    uid?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    ownerReferences?: { uid: string; apiVersion: string; kind: string; name: string }[];
+  };
+  type?: string;
+  data?: Record<string, string>;
+  immutable?: boolean;
+}
+
+export interface KubeGateway {
+  getSecret(namespace: string, name: string): Promise<LiveSecret | undefined>;
+  applySecret(secret: AppliedSecret): Promise<void>;
+  /** Deletes the Secret only if it is still the object with this uid. */
+  deleteSecret(namespace: string, name: string, uid: string): Promise<void>;
+  /** Drops the ownerReference to `ownerUid`, so garbage collection leaves the Secret alone. */
+  releaseSecret(namespace: string, name: string, ownerUid: string): Promise<void>;
+  patchSecretSourceStatus(namespace: string, name: string, status: object): Promise<void>;
+  patchProviderStatus(
+    kind: ProviderKind,
+    namespace: string | undefined,
+    name: string,
+    status: object,
+  ): Promise<void>;
+  /** Adds (present) or removes our finalizer, leaving other finalizers alone. */
+  setFinalizer(namespace: string, name: string, finalizer: string, present: boolean): Promise<void>;
+}
+
+export interface WriteLimiter {
+  take(signal?: AbortSignal): Promise<void>;
+}
+
+const MERGE_PATCH = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
+const APPLY_PATCH = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.ServerSideApply);
+
+export function isNotFound(error: unknown): boolean {
+  return error instanceof k8s.ApiException && error.code === 404;
+}
+
+export class ClientNodeKubeGateway implements KubeGateway {
+  readonly #core: k8s.CoreV1Api;
+  readonly #custom: k8s.CustomObjectsApi;
+  readonly #limiter: WriteLimiter;
+  readonly #onWrite: (resource: string, verb: string) => void;
+
+  constructor(options: {
+    kubeConfig: k8s.KubeConfig;
+    limiter: WriteLimiter;
+    onWrite?: (resource: string, verb: string) => void;
+  }) {
+    this.#core = options.kubeConfig.makeApiClient(k8s.CoreV1Api);
+    this.#custom = options.kubeConfig.makeApiClient(k8s.CustomObjectsApi);
+    this.#limiter = options.limiter;
+    this.#onWrite = options.onWrite ?? (() => undefined);
+  }
+
+  async getSecret(namespace: string, name: string): Promise<LiveSecret | undefined> {
+    try {
+      return await this.#core.readNamespacedSecret({ name, namespace });
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async applySecret(secret: AppliedSecret): Promise<void> {
+    await this.#write('secrets', 'apply');
+    const { name, namespace } = secret.metadata;
+    await this.#core.patchNamespacedSecret(
+      { name, namespace, body: secret, fieldManager: FIELD_MANAGER, force: true },
+      APPLY_PATCH,
+    );
+  }
+
+  async deleteSecret(namespace: string, name: string, uid: string): Promise<void> {
+    await this.#write('secrets', 'delete');
+    try {
+      await this.#core.deleteNamespacedSecret({ name, namespace, body: { preconditions: { uid } } });
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
+  }
+
+  async releaseSecret(namespace: string, name: string, ownerUid: string): Promise<void> {
+    const live = await this.getSecret(namespace, name);
+    const owners = live?.metadata?.ownerReferences ?? [];
+    if (!owners.some((o) => o.uid === ownerUid)) return;
+    await this.#write('secrets', 'patch');
+    // A merge patch replaces the whole list; resourceVersion makes it fail
+    // rather than drop an ownerReference someone added meanwhile.
+    await this.#core.patchNamespacedSecret(
+      {
+        name,
+        namespace,
+        body: {
+          metadata: {
+            resourceVersion: (live as k8s.V1Secret).metadata?.resourceVersion,
+            ownerReferences: owners.filter((o) => o.uid !== ownerUid),
+          },
+        },
+      },
+      MERGE_PATCH,
+    );
+  }
+
+  async patchSecretSourceStatus(namespace: string, name: string, status: object): Promise<void> {
+    await this.#write('secretsources/status', 'patch');
+    await this.#custom.patchNamespacedCustomObjectStatus(
+      { group: GROUP, version: VERSION, namespace, plural: 'secretsources', name, body: { status } },
+      MERGE_PATCH,
+    );
+  }
+
+  async patchProviderStatus(
+    kind: ProviderKind,
+    namespace: string | undefined,
+    name: string,
+    status: object,
+  ): Promise<void> {
+    const plural = kind === 'SecretProvider' ? 'secretproviders' : 'clustersecretproviders';
+    await this.#write(`${plural}/status`, 'patch');
+    const body = { status };
+    if (namespace === undefined) {
+      await this.#custom.patchClusterCustomObjectStatus(
+        { group: GROUP, version: VERSION, plural, name, body },
+        MERGE_PATCH,
+      );
+    } else {
+      await this.#custom.patchNamespacedCustomObjectStatus(
+        { group: GROUP, version: VERSION, namespace, plural, name, body },
+        MERGE_PATCH,
+      );
+    }
+  }
+
+  async setFinalizer(namespace: string, name: string, finalizer: string, present: boolean): Promise<void> {
+    await this.#write('secretsources', 'apply');
+    // Server-side apply with our field manager: other finalizers stay, and
+    // leaving ours out of the apply removes it.
+    await this.#custom.patchNamespacedCustomObject(
+      {
+        group: GROUP,
+        version: VERSION,
+        namespace,
+        plural: 'secretsources',
+        name,
+        fieldManager: FIELD_MANAGER,
+        force: true,
+        body: {
+          apiVersion: `${GROUP}/${VERSION}`,
+          kind: 'SecretSource',
+          metadata: { name, namespace, ...(present ? { finalizers: [finalizer] } : {}) },
+        },
+      },
+      APPLY_PATCH,
+    );
+  }
+
+  async #write(resource: string, verb: string): Promise<void> {
+    await this.#limiter.take();
+    this.#onWrite(resource, verb);
+  }
+}

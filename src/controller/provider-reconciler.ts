@@ -1,0 +1,113 @@
+// Gives each SecretProvider and ClusterSecretProvider a Ready condition from a
+// cheap authenticated call (validate()), re-checked on change and periodically,
+// so a broken connection shows on the provider before SecretSources fail.
+import { InvalidSpecError, parseClusterSecretProvider, parseSecretProvider } from '../api/v1alpha1/index.js';
+import { ProviderError } from '../providers/errors.js';
+import type { Clock } from './clock.js';
+import { findCondition, setCondition, type Condition } from './conditions.js';
+import type { KubeGateway, ProviderKind } from './kube-gateway.js';
+import type { ProviderClients, ReconcileLogger, ReconcileResult, Store } from './secret-source-reconciler.js';
+import { kubeErrorMessage } from './secret-source-reconciler.js';
+
+export interface ProviderReconcilerOptions {
+  providers: Store<unknown>;
+  clusterProviders: Store<unknown>;
+  clients: ProviderClients;
+  kube: KubeGateway;
+  logger: ReconcileLogger;
+  clock: Clock;
+  /** Where a ClusterSecretProvider's credentials without a namespace are looked up for validation. */
+  operatorNamespace: string;
+  revalidateAfterMs?: number;
+}
+
+export class ProviderReconciler {
+  readonly #o: ProviderReconcilerOptions;
+
+  constructor(options: ProviderReconcilerOptions) {
+    this.#o = options;
+  }
+
+  async reconcile(kind: ProviderKind, key: string, signal: AbortSignal): Promise<ReconcileResult> {
+    const raw = kind === 'SecretProvider' ? this.#o.providers.get(key) : this.#o.clusterProviders.get(key);
+    if (raw === undefined) return {};
+    const revalidate = { requeueAfterMs: this.#o.revalidateAfterMs ?? 5 * 60_000 };
+    let parsed;
+    try {
+      parsed = kind === 'SecretProvider' ? parseSecretProvider(raw) : parseClusterSecretProvider(raw);
+    } catch (error) {
+      if (!(error instanceof InvalidSpecError)) throw error;
+      const meta = (raw as { metadata: { name: string; namespace?: string; generation?: number } }).metadata;
+      await this.#setReady(kind, meta, undefined, 'False', 'InvalidSpec', error.message);
+      return {};
+    }
+    const { metadata } = parsed;
+    const namespace = kind === 'SecretProvider' ? metadata.namespace : undefined;
+    const provider = {
+      kind,
+      name: metadata.name,
+      namespace,
+      uid: metadata.uid ?? '',
+      generation: metadata.generation ?? 0,
+      spec: parsed.spec,
+    };
+    const conditions = (parsed as { status?: { conditions?: Condition[] } }).status?.conditions;
+    try {
+      const client = await this.#o.clients.acquire(provider, namespace ?? this.#o.operatorNamespace, signal);
+      await client.validate(signal);
+      await this.#setReady(
+        kind,
+        metadata,
+        conditions,
+        'True',
+        'Valid',
+        `connected to ${client.providerType}`,
+      );
+      return revalidate;
+    } catch (error) {
+      if (signal.aborted) throw error;
+      const reason =
+        error instanceof ProviderError
+          ? error.reason
+          : ((error as { reason?: string }).reason ?? 'ValidationFailed');
+      const message = error instanceof Error && 'reason' in error ? error.message : kubeErrorMessage(error);
+      this.#o.logger.warn({ provider: `${kind}/${key}`, reason }, 'provider validation failed');
+      await this.#setReady(kind, metadata, conditions, 'False', reason, message);
+      return revalidate;
+    }
+  }
+
+  async #setReady(
+    kind: ProviderKind,
+    metadata: { name: string; namespace?: string; generation?: number },
+    conditions: readonly Condition[] | undefined,
+    status: 'True' | 'False',
+    reason: string,
+    message: string,
+  ): Promise<void> {
+    const ready = findCondition(conditions, 'Ready');
+    const generation = metadata.generation;
+    if (
+      ready?.status === status &&
+      ready.reason === reason &&
+      ready.message === message &&
+      ready.observedGeneration === generation
+    ) {
+      return; // nothing new: no write
+    }
+    const now = new Date(this.#o.clock.now());
+    await this.#o.kube.patchProviderStatus(
+      kind,
+      kind === 'SecretProvider' ? metadata.namespace : undefined,
+      metadata.name,
+      {
+        conditions: setCondition(
+          conditions,
+          { type: 'Ready', status, reason, message, observedGeneration: generation },
+          now,
+        ),
+        observedGeneration: generation,
+      },
+    );
+  }
+}

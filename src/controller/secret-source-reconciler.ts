@@ -1,0 +1,524 @@
+// Reconciles one SecretSource: level-triggered and idempotent. It reads the
+// world as it is (informer caches, the live Secret), decides whether values
+// must be fetched, fetches them through the provider client cache, writes the
+// Secret with server-side apply only when its content hash changed, and
+// reports the outcome in status and Events. A failure never deletes or blanks
+// an existing Secret: it sets Ready=False, records a Warning, and retries.
+import {
+  InvalidSpecError,
+  parseSecretSource,
+  resolveSecretSourceSpec,
+  type ResolvedSecretSourceSpec,
+  type SecretSource,
+  type SecretSourceStatus,
+} from '../api/v1alpha1/index.js';
+import type { ProviderObject } from '../providers/client-cache.js';
+import { ProviderError } from '../providers/errors.js';
+import type { CoalescingReader } from '../providers/read-coalescer.js';
+import type { ProviderClient } from '../providers/types.js';
+import { nextRefresh } from '../rotation/schedule.js';
+import { liveContentHash } from '../secrets/content-hash.js';
+import {
+  buildTargetSecret,
+  MANAGED_LABEL,
+  SOURCE_ANNOTATION,
+  type AppliedSecret,
+} from '../secrets/target.js';
+import type { Clock } from './clock.js';
+import { collectData } from './collect-data.js';
+import { findCondition, setCondition } from './conditions.js';
+import type { EventRecorder, InvolvedObject } from './events.js';
+import type { KubeGateway, LiveSecret } from './kube-gateway.js';
+import { ProviderResolutionError, type ProviderResolver } from './provider-resolver.js';
+
+export const FINALIZER = 'secretsource.dev/finalizer';
+export const FORCE_SYNC_ANNOTATION = 'secretsource.dev/force-sync';
+const API_VERSION = 'secretsource.dev/v1alpha1';
+
+export interface ReconcileResult {
+  /** Retry with the queue's per-key backoff (a transient failure). */
+  retry?: boolean;
+  /** Run again after this long (the next scheduled refresh). */
+  requeueAfterMs?: number;
+}
+
+export interface ReconcileLogger {
+  info(fields: Record<string, unknown>, message: string): void;
+  warn(fields: Record<string, unknown>, message: string): void;
+  debug(fields: Record<string, unknown>, message: string): void;
+}
+
+export interface SyncMetrics {
+  syncFinished(result: string, seconds: number): void;
+}
+
+export interface Store<T> {
+  get(key: string): T | undefined;
+}
+
+export interface ProviderClients {
+  acquire(
+    provider: ProviderObject,
+    consumerNamespace: string,
+    signal: AbortSignal,
+  ): Promise<
+    ProviderClient & {
+      readonly key: string;
+      readonly providerType: string;
+      readonly description: string;
+    }
+  >;
+}
+
+export interface SecretSourceReconcilerOptions {
+  sources: Store<unknown>;
+  managedSecrets: Store<LiveSecret>;
+  providers: ProviderResolver;
+  kube: KubeGateway;
+  clients: ProviderClients;
+  reader: CoalescingReader;
+  events: EventRecorder;
+  logger: ReconcileLogger;
+  metrics?: SyncMetrics;
+  clock: Clock;
+  random: () => number;
+}
+
+/** Why values are fetched now; none means the Secret is current. */
+type SyncTrigger = 'spec-changed' | 'force-sync' | 'target-missing' | 'drift' | 'refresh-due';
+
+class SyncFailure extends Error {
+  constructor(
+    readonly reason: string,
+    message: string,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+  }
+}
+
+export class SecretSourceReconciler {
+  readonly #o: SecretSourceReconcilerOptions;
+  /** When each source is next due for a refresh; rebuilt from status after a restart. */
+  readonly #refreshDue = new Map<string, number>();
+
+  constructor(options: SecretSourceReconcilerOptions) {
+    this.#o = options;
+  }
+
+  async reconcile(key: string, signal: AbortSignal): Promise<ReconcileResult> {
+    const raw = this.#o.sources.get(key);
+    if (raw === undefined) {
+      this.#refreshDue.delete(key);
+      return {};
+    }
+    let source: SecretSource;
+    try {
+      source = parseSecretSource(raw);
+    } catch (error) {
+      if (!(error instanceof InvalidSpecError)) throw error;
+      await this.#reportFailure(
+        rawIdentity(raw),
+        undefined,
+        new SyncFailure('InvalidSpec', error.message, false),
+      );
+      return {};
+    }
+    const spec = resolveSecretSourceSpec(source);
+    if (source.metadata.deletionTimestamp) return this.#finalize(source, spec);
+    await this.#ensureFinalizer(source, spec);
+
+    const started = this.#o.clock.now();
+    const live = await this.#liveTarget(source, spec);
+    const trigger = this.#syncTrigger(key, source, spec, live);
+    if (trigger === undefined) return { requeueAfterMs: this.#untilRefresh(key, source, spec) };
+
+    try {
+      const result = await this.#sync(key, source, spec, live, trigger, signal);
+      this.#o.metrics?.syncFinished(result, (this.#o.clock.now() - started) / 1000);
+      return { requeueAfterMs: this.#untilRefresh(key, source, spec) };
+    } catch (error) {
+      if (signal.aborted) throw error;
+      const failure = toSyncFailure(error);
+      this.#o.metrics?.syncFinished('error', (this.#o.clock.now() - started) / 1000);
+      await this.#reportFailure(source, spec, failure);
+      if (failure.retryable) return { retry: true };
+      // A permanent failure waits for a change of the object, or the next refresh.
+      this.#scheduleRefresh(key, spec);
+      return { requeueAfterMs: this.#untilRefresh(key, source, spec) };
+    }
+  }
+
+  /** Forgets schedule state for a source that is gone. */
+  forget(key: string): void {
+    this.#refreshDue.delete(key);
+  }
+
+  #syncTrigger(
+    key: string,
+    source: SecretSource,
+    spec: ResolvedSecretSourceSpec,
+    live: LiveSecret | undefined,
+  ): SyncTrigger | undefined {
+    const status = source.status;
+    if (status?.observedGeneration !== source.metadata.generation) return 'spec-changed';
+    const force = source.metadata.annotations?.[FORCE_SYNC_ANNOTATION];
+    if (force !== undefined && force !== status?.lastForceSync) return 'force-sync';
+    const ready = findCondition(status?.conditions, 'Ready');
+    if (ready?.status !== 'True') return 'spec-changed';
+    if (live === undefined) return spec.target.creationPolicy === 'Merge' ? undefined : 'target-missing';
+    const policy = spec.refresh.policy;
+    if (policy === 'CreatedOnce') return undefined;
+    if (
+      spec.target.creationPolicy !== 'Merge' &&
+      status?.syncedHash &&
+      liveContentHash(live) !== status.syncedHash
+    ) {
+      return 'drift';
+    }
+    if (policy === 'OnChange') return undefined;
+    return this.#o.clock.now() >= this.#dueAt(key, source, spec) ? 'refresh-due' : undefined;
+  }
+
+  async #sync(
+    key: string,
+    source: SecretSource,
+    spec: ResolvedSecretSourceSpec,
+    live: LiveSecret | undefined,
+    trigger: SyncTrigger,
+    signal: AbortSignal,
+  ): Promise<string> {
+    const { namespace, name } = source.metadata;
+    const target = spec.target;
+    assertWeMayWrite(source, spec, live);
+
+    const provider = this.#o.providers.resolve(spec.providerRef, namespace);
+    const client = await this.#o.clients.acquire(provider, namespace, signal);
+    // A force-sync or a spec change must see the backend as it is now, not a
+    // value another SecretSource read a moment ago.
+    const fresh = trigger === 'force-sync' || trigger === 'spec-changed';
+    const data = await collectData(spec, client, this.#o.reader, { fresh, signal });
+
+    const merge = target.creationPolicy === 'Merge';
+    const { secret, hash } = buildTargetSecret({
+      name: target.name,
+      namespace,
+      // A merged Secret keeps the type it has (the type of a Secret cannot change).
+      type: merge ? (live?.type ?? target.type) : target.type,
+      data,
+      sourceName: name,
+      labels: target.labels,
+      annotations: target.annotations,
+      owner:
+        target.creationPolicy === 'Owner' && source.metadata.uid
+          ? { apiVersion: API_VERSION, kind: 'SecretSource', name, uid: source.metadata.uid }
+          : undefined,
+      immutable: target.immutable,
+    });
+    if (merge) delete (secret as Partial<AppliedSecret>).type;
+
+    let result = 'unchanged';
+    if (live === undefined || !liveHolds(live, name, data, hash, merge)) {
+      if (live?.immutable) {
+        throw new SyncFailure(
+          'ImmutableTarget',
+          `Secret ${target.name} is immutable; its new content was not applied`,
+          false,
+        );
+      }
+      try {
+        await this.#o.kube.applySecret(secret);
+      } catch (error) {
+        throw new SyncFailure(
+          'WriteFailed',
+          `writing Secret ${target.name}: ${kubeErrorMessage(error)}`,
+          true,
+        );
+      }
+      result = live === undefined ? 'created' : 'updated';
+      const verb = live === undefined ? 'Created' : trigger === 'drift' ? 'Repaired' : 'Updated';
+      this.#o.events.record(
+        involved(source),
+        'Normal',
+        verb,
+        `${verb} Secret ${target.name} (${data.size} keys, ${trigger})`,
+      );
+      this.#o.logger.info(
+        { secretSource: key, target: target.name, trigger, keys: data.size },
+        `${verb.toLowerCase()} Secret`,
+      );
+    }
+
+    this.#scheduleRefresh(key, spec);
+    const now = new Date(this.#o.clock.now());
+    const previous = source.status;
+    const message = `${data.size} keys from ${provider.kind}/${provider.name}`;
+    const status: SecretSourceStatus = {
+      conditions: setCondition(
+        previous?.conditions,
+        {
+          type: 'Ready',
+          status: 'True',
+          reason: 'Synced',
+          message,
+          observedGeneration: source.metadata.generation,
+        },
+        now,
+      ),
+      observedGeneration: source.metadata.generation,
+      lastSyncTime:
+        result === 'unchanged' && previous?.lastSyncTime ? previous.lastSyncTime : now.toISOString(),
+      nextRefreshTime: new Date(this.#refreshDue.get(key)!).toISOString(),
+      syncedHash: hash,
+      targetName: target.name,
+      syncedKeys: data.size,
+      provider: `${provider.kind}/${provider.name}`,
+      lastForceSync: source.metadata.annotations?.[FORCE_SYNC_ANNOTATION],
+    };
+    // A refresh that found nothing new writes nothing: at 10,000 sources a
+    // status write per refresh is pure etcd churn (docs/adr/0003).
+    if (result !== 'unchanged' || statusChanged(previous, status)) {
+      await this.#o.kube.patchSecretSourceStatus(namespace, name, status);
+    }
+    return result;
+  }
+
+  async #liveTarget(source: SecretSource, spec: ResolvedSecretSourceSpec): Promise<LiveSecret | undefined> {
+    const { namespace } = source.metadata;
+    const cached = this.#o.managedSecrets.get(`${namespace}/${spec.target.name}`);
+    if (cached !== undefined) return cached;
+    // Not labelled as managed: it may still exist, unmanaged, and must not be taken over silently.
+    return this.#o.kube.getSecret(namespace, spec.target.name);
+  }
+
+  #dueAt(key: string, source: SecretSource, spec: ResolvedSecretSourceSpec): number {
+    const known = this.#refreshDue.get(key);
+    if (known !== undefined) return known;
+    // After a restart: keep the schedule the status announced.
+    const announced = source.status?.nextRefreshTime ? Date.parse(source.status.nextRefreshTime) : NaN;
+    const due = Number.isNaN(announced) ? this.#o.clock.now() : announced;
+    this.#refreshDue.set(key, due);
+    void spec;
+    return due;
+  }
+
+  #scheduleRefresh(key: string, spec: ResolvedSecretSourceSpec): void {
+    const now = new Date(this.#o.clock.now());
+    this.#refreshDue.set(key, nextRefresh(spec.refresh, now, this.#o.random, now).getTime());
+  }
+
+  #untilRefresh(key: string, source: SecretSource, spec: ResolvedSecretSourceSpec): number | undefined {
+    if (spec.refresh.policy !== 'Periodic') return undefined;
+    return Math.max(0, this.#dueAt(key, source, spec) - this.#o.clock.now());
+  }
+
+  async #ensureFinalizer(source: SecretSource, spec: ResolvedSecretSourceSpec): Promise<void> {
+    const wanted = needsFinalizer(spec);
+    const present = source.metadata.finalizers?.includes(FINALIZER) ?? false;
+    if (wanted !== present) {
+      await this.#o.kube.setFinalizer(source.metadata.namespace, source.metadata.name, FINALIZER, wanted);
+    }
+  }
+
+  /** What deletionPolicy asks for when the SecretSource goes away, then lets it go. */
+  async #finalize(source: SecretSource, spec: ResolvedSecretSourceSpec): Promise<ReconcileResult> {
+    const { namespace, name, uid } = source.metadata;
+    this.#refreshDue.delete(`${namespace}/${name}`);
+    if (!source.metadata.finalizers?.includes(FINALIZER)) return {};
+    const live = await this.#o.kube.getSecret(namespace, spec.target.name);
+    const ours = live?.metadata?.annotations?.[SOURCE_ANNOTATION] === name;
+    if (live && ours) {
+      const { creationPolicy } = spec.target;
+      if (spec.target.deletionPolicy === 'Delete') {
+        if (creationPolicy === 'Merge') {
+          // Applying nothing as our field manager removes exactly the keys we own.
+          await this.#o.kube.applySecret({
+            apiVersion: 'v1',
+            kind: 'Secret',
+            metadata: { name: spec.target.name, namespace, labels: {}, annotations: {} },
+          } as unknown as AppliedSecret);
+        } else {
+          await this.#o.kube.deleteSecret(namespace, spec.target.name, live.metadata!.uid!);
+        }
+        this.#o.events.record(
+          involved(source),
+          'Normal',
+          'Deleted',
+          `Deleted Secret ${spec.target.name} (deletionPolicy Delete)`,
+        );
+      } else {
+        await this.#o.kube.releaseSecret(namespace, spec.target.name, uid ?? '');
+        this.#o.events.record(
+          involved(source),
+          'Normal',
+          'Retained',
+          `Kept Secret ${spec.target.name} (deletionPolicy Retain)`,
+        );
+      }
+    }
+    await this.#o.kube.setFinalizer(namespace, name, FINALIZER, false);
+    return {};
+  }
+
+  async #reportFailure(
+    source: SecretSource | InvolvedObject,
+    spec: ResolvedSecretSourceSpec | undefined,
+    failure: SyncFailure,
+  ): Promise<void> {
+    const object = 'metadata' in source ? involved(source) : source;
+    const status = 'metadata' in source ? source.status : undefined;
+    const generation = 'metadata' in source ? source.metadata.generation : undefined;
+    const key = `${object.namespace}/${object.name}`;
+    this.#o.events.record(object, 'Warning', failure.reason, failure.message);
+    this.#o.logger.warn({ secretSource: key, reason: failure.reason, error: failure.message }, 'sync failed');
+    const ready = findCondition(status?.conditions, 'Ready');
+    if (ready?.status === 'False' && ready.reason === failure.reason && ready.message === failure.message)
+      return;
+    const now = new Date(this.#o.clock.now());
+    try {
+      await this.#o.kube.patchSecretSourceStatus(object.namespace!, object.name, {
+        conditions: setCondition(
+          status?.conditions,
+          {
+            type: 'Ready',
+            status: 'False',
+            reason: failure.reason,
+            message: failure.message,
+            observedGeneration: generation,
+          },
+          now,
+        ),
+        observedGeneration: generation,
+        ...(spec ? { targetName: spec.target.name } : {}),
+      });
+    } catch (error) {
+      this.#o.logger.warn({ secretSource: key, error: kubeErrorMessage(error) }, 'status update failed');
+    }
+  }
+}
+
+export function needsFinalizer(spec: ResolvedSecretSourceSpec): boolean {
+  const { creationPolicy, deletionPolicy } = spec.target;
+  // Owner + Retain: drop the ownerReference before garbage collection would delete the Secret.
+  // Orphan/Merge + Delete: nothing else would delete the Secret or our keys.
+  if (creationPolicy === 'Owner') return deletionPolicy === 'Retain';
+  return deletionPolicy === 'Delete';
+}
+
+function assertWeMayWrite(
+  source: SecretSource,
+  spec: ResolvedSecretSourceSpec,
+  live: LiveSecret | undefined,
+): void {
+  const target = spec.target.name;
+  if (spec.target.creationPolicy === 'Merge') {
+    if (live === undefined) {
+      throw new SyncFailure(
+        'TargetNotFound',
+        `creationPolicy Merge needs an existing Secret ${target}`,
+        false,
+      );
+    }
+    return;
+  }
+  if (live === undefined) return;
+  const managedBy = live.metadata?.annotations?.[SOURCE_ANNOTATION];
+  if (live.metadata?.labels?.[MANAGED_LABEL] !== 'true' || managedBy !== source.metadata.name) {
+    throw new SyncFailure(
+      'TargetConflict',
+      `Secret ${target} already exists and is not managed by this SecretSource; ` +
+        'delete it, or set creationPolicy: Merge to merge keys into it',
+      false,
+    );
+  }
+}
+
+/** Whether the live Secret already holds exactly what we would write (ours only, when merged). */
+function liveHolds(
+  live: LiveSecret,
+  sourceName: string,
+  data: ReadonlyMap<string, Buffer>,
+  hash: string,
+  merge: boolean,
+): boolean {
+  if (live.metadata?.annotations?.[SOURCE_ANNOTATION] !== sourceName) return false;
+  if (!merge) return liveContentHash(live) === hash;
+  const ours: Record<string, string> = {};
+  for (const key of data.keys()) {
+    const value = live.data?.[key];
+    if (value === undefined) return false;
+    ours[key] = value;
+  }
+  return liveContentHash({ type: live.type, data: ours }) === hash;
+}
+
+function statusChanged(previous: SecretSourceStatus | undefined, next: SecretSourceStatus): boolean {
+  if (!previous) return true;
+  const ready = (s: SecretSourceStatus | undefined) => {
+    const c = findCondition(s?.conditions, 'Ready');
+    return c ? [c.status, c.reason, c.message, c.observedGeneration] : [];
+  };
+  return (
+    JSON.stringify(ready(previous)) !== JSON.stringify(ready(next)) ||
+    previous.observedGeneration !== next.observedGeneration ||
+    previous.syncedHash !== next.syncedHash ||
+    previous.targetName !== next.targetName ||
+    previous.syncedKeys !== next.syncedKeys ||
+    previous.provider !== next.provider ||
+    previous.lastForceSync !== next.lastForceSync
+  );
+}
+
+function toSyncFailure(error: unknown): SyncFailure {
+  if (error instanceof SyncFailure) return error;
+  if (error instanceof ProviderResolutionError) return new SyncFailure(error.reason, error.message, false);
+  if (error instanceof ProviderError)
+    return new SyncFailure(
+      error.reason,
+      error.message,
+      error.retryable || error.reason === 'RemoteNotFound' || error.reason === 'AuthFailed',
+    );
+  if (error instanceof Error && 'reason' in error && typeof error.reason === 'string') {
+    return new SyncFailure(error.reason, error.message, false);
+  }
+  return new SyncFailure('SyncFailed', kubeErrorMessage(error), true);
+}
+
+/** A failed Kubernetes call's Status message; never the request (it may hold Secret data). */
+export function kubeErrorMessage(error: unknown): string {
+  const body = (error as { body?: unknown })?.body;
+  if (typeof body === 'string') {
+    try {
+      const message = (JSON.parse(body) as { message?: unknown }).message;
+      if (typeof message === 'string') return message;
+    } catch {
+      // not JSON: fall through
+    }
+  }
+  if (body && typeof body === 'object' && typeof (body as { message?: unknown }).message === 'string') {
+    return (body as { message: string }).message;
+  }
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === 'number' ? `HTTP ${code}` : error instanceof Error ? error.name : 'unknown error';
+}
+
+function involved(source: SecretSource): InvolvedObject {
+  return {
+    apiVersion: API_VERSION,
+    kind: 'SecretSource',
+    name: source.metadata.name,
+    namespace: source.metadata.namespace,
+    uid: source.metadata.uid,
+  };
+}
+
+function rawIdentity(raw: unknown): InvolvedObject {
+  const metadata = (raw as { metadata?: { name?: string; namespace?: string; uid?: string } }).metadata ?? {};
+  return {
+    apiVersion: API_VERSION,
+    kind: 'SecretSource',
+    name: metadata.name ?? '',
+    namespace: metadata.namespace,
+    uid: metadata.uid,
+  };
+}

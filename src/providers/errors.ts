@@ -1,0 +1,150 @@
+// Typed provider errors. The controller reads `reason` (shown in status) and `retryable` (retry soon
+// with backoff, or report and wait for the next refresh or a change of the object).
+//
+// Messages name the provider and the remote path, never a value or a token, and a ProviderError never
+// carries the error it replaces as `cause`: SDK errors (node-vault, the Kubernetes client) hold request
+// options with tokens and response bodies with values.
+
+export type ProviderErrorReason =
+  | 'RemoteNotFound'
+  | 'AuthFailed'
+  | 'Throttled'
+  | 'Unavailable'
+  | 'InvalidRef'
+  | 'InvalidSpec'
+  | 'ProviderNotAllowed';
+
+/** What an error is about: a provider description (e.g. `vault ClusterSecretProvider/vault-prod`) and a path. */
+export interface ErrorSubject {
+  provider: string;
+  path?: string;
+}
+
+export abstract class ProviderError extends Error {
+  abstract readonly reason: ProviderErrorReason;
+  abstract readonly retryable: boolean;
+  readonly provider: string;
+  readonly path: string | undefined;
+
+  constructor(subject: ErrorSubject, what: string) {
+    super(`${subject.provider}: ${what}${subject.path === undefined ? '' : ` (path "${subject.path}")`}`);
+    this.name = new.target.name;
+    this.provider = subject.provider;
+    this.path = subject.path;
+  }
+}
+
+/** The remote secret, version or property does not exist. */
+export class NotFoundError extends ProviderError {
+  readonly reason = 'RemoteNotFound';
+  readonly retryable = false;
+  constructor(subject: ErrorSubject, what = 'remote secret not found') {
+    super(subject, what);
+  }
+}
+
+/** Authentication failed or the identity may not do this (HTTP 401/403). */
+export class UnauthorizedError extends ProviderError {
+  readonly reason = 'AuthFailed';
+  readonly retryable = false;
+  constructor(subject: ErrorSubject, what = 'not authorized') {
+    super(subject, what);
+  }
+}
+
+/**
+ * The credentials a provider authenticates with could not be loaded (missing Secret or key,
+ * missing ServiceAccount). Retryable: with GitOps the Secret often arrives after the provider.
+ */
+export class CredentialsUnavailableError extends ProviderError {
+  readonly reason = 'AuthFailed';
+  readonly retryable = true;
+  constructor(subject: ErrorSubject, what: string) {
+    super(subject, what);
+  }
+}
+
+export class ThrottledError extends ProviderError {
+  readonly reason = 'Throttled';
+  readonly retryable = true;
+  readonly retryAfterMs: number | undefined;
+  constructor(subject: ErrorSubject, retryAfterMs?: number, what = 'throttled by the backend') {
+    super(subject, what);
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+/** The backend could not be reached or failed (5xx, connection refused, timeout, TLS failure). */
+export class UnavailableError extends ProviderError {
+  readonly reason = 'Unavailable';
+  readonly retryable = true;
+  constructor(subject: ErrorSubject, what = 'backend unavailable') {
+    super(subject, what);
+  }
+}
+
+/** The reference cannot be served as written (bad path, version or property). */
+export class InvalidRefError extends ProviderError {
+  readonly reason = 'InvalidRef';
+  readonly retryable = false;
+  constructor(subject: ErrorSubject, what: string) {
+    super(subject, what);
+  }
+}
+
+/** The provider spec is invalid (bad server URL, no auth method, ...). */
+export class InvalidSpecError extends ProviderError {
+  readonly reason = 'InvalidSpec';
+  readonly retryable = false;
+  constructor(subject: ErrorSubject, what: string) {
+    super(subject, what);
+  }
+}
+
+/** A namespace rule forbids this (e.g. a SecretProvider reading another namespace's Secret). */
+export class ProviderNotAllowedError extends ProviderError {
+  readonly reason = 'ProviderNotAllowed';
+  readonly retryable = false;
+  constructor(subject: ErrorSubject, what: string) {
+    super(subject, what);
+  }
+}
+
+export function isProviderError(error: unknown): error is ProviderError {
+  return error instanceof ProviderError;
+}
+
+export interface HttpFailure {
+  status: number;
+  /** Parsed Retry-After, for 429/503. */
+  retryAfterMs?: number;
+}
+
+/** Maps an HTTP status from a backend to a typed error. */
+export function errorFromHttpStatus(failure: HttpFailure, subject: ErrorSubject): ProviderError {
+  const { status } = failure;
+  if (status === 404) return new NotFoundError(subject);
+  if (status === 401 || status === 403)
+    return new UnauthorizedError(subject, `not authorized (HTTP ${status})`);
+  if (status === 429)
+    return new ThrottledError(subject, failure.retryAfterMs, 'throttled by the backend (HTTP 429)');
+  if (status === 400 || status === 405 || status === 422) {
+    return new InvalidRefError(subject, `request rejected by the backend (HTTP ${status})`);
+  }
+  return new UnavailableError(subject, `backend answered HTTP ${status}`);
+}
+
+/** Parses a Retry-After header (seconds or an HTTP date) into milliseconds from `now`. */
+export function parseRetryAfter(header: string | undefined, now: number): number | undefined {
+  if (header === undefined || header.trim() === '') return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds) && seconds >= 0) return Math.round(seconds * 1000);
+  const date = Date.parse(header);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/** Whether an error is the rejection of an aborted signal rather than a provider failure. */
+export function isAbortError(error: unknown, signal?: AbortSignal): boolean {
+  if (signal?.aborted && error === signal.reason) return true;
+  return error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError');
+}

@@ -1,0 +1,136 @@
+// Identical remote reads are done once: reads in flight are shared, and a result is reused for
+// windowMs unless the caller asks for a fresh read (force-sync). Errors are not reused. This is how
+// 1,000 SecretSources over 10 paths make about 10 calls per refresh window.
+import { raceAbort } from './abort.js';
+import type { CachedProviderClient } from './client-cache.js';
+import { propertyOf, valueMap } from './property.js';
+import { systemProviderClock, type ProviderClock, type RemoteRef, type RemoteValue } from './types.js';
+
+export interface ReadCoalescerOptions {
+  /** How long a result is reused. Default 5 s. */
+  windowMs?: number;
+  clock?: ProviderClock;
+}
+
+export interface ReadOptions {
+  /** Skip reused results and reads started by non-fresh callers (force-sync). */
+  fresh?: boolean;
+  signal: AbortSignal;
+}
+
+interface Slot {
+  promise: Promise<unknown>;
+  fresh: boolean;
+  waiters: number;
+  settledAt?: number;
+  controller: AbortController;
+}
+
+/** Generic: one load per key at a time, results reused for a window. */
+export class ReadCoalescer {
+  readonly #windowMs: number;
+  readonly #clock: ProviderClock;
+  readonly #slots = new Map<string, Slot>();
+  #lastPrune = 0;
+
+  constructor(options: ReadCoalescerOptions = {}) {
+    this.#windowMs = options.windowMs ?? 5_000;
+    this.#clock = options.clock ?? systemProviderClock;
+  }
+
+  /** Keys held (in flight or reusable), for tests. */
+  get size(): number {
+    return this.#slots.size;
+  }
+
+  async read<T>(key: string, load: (signal: AbortSignal) => Promise<T>, options: ReadOptions): Promise<T> {
+    const now = this.#clock.now();
+    this.#prune(now);
+    let slot = this.#slots.get(key);
+    if (slot?.settledAt !== undefined) {
+      if (!options.fresh && now - slot.settledAt < this.#windowMs) return slot.promise as Promise<T>;
+      slot = undefined;
+    } else if (slot && options.fresh && !slot.fresh) {
+      // A read that started before the force-sync may miss the change the user wants to see.
+      slot = undefined;
+    }
+    if (!slot) slot = this.#start(key, load, options.fresh ?? false);
+    return this.#wait(key, slot, options.signal) as Promise<T>;
+  }
+
+  #start<T>(key: string, load: (signal: AbortSignal) => Promise<T>, fresh: boolean): Slot {
+    const controller = new AbortController();
+    const slot: Slot = { promise: Promise.resolve(), fresh, waiters: 0, controller };
+    slot.promise = load(controller.signal).then(
+      (value) => {
+        slot.settledAt = this.#clock.now();
+        return value;
+      },
+      (error: unknown) => {
+        if (this.#slots.get(key) === slot) this.#slots.delete(key);
+        throw error;
+      },
+    );
+    slot.promise.catch(() => {});
+    this.#slots.set(key, slot);
+    return slot;
+  }
+
+  async #wait(key: string, slot: Slot, signal: AbortSignal): Promise<unknown> {
+    slot.waiters++;
+    try {
+      return await raceAbort(slot.promise, signal);
+    } finally {
+      slot.waiters--;
+      // Nobody wants this read any more: stop it instead of finishing a call for no one.
+      if (slot.waiters === 0 && slot.settledAt === undefined && signal.aborted) {
+        slot.controller.abort(signal.reason);
+        if (this.#slots.get(key) === slot) this.#slots.delete(key);
+      }
+    }
+  }
+
+  #prune(now: number): void {
+    if (now - this.#lastPrune < this.#windowMs) return;
+    this.#lastPrune = now;
+    for (const [key, slot] of this.#slots) {
+      if (slot.settledAt !== undefined && now - slot.settledAt >= this.#windowMs) this.#slots.delete(key);
+    }
+  }
+}
+
+/**
+ * Provider reads through a ReadCoalescer. Reads are shared at document level ({path, version}):
+ * `property` and `dataFrom` maps are taken from the shared document locally (see types.ts), so refs
+ * that differ only in property cost one call. Every caller gets its own Buffers.
+ */
+export class CoalescingReader {
+  readonly #coalescer: ReadCoalescer;
+
+  constructor(coalescer: ReadCoalescer = new ReadCoalescer()) {
+    this.#coalescer = coalescer;
+  }
+
+  async get(client: CachedProviderClient, ref: RemoteRef, options: ReadOptions): Promise<RemoteValue> {
+    const document = await this.#document(client, ref, options);
+    if (ref.property === undefined) return { ...document, value: Buffer.from(document.value) };
+    return propertyOf(document, ref.property, { provider: client.description, path: ref.path });
+  }
+
+  /** Every top-level key of the document at `ref.path` (dataFrom). */
+  async getMap(
+    client: CachedProviderClient,
+    ref: Omit<RemoteRef, 'property'>,
+    options: ReadOptions,
+  ): Promise<Map<string, Buffer>> {
+    const document = await this.#document(client, ref, options);
+    return valueMap(document, { provider: client.description, path: ref.path });
+  }
+
+  #document(client: CachedProviderClient, ref: RemoteRef, options: ReadOptions): Promise<RemoteValue> {
+    const documentRef: RemoteRef =
+      ref.version === undefined ? { path: ref.path } : { path: ref.path, version: ref.version };
+    const key = JSON.stringify([client.key, ref.path, ref.version ?? null]);
+    return this.#coalescer.read(key, (signal) => client.get(documentRef, signal), options);
+  }
+}

@@ -1,0 +1,131 @@
+// The provider boundary: the controller talks to secret backends only through these types and never
+// imports a backend SDK. Each backend lives in its own folder (vault/, later aws/, azure/) and is
+// reached through the registry and the client cache.
+//
+// Documents, properties and maps (one convention for every provider):
+// - `get({path, version})` without `property` returns the whole remote secret (the "document"). When
+//   the backend stores a key/value map (Vault KV, a JSON SecretString in AWS, ...), the document is
+//   that map encoded as JSON.
+// - `property` selects one entry of that document locally, with `selectProperty` from property.ts
+//   (exact key first, then a dotted path; strings as they are, other values JSON-encoded). Providers
+//   use that helper so every backend behaves the same, and the read coalescer relies on it: refs that
+//   differ only in `property` share one remote read.
+// - There is no `getMap` method: `dataFrom` (every key of a map) is `valueMap(await get({path}))`
+//   from property.ts, so a `data[]` entry and a `dataFrom[]` entry on the same path share one read.
+
+import type { ProviderErrorReason } from './errors.js';
+
+export type ProviderKind = 'SecretProvider' | 'ClusterSecretProvider';
+
+/** The provider object a client was built for; used in error messages and logs. */
+export interface ProviderIdentity {
+  kind: ProviderKind;
+  name: string;
+  /** Set for a namespaced SecretProvider. */
+  namespace?: string;
+}
+
+/** `ClusterSecretProvider vault-prod`, `SecretProvider payments/aws`: for messages and logs. */
+export function describeProvider(provider: ProviderIdentity): string {
+  return provider.namespace === undefined
+    ? `${provider.kind} ${provider.name}`
+    : `${provider.kind} ${provider.namespace}/${provider.name}`;
+}
+
+export interface RemoteRef {
+  /** Path of the secret in the backend, relative to the provider's mount or vault. */
+  path: string;
+  /** One entry of the document (dotted paths select nested entries). */
+  property?: string;
+  /** Pin a version; backend-specific format (Vault KV v2: a positive integer). */
+  version?: string;
+}
+
+export interface RemoteLease {
+  id: string;
+  durationSeconds: number;
+  renewable: boolean;
+}
+
+export interface RemoteValue {
+  value: Buffer;
+  /** The backend's version of what was read, when it has one. */
+  version?: string;
+  /** When the value stops being valid (dynamic credentials). */
+  expiresAt?: Date;
+  lease?: RemoteLease;
+}
+
+export interface FindQuery {
+  /** Only secrets under this path. */
+  path?: string;
+  /** Regular expression (JavaScript syntax) the secret's path must match. */
+  name?: string;
+  /** Metadata/tags every match must carry with these exact values. */
+  tags?: Record<string, string>;
+}
+
+/**
+ * A connection to one backend. Every call takes an AbortSignal; an aborted call rejects with the
+ * signal's reason (not a ProviderError). Other failures are ProviderErrors from errors.ts.
+ */
+export interface ProviderClient {
+  get(ref: RemoteRef, signal: AbortSignal): Promise<RemoteValue>;
+  /** Batched reads where the backend has them; keys of the result are `remoteRefKey(ref)`. */
+  getMany?(refs: RemoteRef[], signal: AbortSignal): Promise<Map<string, RemoteValue | Error>>;
+  /** Keys of the result are remote paths. */
+  find?(query: FindQuery, signal: AbortSignal): Promise<Map<string, RemoteValue>>;
+  /** Pushes a value (rotation). With `property` only that entry of the document changes. */
+  write?(ref: RemoteRef, value: Buffer, signal: AbortSignal): Promise<void>;
+  /** A cheap authenticated call, for the provider's Ready condition. */
+  validate(signal: AbortSignal): Promise<void>;
+  /** Releases connections and timers. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Stable key of a ref, used by getMany results and the read coalescer. */
+export function remoteRefKey(ref: RemoteRef): string {
+  return JSON.stringify([ref.path, ref.property ?? null, ref.version ?? null]);
+}
+
+/** Outcome of one remote call, for metrics: 'success', an error reason, or 'aborted'. */
+export type ProviderCallStatus = 'success' | 'aborted' | 'error' | ProviderErrorReason;
+
+/**
+ * Called once per remote call a provider makes (reads, writes, logins, renewals), so the runtime
+ * can count calls per backend. `provider` is the provider type ('vault'), `operation` a short
+ * low-cardinality name ('read', 'login', ...).
+ */
+export type OnProviderCall = (provider: string, operation: string, status: ProviderCallStatus) => void;
+
+/** pino-compatible subset; values must never be passed in fields or messages. */
+export interface ProviderLogger {
+  debug(fields: Record<string, unknown>, message: string): void;
+  info(fields: Record<string, unknown>, message: string): void;
+  warn(fields: Record<string, unknown>, message: string): void;
+}
+
+export const silentLogger: ProviderLogger = { debug: () => {}, info: () => {}, warn: () => {} };
+
+/**
+ * Time as a collaborator. Structurally compatible with the controller's Clock
+ * (src/controller/clock.ts), whose FakeClock drives the unit tests.
+ */
+export interface ProviderClock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const systemProviderClock: ProviderClock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => {
+    const timer = globalThis.setTimeout(fn, Math.max(0, ms));
+    // Renewal and sweep timers must never keep the process alive on shutdown.
+    timer.unref();
+    return timer;
+  },
+  clearTimeout: (handle) => {
+    if (handle !== undefined) globalThis.clearTimeout(handle as NodeJS.Timeout);
+  },
+};

@@ -1,0 +1,158 @@
+// When a SecretSource refreshes next: a fixed interval from the last sync, or a cron schedule in a
+// time zone, spread by jitter so thousands of objects with the same interval do not hit a provider at once.
+import { Cron } from 'croner';
+import { InvalidDurationError, parseDuration } from './duration.js';
+
+/** The timing part of `spec.refresh`, as written by the user (defaults are applied here, not by the API server). */
+export interface RefreshTiming {
+  /** Go duration between syncs, e.g. "1h". Mutually exclusive with `schedule`. */
+  interval?: string;
+  /** Five-field cron expression, e.g. "0 3 * * *". */
+  schedule?: string;
+  /** IANA time zone for `schedule`; UTC when omitted. */
+  timeZone?: string;
+  /** "10%" of the interval (spread both ways) or a duration such as "5m" (added 0..d). */
+  jitter?: string;
+}
+
+export const DEFAULT_REFRESH_INTERVAL = '1h';
+/** A refresh is never scheduled sooner than this after `now`, so a bad clock or a past schedule cannot spin. */
+export const MIN_REFRESH_DELAY_MS = 1_000;
+
+/** Thrown for a refresh spec that cannot be scheduled; carries a reason for the Ready condition. */
+export class InvalidScheduleError extends Error {
+  readonly reason = 'InvalidRefresh';
+
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidScheduleError';
+  }
+}
+
+export type Jitter = { kind: 'fraction'; fraction: number } | { kind: 'duration'; ms: number };
+
+type Timing = { kind: 'interval'; ms: number } | { kind: 'cron'; cron: Cron };
+
+/** Parses a jitter string: "10%" or a Go duration. */
+export function parseJitter(text: string): Jitter {
+  const trimmed = text.trim();
+  if (trimmed.endsWith('%')) {
+    const percent = Number(trimmed.slice(0, -1));
+    if (trimmed.length === 1 || !Number.isFinite(percent) || percent < 0 || percent > 100) {
+      throw new InvalidScheduleError(
+        `invalid jitter ${JSON.stringify(text)}: a percentage must be between 0% and 100%`,
+      );
+    }
+    return { kind: 'fraction', fraction: percent / 100 };
+  }
+  return { kind: 'duration', ms: wrapDuration('jitter', text) };
+}
+
+/**
+ * Checks a refresh spec without computing a time, so validation (admission, `secretsource validate`)
+ * reports the same errors as the reconciler would.
+ */
+export function validateRefreshTiming(timing: RefreshTiming): void {
+  parseTiming(timing);
+  if (timing.jitter !== undefined) parseJitter(timing.jitter);
+}
+
+/**
+ * The next time to refresh. Intervals count from `lastSync`; a schedule fires at its next slot after
+ * `lastSync` (a slot missed while the operator was down therefore fires at once). Interval jitter given
+ * as a percentage spreads the time both ways; any other jitter only delays, so a schedule never fires
+ * before its slot. The result is never earlier than `now` + 1s.
+ *
+ * @param random returns a number in [0, 1), like Math.random; injected so tests are deterministic.
+ * @param now the current time; defaults to `lastSync` for a sync that has just finished.
+ */
+export function nextRefresh(
+  timing: RefreshTiming,
+  lastSync: Date,
+  random: () => number,
+  now: Date = lastSync,
+): Date {
+  const parsed = parseTiming(timing);
+  const jitter = timing.jitter === undefined ? undefined : parseJitter(timing.jitter);
+  const from = lastSync.getTime();
+
+  let due: number;
+  if (parsed.kind === 'interval') {
+    due = from + parsed.ms + intervalJitter(jitter, parsed.ms, random);
+  } else {
+    const slot = nextSlot(parsed.cron, from, timing.schedule ?? '');
+    due = slot + scheduleJitter(jitter, parsed.cron, slot, random);
+  }
+  return new Date(Math.max(Math.round(due), now.getTime() + MIN_REFRESH_DELAY_MS));
+}
+
+function parseTiming(timing: RefreshTiming): Timing {
+  if (timing.interval !== undefined && timing.schedule !== undefined) {
+    throw new InvalidScheduleError('refresh: set either interval or schedule, not both');
+  }
+  if (timing.schedule === undefined) {
+    if (timing.timeZone !== undefined) {
+      throw new InvalidScheduleError('refresh: timeZone applies only to schedule');
+    }
+    const ms = wrapDuration('interval', timing.interval ?? DEFAULT_REFRESH_INTERVAL);
+    if (ms < MIN_REFRESH_DELAY_MS) {
+      throw new InvalidScheduleError(
+        `refresh: interval ${JSON.stringify(timing.interval)} must be at least 1s`,
+      );
+    }
+    return { kind: 'interval', ms };
+  }
+  const timeZone = timing.timeZone ?? 'UTC';
+  assertTimeZone(timeZone);
+  try {
+    return {
+      kind: 'cron',
+      cron: new Cron(timing.schedule, { timezone: timeZone, mode: '5-part', paused: true }),
+    };
+  } catch (error) {
+    const detail = error instanceof Error ? error.message.replace(/^CronPattern:\s*/, '') : String(error);
+    throw new InvalidScheduleError(`refresh: invalid schedule ${JSON.stringify(timing.schedule)}: ${detail}`);
+  }
+}
+
+function nextSlot(cron: Cron, afterMs: number, pattern: string): number {
+  const next = cron.nextRun(new Date(afterMs));
+  if (next === null)
+    throw new InvalidScheduleError(`refresh: schedule ${JSON.stringify(pattern)} never fires`);
+  return next.getTime();
+}
+
+function intervalJitter(jitter: Jitter | undefined, intervalMs: number, random: () => number): number {
+  if (jitter === undefined) return 0;
+  if (jitter.kind === 'fraction') return (2 * random() - 1) * jitter.fraction * intervalMs;
+  return random() * jitter.ms;
+}
+
+// Jitter on a schedule is capped at the gap to the following slot, so it delays a run but never skips one.
+function scheduleJitter(jitter: Jitter | undefined, cron: Cron, slot: number, random: () => number): number {
+  if (jitter === undefined) return 0;
+  const following = cron.nextRun(new Date(slot));
+  const period = following === null ? 0 : following.getTime() - slot;
+  const spread = jitter.kind === 'fraction' ? jitter.fraction * period : Math.min(jitter.ms, period);
+  return random() * spread;
+}
+
+function assertTimeZone(timeZone: string): void {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone });
+  } catch {
+    throw new InvalidScheduleError(
+      `refresh: unknown time zone ${JSON.stringify(timeZone)}; use an IANA name such as Europe/Berlin`,
+    );
+  }
+}
+
+function wrapDuration(field: string, text: string): number {
+  try {
+    return parseDuration(text);
+  } catch (error) {
+    if (error instanceof InvalidDurationError)
+      throw new InvalidScheduleError(`refresh: ${field}: ${error.message}`);
+    throw error;
+  }
+}

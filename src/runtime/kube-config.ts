@@ -1,0 +1,29 @@
+// Builds the Kubernetes client configuration from the source chosen by the run flags.
+import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfigSource } from './config.js';
+
+/**
+ * Loads the in-cluster config, or kubeconfig files merged as kubectl merges a KUBECONFIG list:
+ * the first file to name a cluster, user, context or current context wins.
+ */
+export function loadKubeConfig(source: KubeConfigSource): KubeConfig {
+  const config = new KubeConfig();
+  if (source.kind === 'in-cluster') {
+    config.loadFromCluster();
+    return config;
+  }
+  const [first, ...rest] = source.paths;
+  if (first === undefined) throw new Error('kubeconfig source lists no files');
+  config.loadFromFile(first);
+  for (const path of rest) {
+    const more = new KubeConfig();
+    more.loadFromFile(path);
+    // client-node's mergeConfig throws on duplicate names where kubectl keeps the first.
+    for (const cluster of more.clusters) if (!config.getCluster(cluster.name)) config.addCluster(cluster);
+    for (const user of more.users) if (!config.getUser(user.name)) config.addUser(user);
+    for (const context of more.contexts)
+      if (!config.getContextObject(context.name)) config.addContext(context);
+    if (!config.currentContext && more.currentContext) config.setCurrentContext(more.currentContext);
+  }
+  return config;
+}

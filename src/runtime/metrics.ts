@@ -1,0 +1,103 @@
+// Prometheus metrics on a registry of our own, so tests and embedders never share global state.
+// Labels are small fixed sets (results, operations, resource kinds): never names, paths or values.
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+export type SyncResult = 'written' | 'unchanged' | 'error';
+export type ProviderOperation = 'get' | 'getMany' | 'find' | 'write' | 'validate' | 'login' | 'renew';
+export type ProviderCallStatus =
+  'ok' | 'not_found' | 'unauthorized' | 'throttled' | 'unavailable' | 'invalid_ref' | 'error';
+export type KubeWriteVerb = 'apply' | 'create' | 'update' | 'patch' | 'delete';
+export type Readiness = 'True' | 'False' | 'Unknown';
+export type ObjectsByReadiness = Readonly<Record<Readiness, number>>;
+
+export interface MetricsOptions {
+  /** Process metrics (CPU, memory, event loop lag, GC); on by default. */
+  defaultMetrics?: boolean;
+}
+
+const READINESS: readonly Readiness[] = ['True', 'False', 'Unknown'];
+
+export class Metrics {
+  readonly registry = new Registry();
+  #queueDepth: () => number = () => 0;
+  #objects: () => ObjectsByReadiness = () => ({ True: 0, False: 0, Unknown: 0 });
+
+  readonly #syncs = new Counter({
+    name: 'secretsource_sync_total',
+    help: 'Completed SecretSource syncs by result.',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+  readonly #syncDuration = new Histogram({
+    name: 'secretsource_sync_duration_seconds',
+    help: 'Time to reconcile one SecretSource, from dequeue to status written.',
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [this.registry],
+  });
+  readonly #providerCalls = new Counter({
+    name: 'secretsource_provider_calls_total',
+    help: 'Calls to secret providers by provider kind, operation and outcome.',
+    labelNames: ['provider', 'operation', 'status'] as const,
+    registers: [this.registry],
+  });
+  readonly #kubeWrites = new Counter({
+    name: 'secretsource_kube_writes_total',
+    help: 'Writes to the Kubernetes API by resource and verb.',
+    labelNames: ['resource', 'verb'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(options: MetricsOptions = {}) {
+    const queueDepth: Gauge = new Gauge({
+      name: 'secretsource_queue_depth',
+      help: 'Keys waiting in the work queue, not counting scheduled refreshes that are not yet due.',
+      registers: [this.registry],
+      collect: () => queueDepth.set(this.#queueDepth()),
+    });
+    const objects: Gauge<'ready'> = new Gauge({
+      name: 'secretsource_objects',
+      help: 'SecretSources by the status of their Ready condition.',
+      labelNames: ['ready'] as const,
+      registers: [this.registry],
+      collect: () => {
+        const counts = this.#objects();
+        for (const ready of READINESS) objects.set({ ready }, counts[ready]);
+      },
+    });
+    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Supplies the queue depth, read at scrape time (the queue is usually built after the metrics). */
+  setQueueDepthSource(read: () => number): void {
+    this.#queueDepth = read;
+  }
+
+  /** Supplies SecretSource counts by Ready status, read at scrape time. */
+  setObjectReadinessSource(read: () => ObjectsByReadiness): void {
+    this.#objects = read;
+  }
+
+  syncFinished(result: SyncResult, seconds: number): void {
+    this.#syncs.inc({ result });
+    this.#syncDuration.observe(seconds);
+  }
+
+  /** `provider` is the provider kind ("vault", "aws", "azure"), never a connection name or path. */
+  providerCall(provider: string, operation: ProviderOperation, status: ProviderCallStatus, count = 1): void {
+    this.#providerCalls.inc({ provider, operation, status }, count);
+  }
+
+  /** `resource` is the plural resource ("secrets", "secretsources", "events", "leases", "deployments"). */
+  kubeWrite(resource: string, verb: KubeWriteVerb): void {
+    this.#kubeWrites.inc({ resource, verb });
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** The exposition text for /metrics. */
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+}

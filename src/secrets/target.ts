@@ -1,0 +1,88 @@
+// Builds the Secret the operator applies: the data fetched from the provider,
+// the type, and the labels, annotations and ownerReference that mark it ours.
+import { contentHash, type SecretData } from './content-hash.js';
+
+export const MANAGED_LABEL = 'secretsource.dev/managed';
+export const CONTENT_HASH_ANNOTATION = 'secretsource.dev/content-hash';
+export const SOURCE_ANNOTATION = 'secretsource.dev/source';
+/** The API server refuses a Secret over 1 MiB; refuse it first with a clear reason. */
+export const MAX_SECRET_BYTES = 1024 * 1024;
+
+export interface OwnerReference {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+}
+
+export interface TargetSecretSpec {
+  name: string;
+  namespace: string;
+  type: string;
+  data: SecretData;
+  /** The SecretSource that manages this Secret (name in the same namespace). */
+  sourceName: string;
+  labels?: Readonly<Record<string, string>>;
+  annotations?: Readonly<Record<string, string>>;
+  /** Set for creationPolicy Owner, so the Secret is garbage collected with its SecretSource. */
+  owner?: OwnerReference;
+  immutable?: boolean;
+}
+
+export interface AppliedSecret {
+  apiVersion: 'v1';
+  kind: 'Secret';
+  metadata: {
+    name: string;
+    namespace: string;
+    labels: Record<string, string>;
+    annotations: Record<string, string>;
+    ownerReferences?: (OwnerReference & { controller: boolean; blockOwnerDeletion: boolean })[];
+  };
+  type: string;
+  data: Record<string, string>;
+  immutable?: boolean;
+}
+
+export class SecretTooLargeError extends Error {
+  readonly reason = 'InvalidSpec';
+  constructor(secret: string, bytes: number) {
+    super(`Secret ${secret} would hold ${bytes} bytes of data, over the 1 MiB limit`);
+  }
+}
+
+/** The apply configuration for the target Secret, and its content hash. */
+export function buildTargetSecret(spec: TargetSecretSpec): { secret: AppliedSecret; hash: string } {
+  let bytes = 0;
+  const data: Record<string, string> = {};
+  for (const key of [...spec.data.keys()].sort()) {
+    const value = spec.data.get(key)!;
+    bytes += key.length + value.length;
+    data[key] = value.toString('base64');
+  }
+  if (bytes > MAX_SECRET_BYTES) throw new SecretTooLargeError(`${spec.namespace}/${spec.name}`, bytes);
+
+  const hash = contentHash(spec.type, spec.data);
+  const secret: AppliedSecret = {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: {
+      name: spec.name,
+      namespace: spec.namespace,
+      // Ours go last so a user label cannot unmark the Secret as managed.
+      labels: { ...spec.labels, [MANAGED_LABEL]: 'true' },
+      annotations: {
+        ...spec.annotations,
+        [CONTENT_HASH_ANNOTATION]: hash,
+        [SOURCE_ANNOTATION]: spec.sourceName,
+      },
+    },
+    type: spec.type,
+    data,
+  };
+  if (spec.owner) {
+    secret.metadata.ownerReferences = [{ ...spec.owner, controller: true, blockOwnerDeletion: true }];
+  }
+  if (spec.immutable) secret.immutable = true;
+  return { secret, hash };
+}
