@@ -54,26 +54,25 @@ export async function deleteNamespace(kc: k8s.KubeConfig, name: string): Promise
 export function crdManifests(): k8s.V1CustomResourceDefinition[] {
   const dir = path.join(repoRoot, 'crds');
   return readdirSync(dir)
-    .filter((f) => f.endsWith('.yaml'))
+    .filter((f) => f.startsWith('secretsource.dev_') && f.endsWith('.yaml'))
     .sort()
     .map((f) => YAML.parse(readFileSync(path.join(dir, f), 'utf8')) as k8s.V1CustomResourceDefinition);
 }
 
-/** Server-side applies the generated CRDs and waits until each is Established. */
+/**
+ * Server-side applies the generated CRDs and waits until each is Established.
+ * (Not through KubernetesObjectApi: its typed serializer drops `enum` and
+ * `x-kubernetes-validations` from a plain-JSON CRD.)
+ */
 export async function installCrds(kc: k8s.KubeConfig, timeoutMs = 30_000): Promise<string[]> {
-  const objects = k8s.KubernetesObjectApi.makeApiClient(kc);
+  const api = kc.makeApiClient(k8s.ApiextensionsV1Api);
   const crds = crdManifests();
   for (const crd of crds) {
-    await objects.patch(
-      crd,
-      undefined,
-      undefined,
-      'secretsource-e2e',
-      true,
-      k8s.PatchStrategy.ServerSideApply,
+    await api.patchCustomResourceDefinition(
+      { name: crd.metadata!.name!, body: crd, fieldManager: 'secretsource-e2e', force: true },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.ServerSideApply),
     );
   }
-  const api = kc.makeApiClient(k8s.ApiextensionsV1Api);
   const names = crds.map((crd) => crd.metadata!.name!);
   await eventually(async () => {
     for (const name of names) {

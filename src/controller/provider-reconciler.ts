@@ -3,6 +3,7 @@
 // so a broken connection shows on the provider before SecretSources fail.
 import { InvalidSpecError, parseClusterSecretProvider, parseSecretProvider } from '../api/v1alpha1/index.js';
 import { ProviderError } from '../providers/errors.js';
+import { PROVIDER_TYPES } from '../providers/registry.js';
 import type { Clock } from './clock.js';
 import { findCondition, setCondition, type Condition } from './conditions.js';
 import type { KubeGateway, ProviderKind } from './kube-gateway.js';
@@ -51,18 +52,14 @@ export class ProviderReconciler {
       generation: metadata.generation ?? 0,
       spec: parsed.spec,
     };
-    const conditions = (parsed as { status?: { conditions?: Condition[] } }).status?.conditions;
+    const backend = PROVIDER_TYPES.find(
+      (type) => (parsed.spec as Record<string, unknown>)[type] !== undefined,
+    );
+    const current = (parsed as { status?: { conditions?: Condition[]; backend?: string } }).status;
     try {
       const client = await this.#o.clients.acquire(provider, namespace ?? this.#o.operatorNamespace, signal);
       await client.validate(signal);
-      await this.#setReady(
-        kind,
-        metadata,
-        conditions,
-        'True',
-        'Valid',
-        `connected to ${client.providerType}`,
-      );
+      await this.#setReady(kind, metadata, current, 'True', 'Valid', `connected to ${backend}`, backend);
       return revalidate;
     } catch (error) {
       if (signal.aborted) throw error;
@@ -72,7 +69,7 @@ export class ProviderReconciler {
           : ((error as { reason?: string }).reason ?? 'ValidationFailed');
       const message = error instanceof Error && 'reason' in error ? error.message : kubeErrorMessage(error);
       this.#o.logger.warn({ provider: `${kind}/${key}`, reason }, 'provider validation failed');
-      await this.#setReady(kind, metadata, conditions, 'False', reason, message);
+      await this.#setReady(kind, metadata, current, 'False', reason, message);
       return revalidate;
     }
   }
@@ -80,18 +77,21 @@ export class ProviderReconciler {
   async #setReady(
     kind: ProviderKind,
     metadata: { name: string; namespace?: string; generation?: number },
-    conditions: readonly Condition[] | undefined,
+    current: { conditions?: Condition[]; backend?: string } | undefined,
     status: 'True' | 'False',
     reason: string,
     message: string,
+    backend?: string,
   ): Promise<void> {
+    const conditions = current?.conditions;
     const ready = findCondition(conditions, 'Ready');
     const generation = metadata.generation;
     if (
       ready?.status === status &&
       ready.reason === reason &&
       ready.message === message &&
-      ready.observedGeneration === generation
+      ready.observedGeneration === generation &&
+      (backend === undefined || backend === current?.backend)
     ) {
       return; // nothing new: no write
     }
@@ -107,6 +107,7 @@ export class ProviderReconciler {
           now,
         ),
         observedGeneration: generation,
+        ...(backend ? { backend } : {}),
       },
     );
   }

@@ -1,6 +1,12 @@
 // How providers load their authentication material from Kubernetes, and the namespace rule that
 // decides where they may load it from. Providers see only ScopedCredentials, so they cannot skip it.
-import { CoreV1Api, type KubeConfig, type Middleware, type RequestContext } from '@kubernetes/client-node';
+import {
+  CoreV1Api,
+  Observable,
+  type KubeConfig,
+  type ObservableMiddleware,
+  type RequestContext,
+} from '@kubernetes/client-node';
 import {
   CredentialsUnavailableError,
   InvalidSpecError,
@@ -208,19 +214,18 @@ export class KubernetesCredentialSource implements CredentialSource {
 type RequestOptions = Parameters<CoreV1Api['readNamespacedSecret']>[1];
 
 /**
- * Per-call options that hand our AbortSignal to the client's fetch. The object-parameter API declares
- * observable middleware but wraps what it gets as promise middleware (configuration.js wrapOptions),
- * hence the cast.
+ * Per-call options that hand our AbortSignal to the client's fetch. The object-parameter API runs
+ * observable middleware (a promise middleware fails there with "toPromise is not a function").
  */
 function withSignal(signal: AbortSignal): RequestOptions {
-  const middleware: Middleware = {
+  const middleware: ObservableMiddleware = {
     pre: (context: RequestContext) => {
       context.setSignal(signal);
-      return Promise.resolve(context);
+      return new Observable(Promise.resolve(context));
     },
-    post: (context) => Promise.resolve(context),
+    post: (context) => new Observable(Promise.resolve(context)),
   };
-  return { middleware: [middleware], middlewareMergeStrategy: 'append' } as unknown as RequestOptions;
+  return { middleware: [middleware], middlewareMergeStrategy: 'append' };
 }
 
 /** Converts a client-node failure (ApiException or fetch error) into a typed error, keeping only the status. */

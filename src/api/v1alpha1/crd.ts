@@ -87,7 +87,8 @@ const PRINTER_COLUMNS: Readonly<Record<Kind, PrinterColumn[]>> = {
     },
     {
       name: 'Next Refresh',
-      type: 'date',
+      // kubectl prints "<invalid>" for a date column in the future; show the timestamp instead.
+      type: 'string',
       jsonPath: '.status.nextRefreshTime',
       description: 'Time the next refresh is due.',
     },
