@@ -77,6 +77,7 @@ cat >"$run/env.tmp" <<ENV
 # Written by make dev-up; source it to reach the local environment.
 export SECRETSOURCE_RUN_DIR='$run'
 export KUBECONFIG='$run/kubeconfig'
+export KUBECTL='$kube_bin/kubectl'
 export KUBE_API_URL='https://127.0.0.1:$api_port'
 export KUBE_CA_FILE='$run/pki/ca.crt'
 export KUBE_SERVICE_ACCOUNT_ISSUER='https://kubernetes.default.svc.cluster.local'

@@ -73,7 +73,7 @@ print_usage() {
   cat <<EOF
 Local environment is up (logs in $run/logs):
 $(grep '^export' "$run/env" | grep -v -E 'TOKEN|SECRET' | sed 's/^export /  /')
-Use it:   source $run/env && kubectl get ns
+Use it:   source $run/env && \$KUBECTL get ns
 Stop it:  make dev-down
 EOF
 }

@@ -46,8 +46,8 @@ version_ldflags() {
 
 build_kube() {
   local dest="$TOOLS_DIR/kubernetes-$KUBE_VERSION"
-  [ -x "$dest/kube-apiserver" ] && [ -x "$dest/kube-controller-manager" ] && return 0
-  log "building kube-apiserver and kube-controller-manager $KUBE_VERSION into $dest (first run only)"
+  [ -x "$dest/kube-apiserver" ] && [ -x "$dest/kube-controller-manager" ] && [ -x "$dest/kubectl" ] && return 0
+  log "building kube-apiserver, kube-controller-manager and kubectl $KUBE_VERSION into $dest (first run only)"
   local work; work=$(mktemp -d)
   local staging="v0.${KUBE_VERSION#v1.}"
   # k8s.io/kubernetes requires its staging modules at v0.0.0 and points them at
@@ -79,11 +79,13 @@ package tools
 import (
 	_ "k8s.io/kubernetes/cmd/kube-apiserver"
 	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
+	_ "k8s.io/kubernetes/cmd/kubectl"
 )
 GO
   (cd "$work" && { go mod tidy -e 2>&1 | grep -v '^go: downloading' >&2 || true; } &&
     CGO_ENABLED=0 go build -trimpath -o "$work/bin/" -ldflags "-s $(version_ldflags)" \
-      k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager)
+      k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
+      k8s.io/kubernetes/cmd/kubectl)
   mkdir -p "$dest" && mv "$work/bin/"* "$dest/" && rm -rf "$work"
 }
 

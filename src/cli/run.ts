@@ -142,6 +142,7 @@ export async function runOperator(config: RunConfig, logger: Logger): Promise<vo
       manager.startReconciling(reconcilers);
     },
     onStoppedLeading: (reason) => {
+      if (reason === 'released') return; // our own graceful shutdown gave the Lease up
       // Another replica may be writing already: stop at once, as controller-runtime does.
       logger.error({ reason }, 'lost leadership: exiting');
       process.exit(1);
