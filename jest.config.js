@@ -19,6 +19,8 @@ export default {
       displayName: 'e2e',
       testMatch: ['<rootDir>/e2e/**/*.e2e.test.ts'],
       setupFiles: ['<rootDir>/e2e/support/load-env.ts'],
+      // Real servers: a sync, a Lease takeover or a watch restart takes seconds.
+      testTimeout: 60_000,
     },
   ],
 };

@@ -38,8 +38,17 @@ export interface KubeGateway {
     name: string,
     status: object,
   ): Promise<void>;
-  /** Adds (present) or removes our finalizer, leaving other finalizers alone. */
-  setFinalizer(namespace: string, name: string, finalizer: string, present: boolean): Promise<void>;
+  /**
+   * Adds (present) or removes our finalizer, leaving other finalizers alone. Only on the object
+   * with this uid: when it is gone (a stale cache), nothing is written and nothing is created.
+   */
+  setFinalizer(
+    namespace: string,
+    name: string,
+    finalizer: string,
+    present: boolean,
+    uid: string | undefined,
+  ): Promise<void>;
 }
 
 export interface WriteLimiter {
@@ -149,27 +158,46 @@ export class ClientNodeKubeGateway implements KubeGateway {
     }
   }
 
-  async setFinalizer(namespace: string, name: string, finalizer: string, present: boolean): Promise<void> {
+  async setFinalizer(
+    namespace: string,
+    name: string,
+    finalizer: string,
+    present: boolean,
+    uid: string | undefined,
+  ): Promise<void> {
     await this.#write('secretsources', 'apply');
     // Server-side apply with our field manager: other finalizers stay, and
-    // leaving ours out of the apply removes it.
-    await this.#custom.patchNamespacedCustomObject(
-      {
-        group: GROUP,
-        version: VERSION,
-        namespace,
-        plural: 'secretsources',
-        name,
-        fieldManager: FIELD_MANAGER,
-        force: true,
-        body: {
-          apiVersion: `${GROUP}/${VERSION}`,
-          kind: 'SecretSource',
-          metadata: { name, namespace, ...(present ? { finalizers: [finalizer] } : {}) },
+    // leaving ours out of the apply removes it. An apply creates a missing
+    // object; the uid makes it fail instead (409) when the object was just
+    // deleted and our cache has not seen that yet.
+    try {
+      await this.#custom.patchNamespacedCustomObject(
+        {
+          group: GROUP,
+          version: VERSION,
+          namespace,
+          plural: 'secretsources',
+          name,
+          fieldManager: FIELD_MANAGER,
+          force: true,
+          body: {
+            apiVersion: `${GROUP}/${VERSION}`,
+            kind: 'SecretSource',
+            metadata: {
+              name,
+              namespace,
+              ...(uid ? { uid } : {}),
+              ...(present ? { finalizers: [finalizer] } : {}),
+            },
+          },
         },
-      },
-      APPLY_PATCH,
-    );
+        APPLY_PATCH,
+      );
+    } catch (error) {
+      // With force, an apply without resourceVersion conflicts only on the uid: that object is gone.
+      if (uid && error instanceof k8s.ApiException && (error.code === 409 || error.code === 404)) return;
+      throw error;
+    }
   }
 
   async #write(resource: string, verb: string): Promise<void> {

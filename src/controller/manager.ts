@@ -122,7 +122,7 @@ export class ControllerManager {
       concurrency: options.concurrency,
       clock,
       random,
-      onError: (error, key) => options.logger.error({ key, error: errorName(error) }, 'reconcile crashed'),
+      onError: (error, key) => options.logger.error({ key, detail: errorName(error) }, 'reconcile crashed'),
     });
     this.#wireEvents();
   }
@@ -187,15 +187,23 @@ export class ControllerManager {
   async #handle(key: string, signal: AbortSignal): Promise<void> {
     const reconcilers = this.#reconcilers!;
     let result: ReconcileResult;
-    if (key.startsWith(PROVIDER_KEY)) {
-      const [kind, objectKey] = splitOnce(key.slice(PROVIDER_KEY.length), '/');
-      result = await reconcilers.provider(
-        kind as 'SecretProvider' | 'ClusterSecretProvider',
-        objectKey,
-        signal,
-      );
-    } else {
-      result = await reconcilers.secretSource(key, signal);
+    try {
+      if (key.startsWith(PROVIDER_KEY)) {
+        const [kind, objectKey] = splitOnce(key.slice(PROVIDER_KEY.length), '/');
+        result = await reconcilers.provider(
+          kind as 'SecretProvider' | 'ClusterSecretProvider',
+          objectKey,
+          signal,
+        );
+      } else {
+        result = await reconcilers.secretSource(key, signal);
+      }
+    } catch (error) {
+      // The queue does not retry by itself: without this, one failed API call (a finalizer
+      // patch, a Secret read) would leave the object unreconciled, its refreshes stopped and its
+      // deletion stuck, until some watch event happened to queue it again.
+      if (!signal.aborted) this.queue.addRateLimited(key);
+      throw error;
     }
     if (result.retry) {
       this.queue.addRateLimited(key);
@@ -257,7 +265,7 @@ export class ControllerManager {
     for (const informer of this.#informers) {
       informer.on(InformerEvent.Error, (error) =>
         this.#options.logger.warn(
-          { resource: informer.resource, error: errorName(error) },
+          { resource: informer.resource, detail: errorName(error) },
           'informer error; retrying',
         ),
       );

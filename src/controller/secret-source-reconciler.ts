@@ -316,7 +316,8 @@ export class SecretSourceReconciler {
     const wanted = needsFinalizer(spec);
     const present = source.metadata.finalizers?.includes(FINALIZER) ?? false;
     if (wanted !== present) {
-      await this.#o.kube.setFinalizer(source.metadata.namespace, source.metadata.name, FINALIZER, wanted);
+      const { namespace, name, uid } = source.metadata;
+      await this.#o.kube.setFinalizer(namespace, name, FINALIZER, wanted, uid);
     }
   }
 
@@ -356,7 +357,7 @@ export class SecretSourceReconciler {
         );
       }
     }
-    await this.#o.kube.setFinalizer(namespace, name, FINALIZER, false);
+    await this.#o.kube.setFinalizer(namespace, name, FINALIZER, false, uid);
     return {};
   }
 
@@ -370,7 +371,10 @@ export class SecretSourceReconciler {
     const generation = 'metadata' in source ? source.metadata.generation : undefined;
     const key = `${object.namespace}/${object.name}`;
     this.#o.events.record(object, 'Warning', failure.reason, failure.message);
-    this.#o.logger.warn({ secretSource: key, reason: failure.reason, error: failure.message }, 'sync failed');
+    this.#o.logger.warn(
+      { secretSource: key, reason: failure.reason, detail: failure.message },
+      'sync failed',
+    );
     const ready = findCondition(status?.conditions, 'Ready');
     if (ready?.status === 'False' && ready.reason === failure.reason && ready.message === failure.message)
       return;
@@ -392,7 +396,7 @@ export class SecretSourceReconciler {
         ...(spec ? { targetName: spec.target.name } : {}),
       });
     } catch (error) {
-      this.#o.logger.warn({ secretSource: key, error: kubeErrorMessage(error) }, 'status update failed');
+      this.#o.logger.warn({ secretSource: key, detail: kubeErrorMessage(error) }, 'status update failed');
     }
   }
 }

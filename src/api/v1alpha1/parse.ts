@@ -213,6 +213,7 @@ const METADATA_FIELDS = [
   'labels',
   'annotations',
   'deletionTimestamp',
+  'finalizers',
 ] as const;
 
 function parse<K extends Kind>(kind: K, obj: unknown): Parsed<K> {

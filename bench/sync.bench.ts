@@ -1,0 +1,784 @@
+// `make bench`: the sync core against the real local environment (e2e/.run). Creates N SecretSources
+// over PATHS OpenBao paths before the operator starts, then measures: time until all N are Ready,
+// provider calls and Kubernetes writes of the initial sync, the same for one refresh cycle in which
+// nothing changed (target: 0 writes, about PATHS provider calls), the operator's peak RSS and CPU,
+// and the ceiling: a plain client server-side-applying N Secrets at the same concurrency.
+// Prints a table and writes bench/results/sync-<N>.json. Values are generated and never printed.
+//
+//   N=1000 PATHS=10 node --import tsx bench/sync.bench.ts      (e2e/bench.sh starts the environment)
+import '../e2e/support/load-env.js';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import path from 'node:path';
+import * as k8s from '@kubernetes/client-node';
+import { parseRunConfig } from '../src/runtime/config.js';
+import { parseDuration } from '../src/rotation/duration.js';
+import {
+  adminKubeConfig,
+  createNamespace,
+  installCrds,
+  repoRoot,
+  requireEnv,
+  statusCode,
+  uniqueName,
+} from '../e2e/support/kube.js';
+import {
+  installOperatorRbac,
+  operatorKubeconfigFile,
+  startOperator,
+  type RunningOperator,
+} from '../e2e/support/operator.js';
+import { mapBounded } from './support/bounded.js';
+import { OpenBaoAdmin } from './support/openbao.js';
+import { cpuSeconds, processMemory, round, type ProcessMemory } from './support/proc.js';
+import { difference, scrape, sumOf, total, totalBy, type Sample } from './support/prometheus.js';
+
+const GROUP = 'secretsource.dev';
+const VERSION = 'v1alpha1';
+const MANAGED_LABEL = 'secretsource.dev/managed';
+const PROVIDER = 'openbao';
+const TOKEN_SECRET = 'openbao-token';
+const POLL_MS = 250;
+const MERGE_PATCH = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
+const APPLY_PATCH = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.ServerSideApply);
+/** Servers of the local environment whose CPU time the bench reports (pid files in e2e/.run/pids). */
+const SERVERS = ['kube-apiserver', 'etcd', 'openbao'] as const;
+
+// ------------------------------------------------------------------------------------------------
+// Settings
+
+interface Settings {
+  n: number;
+  paths: number;
+  /** The operator's --concurrency, and the ceiling client's requests in flight. */
+  concurrency: number;
+  concurrencyFlag: string[];
+  createConcurrency: number;
+  kubeQps: number;
+  kubeBurst: number;
+  refreshInterval: string;
+  readyTimeoutMs: number;
+}
+
+function settings(env: NodeJS.ProcessEnv): Settings {
+  const n = whole(env, 'N', 1000);
+  const paths = whole(env, 'PATHS', Math.max(10, Math.floor(n / 100)));
+  const concurrencyFlag = env.CONCURRENCY ? [`--concurrency=${env.CONCURRENCY}`] : [];
+  // The operator's own default when CONCURRENCY is unset, so the ceiling always matches it.
+  const concurrency = parseRunConfig(concurrencyFlag, {}).concurrency;
+  const refreshInterval = env.REFRESH_INTERVAL ?? defaultRefreshInterval(n);
+  parseDuration(refreshInterval);
+  return {
+    n,
+    paths: Math.min(paths, n),
+    concurrency,
+    concurrencyFlag,
+    createConcurrency: whole(env, 'CREATE_CONCURRENCY', 32),
+    kubeQps: whole(env, 'KUBE_QPS', 500),
+    kubeBurst: whole(env, 'KUBE_BURST', 1000),
+    refreshInterval,
+    readyTimeoutMs: whole(env, 'READY_TIMEOUT_S', Math.max(300, Math.ceil(n / 10))) * 1000,
+  };
+}
+
+/**
+ * Long enough that the first refresh of the earliest SecretSource comes after the last one is Ready
+ * (so the cycle measured is a clean one), short enough that the bench does not idle for long.
+ * Measured on the 2-core dev machine: about 60 SecretSources/s become Ready (see bench/README.md).
+ */
+function defaultRefreshInterval(n: number): string {
+  return `${Math.max(20, Math.ceil(n / 40))}s`;
+}
+
+function whole(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const text = env[name];
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1)
+    throw new Error(`${name}: expected a whole number >= 1, got ${text}`);
+  return value;
+}
+
+// ------------------------------------------------------------------------------------------------
+// Kubernetes
+
+const kc = adminKubeConfig();
+const core = kc.makeApiClient(k8s.CoreV1Api);
+const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+
+interface Condition {
+  type: string;
+  status: string;
+  reason?: string;
+}
+
+interface ListedObject {
+  metadata: { name: string; resourceVersion: string; finalizers?: string[] };
+  status?: { conditions?: Condition[] };
+}
+
+async function listSources(namespace: string): Promise<ListedObject[]> {
+  const list = (await custom.listNamespacedCustomObject({
+    group: GROUP,
+    version: VERSION,
+    namespace,
+    plural: 'secretsources',
+  })) as { items: ListedObject[] };
+  return list.items;
+}
+
+async function resourceVersions(namespace: string): Promise<Map<string, string>> {
+  const versions = new Map<string, string>();
+  for (const source of await listSources(namespace)) {
+    versions.set(`secretsource/${source.metadata.name}`, source.metadata.resourceVersion);
+  }
+  const secrets = await core.listNamespacedSecret({ namespace, labelSelector: `${MANAGED_LABEL}=true` });
+  for (const secret of secrets.items) {
+    versions.set(`secret/${secret.metadata!.name!}`, secret.metadata!.resourceVersion!);
+  }
+  return versions;
+}
+
+function changedObjects(before: Map<string, string>, after: Map<string, string>): number {
+  let changed = 0;
+  for (const [key, version] of after) if (before.get(key) !== version) changed++;
+  for (const key of before.keys()) if (!after.has(key)) changed++;
+  return changed;
+}
+
+async function eventCount(namespace: string): Promise<number> {
+  return (await core.listNamespacedEvent({ namespace })).items.length;
+}
+
+function sourceName(index: number, n: number): string {
+  return `s-${String(index).padStart(String(n - 1).length, '0')}`;
+}
+
+// ------------------------------------------------------------------------------------------------
+// Measurement helpers
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const seconds = (ms: number): number => round(ms / 1000, 2);
+
+interface Counters {
+  providerCalls: Record<string, number>;
+  kubeWrites: Record<string, number>;
+  syncs: Record<string, number>;
+  queueDepth: number;
+}
+
+function counters(samples: readonly Sample[]): Counters {
+  return {
+    providerCalls: totalBy(samples, 'secretsource_provider_calls_total', ['operation', 'status']),
+    kubeWrites: totalBy(samples, 'secretsource_kube_writes_total', ['resource', 'verb']),
+    syncs: totalBy(samples, 'secretsource_sync_total', ['result']),
+    queueDepth: total(samples, 'secretsource_queue_depth'),
+  };
+}
+
+interface Delta {
+  providerCalls: number;
+  providerCallsByOperation: Record<string, number>;
+  kubeWrites: number;
+  kubeWritesByResource: Record<string, number>;
+  syncs: Record<string, number>;
+}
+
+function delta(after: Counters, before: Counters): Delta {
+  const calls = difference(after.providerCalls, before.providerCalls);
+  const writes = difference(after.kubeWrites, before.kubeWrites);
+  return {
+    providerCalls: sumOf(calls),
+    providerCallsByOperation: calls,
+    kubeWrites: sumOf(writes),
+    kubeWritesByResource: writes,
+    syncs: difference(after.syncs, before.syncs),
+  };
+}
+
+function serverPids(): Record<string, number> {
+  const run = requireEnv('SECRETSOURCE_RUN_DIR');
+  const pids: Record<string, number> = {};
+  for (const server of SERVERS) {
+    try {
+      pids[server] = Number(readFileSync(path.join(run, 'pids', `${server}.pid`), 'utf8').trim());
+    } catch {
+      // not started by dev-up: its CPU is not reported
+    }
+  }
+  return pids;
+}
+
+function cpuOf(pids: Record<string, number>): Record<string, number> {
+  const used: Record<string, number> = {};
+  for (const [name, pid] of Object.entries(pids)) {
+    const value = cpuSeconds(pid);
+    if (value !== undefined) used[name] = value;
+  }
+  return used;
+}
+
+function cpuDelta(after: Record<string, number>, before: Record<string, number>): Record<string, number> {
+  const result: Record<string, number> = {};
+  for (const [name, value] of Object.entries(after)) result[name] = round(value - (before[name] ?? 0), 1);
+  return result;
+}
+
+/** Timestamps (epoch ms) of the operator's first log line with each message. */
+function logTimes(output: string, messages: readonly string[]): Record<string, number | undefined> {
+  const found: Record<string, number | undefined> = {};
+  for (const line of output.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    let entry: { msg?: unknown; time?: unknown };
+    try {
+      entry = JSON.parse(line) as { msg?: unknown; time?: unknown };
+    } catch {
+      continue;
+    }
+    if (typeof entry.msg === 'string' && messages.includes(entry.msg) && found[entry.msg] === undefined) {
+      found[entry.msg] = typeof entry.time === 'string' ? Date.parse(entry.time) : undefined;
+    }
+  }
+  return found;
+}
+
+// ------------------------------------------------------------------------------------------------
+// The bench
+
+interface BenchResult {
+  bench: 'sync';
+  date: string;
+  machine: { cpus: number; loadAverage1mAtStart: number };
+  settings: {
+    n: number;
+    paths: number;
+    concurrency: number;
+    createConcurrency: number;
+    kubeQps: number;
+    kubeBurst: number;
+    refreshInterval: string;
+  };
+  setup: { createSecretSourcesSeconds: number };
+  initialSync: {
+    secondsToAllReady: number;
+    secondsToInformersSynced: number | undefined;
+    secondsToLeader: number | undefined;
+    secondsToFirstReady: number | undefined;
+    secondsToHalfReady: number | undefined;
+    readyPerSecondAfterLeader: number;
+    readinessPolls: number;
+    meanReadinessListMs: number;
+    providerCalls: number;
+    providerCallsByOperation: Record<string, number>;
+    kubeWrites: number;
+    kubeWritesPerSecretSource: number;
+    kubeWritesByResource: Record<string, number>;
+    kubeWritesAfterAllReady: number;
+    eventsCreated: number;
+    syncs: Record<string, number>;
+    refreshesBeforeAllReady: number;
+    cpuSeconds: Record<string, number>;
+    operatorRssMiBAtReady: number;
+  };
+  refreshCycle: {
+    seconds: number;
+    secondsFromAllReady: number;
+    complete: boolean;
+    providerCalls: number;
+    providerCallsByOperation: Record<string, number>;
+    kubeWrites: number;
+    kubeWritesByResource: Record<string, number>;
+    objectsChangedOnApiServer: number;
+    eventsCreated: number;
+    syncs: Record<string, number>;
+    cpuSeconds: Record<string, number>;
+  };
+  operator: {
+    peakRssMiB: number;
+    rssMiBAtEnd: number;
+    exitCode: number | null;
+    errorLogLines: number;
+    generatedValuesInOutput: number;
+  };
+  ceiling: {
+    plainApplySeconds: number;
+    plainAppliesPerSecond: number;
+    cpuSeconds: Record<string, number>;
+    operatorToCeilingRatio: number;
+  };
+}
+
+interface ReadyProgress {
+  /** Seconds from the operator's spawn until this many were Ready. */
+  firstReadyS?: number;
+  halfReadyS?: number;
+  allReadyS: number;
+  polls: number;
+  meanListMs: number;
+}
+
+async function main(): Promise<void> {
+  const s = settings(process.env);
+  const bao = new OpenBaoAdmin(requireEnv('VAULT_ADDR'), requireEnv('VAULT_TOKEN'));
+  const runId = randomBytes(4).toString('hex');
+  const pathPrefix = `bench-${runId}`;
+  const policy = `bench-${runId}`;
+  const secretValues: string[] = [];
+  const cleanups: (() => Promise<unknown>)[] = [];
+  let operator: RunningOperator | undefined;
+  const log = (message: string): void =>
+    console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
+
+  log(
+    `N=${s.n} PATHS=${s.paths} concurrency=${s.concurrency} refresh=${s.refreshInterval} ` +
+      `kube-qps=${s.kubeQps} kube-burst=${s.kubeBurst} load average=${loadavg()[0]!.toFixed(2)}`,
+  );
+  const loadBefore = loadavg()[0]!;
+  try {
+    // 1. Everything exists before the operator starts.
+    await installCrds(kc);
+    await installOperatorRbac(kc);
+    const namespace = await createNamespace(kc, 'bench');
+    cleanups.push(() => deleteNamespaceAndWait(namespace, s.createConcurrency, log));
+
+    await bao.putPolicy(policy, `path "secret/data/${pathPrefix}/*" { capabilities = ["read"] }`);
+    cleanups.push(() => bao.deletePolicy(policy));
+    const token = await bao.createToken([policy], '8h');
+    secretValues.push(token);
+    cleanups.push(() => bao.revokeToken(token));
+    const kvPaths = Array.from({ length: s.paths }, (_, i) => `${pathPrefix}/p${i}`);
+    cleanups.push(() => mapBounded(kvPaths, 8, (p) => bao.deleteKv(p)));
+    await mapBounded(kvPaths, s.createConcurrency, async (kvPath) => {
+      const value = randomBytes(16).toString('hex');
+      secretValues.push(value);
+      await bao.putKv(kvPath, { value });
+    });
+
+    await core.createNamespacedSecret({
+      namespace,
+      body: { metadata: { name: TOKEN_SECRET }, stringData: { token } },
+    });
+    await createProvider(namespace);
+
+    const createStarted = Date.now();
+    await mapBounded(
+      Array.from({ length: s.n }, (_, i) => i),
+      s.createConcurrency,
+      (i) => createSource(namespace, sourceName(i, s.n), kvPaths[i % s.paths]!, s.refreshInterval),
+    );
+    const createSeconds = seconds(Date.now() - createStarted);
+    log(`created ${s.n} SecretSources in ${createSeconds}s (${s.createConcurrency} in flight)`);
+
+    // 2. Start the operator; time until all N are Ready.
+    const pids = serverPids();
+    const cpuAtStart = cpuOf(pids);
+    const kubeconfig = await operatorKubeconfigFile(kc);
+    const started = Date.now();
+    operator = await startOperator({
+      kubeconfig,
+      namespaces: [namespace],
+      extraArgs: [
+        `--leader-election-id=${uniqueName('bench')}`,
+        `--kube-qps=${s.kubeQps}`,
+        `--kube-burst=${s.kubeBurst}`,
+        ...s.concurrencyFlag,
+      ],
+    });
+    const operatorPid = operator.process.pid!;
+    const progress = await waitAllReady(namespace, s.n, started, s.readyTimeoutMs, operator, log);
+    const readyAt = started + progress.allReadyS * 1000;
+    const cpuAtReady = { operator: cpuSeconds(operatorPid) ?? 0, ...cpuOf(pids) };
+    const memoryAtReady = processMemory(operatorPid);
+    const phases = logTimes(operator.output(), ['informers synced', 'became leader']);
+    log(`all ${s.n} Ready ${progress.allReadyS}s after the operator was started`);
+
+    // 3. The initial sync's calls and writes, once the queue is empty and writes have stopped.
+    const atReady = counters(await scrape(operator.metricsUrl));
+    const settled = await waitSettled(operator.metricsUrl, 15_000);
+    const refreshesBeforeReady = atReady.syncs.unchanged ?? 0;
+    const eventsInitial = await eventCount(namespace);
+    const initial = delta(settled, emptyCounters());
+
+    // 4. One refresh cycle in which nothing changed in OpenBao.
+    const versionsBefore = await resourceVersions(namespace);
+    const cycleStarted = Date.now();
+    const cycleEnd = await waitRefreshCycle(operator.metricsUrl, settled, s, progress, log);
+    const cycle = delta(cycleEnd.counters, settled);
+    const versionsAfter = await resourceVersions(namespace);
+    const eventsAfterCycle = await eventCount(namespace);
+    log(
+      `refresh cycle: ${cycle.providerCalls} provider calls, ${cycle.kubeWrites} kube writes, ` +
+        `${changedObjects(versionsBefore, versionsAfter)} objects changed`,
+    );
+
+    // 5. Peak memory and CPU, then stop the operator.
+    const memory: ProcessMemory = processMemory(operatorPid);
+    const cpuAtEnd = { operator: cpuSeconds(operatorPid) ?? 0, ...cpuOf(pids) };
+    const exitCode = await operator.stop();
+    const output = operator.output();
+    operator = undefined;
+    const leaked = secretValues.filter((value) => output.includes(value)).length;
+    const errorLines = output.split('\n').filter((line) => /"level":"?(error|fatal|50|60)/.test(line)).length;
+
+    // 6. The ceiling: a plain client applying N Secrets at the same concurrency.
+    const ceilingNamespace = await createNamespace(kc, 'bench-ceiling');
+    cleanups.push(() => deleteNamespaceAndWait(ceilingNamespace, s.createConcurrency, log));
+    const cpuBeforeCeiling = cpuOf(pids);
+    const ceilingStarted = Date.now();
+    await mapBounded(
+      Array.from({ length: s.n }, (_, i) => i),
+      s.concurrency,
+      (i) => applyPlainSecret(ceilingNamespace, sourceName(i, s.n)),
+    );
+    const ceilingSeconds = seconds(Date.now() - ceilingStarted);
+    const ceilingCpu = cpuDelta(cpuOf(pids), cpuBeforeCeiling);
+    log(`ceiling: ${s.n} Secrets applied in ${ceilingSeconds}s`);
+
+    // 7. Report.
+    const syncSeconds = progress.allReadyS - (phaseSeconds(phases['became leader'], started) ?? 0);
+    const result: BenchResult = {
+      bench: 'sync',
+      date: new Date().toISOString(),
+      machine: { cpus: cpus().length, loadAverage1mAtStart: round(loadBefore, 2) },
+      settings: {
+        n: s.n,
+        paths: s.paths,
+        concurrency: s.concurrency,
+        createConcurrency: s.createConcurrency,
+        kubeQps: s.kubeQps,
+        kubeBurst: s.kubeBurst,
+        refreshInterval: s.refreshInterval,
+      },
+      setup: { createSecretSourcesSeconds: createSeconds },
+      initialSync: {
+        secondsToAllReady: progress.allReadyS,
+        secondsToInformersSynced: phaseSeconds(phases['informers synced'], started),
+        secondsToLeader: phaseSeconds(phases['became leader'], started),
+        secondsToFirstReady: progress.firstReadyS,
+        secondsToHalfReady: progress.halfReadyS,
+        readyPerSecondAfterLeader: round(s.n / Math.max(syncSeconds, 0.001), 1),
+        readinessPolls: progress.polls,
+        meanReadinessListMs: progress.meanListMs,
+        providerCalls: initial.providerCalls,
+        providerCallsByOperation: initial.providerCallsByOperation,
+        kubeWrites: initial.kubeWrites,
+        kubeWritesPerSecretSource: round(initial.kubeWrites / s.n, 2),
+        kubeWritesByResource: initial.kubeWritesByResource,
+        kubeWritesAfterAllReady: delta(settled, atReady).kubeWrites,
+        eventsCreated: eventsInitial,
+        syncs: initial.syncs,
+        refreshesBeforeAllReady: refreshesBeforeReady,
+        cpuSeconds: cpuDelta(cpuAtReady, { operator: 0, ...cpuAtStart }),
+        operatorRssMiBAtReady: memoryAtReady.rssMiB,
+      },
+      refreshCycle: {
+        seconds: seconds(cycleEnd.at - cycleStarted),
+        secondsFromAllReady: seconds(cycleEnd.at - readyAt),
+        complete: cycleEnd.complete,
+        providerCalls: cycle.providerCalls,
+        providerCallsByOperation: cycle.providerCallsByOperation,
+        kubeWrites: cycle.kubeWrites,
+        kubeWritesByResource: cycle.kubeWritesByResource,
+        objectsChangedOnApiServer: changedObjects(versionsBefore, versionsAfter),
+        eventsCreated: eventsAfterCycle - eventsInitial,
+        syncs: cycle.syncs,
+        cpuSeconds: cpuDelta(cpuAtEnd, cpuAtReady),
+      },
+      operator: {
+        peakRssMiB: memory.peakRssMiB,
+        rssMiBAtEnd: memory.rssMiB,
+        exitCode,
+        errorLogLines: errorLines,
+        generatedValuesInOutput: leaked,
+      },
+      ceiling: {
+        plainApplySeconds: ceilingSeconds,
+        plainAppliesPerSecond: round(s.n / Math.max(ceilingSeconds, 0.001), 1),
+        cpuSeconds: ceilingCpu,
+        operatorToCeilingRatio: round(syncSeconds / Math.max(ceilingSeconds, 0.001), 2),
+      },
+    };
+    const file = path.join(repoRoot, 'bench', 'results', `sync-${s.n}.json`);
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+    console.log(`\n${table(result)}\nwritten to ${path.relative(process.cwd(), file)}`);
+    if (leaked > 0) throw new Error(`${leaked} generated values appeared in the operator's output`);
+  } finally {
+    if (operator) await operator.kill();
+    for (const cleanup of cleanups.reverse()) {
+      await cleanup().catch((error: unknown) => log(`cleanup failed: ${String(error)}`));
+    }
+  }
+}
+
+function emptyCounters(): Counters {
+  return { providerCalls: {}, kubeWrites: {}, syncs: {}, queueDepth: 0 };
+}
+
+function phaseSeconds(at: number | undefined, started: number): number | undefined {
+  return at === undefined ? undefined : seconds(at - started);
+}
+
+async function createProvider(namespace: string): Promise<void> {
+  await custom.createNamespacedCustomObject({
+    group: GROUP,
+    version: VERSION,
+    namespace,
+    plural: 'secretproviders',
+    body: {
+      apiVersion: `${GROUP}/${VERSION}`,
+      kind: 'SecretProvider',
+      metadata: { name: PROVIDER },
+      spec: {
+        vault: {
+          server: requireEnv('VAULT_ADDR'),
+          path: 'secret',
+          version: 'v2',
+          auth: { token: { secretRef: { name: TOKEN_SECRET, key: 'token' } } },
+        },
+      },
+    },
+  });
+}
+
+async function createSource(
+  namespace: string,
+  name: string,
+  kvPath: string,
+  interval: string,
+): Promise<void> {
+  await custom.createNamespacedCustomObject({
+    group: GROUP,
+    version: VERSION,
+    namespace,
+    plural: 'secretsources',
+    body: {
+      apiVersion: `${GROUP}/${VERSION}`,
+      kind: 'SecretSource',
+      metadata: { name },
+      spec: {
+        providerRef: { kind: 'SecretProvider', name: PROVIDER },
+        refresh: { interval },
+        data: [{ key: 'value', remoteRef: { path: kvPath, property: 'value' } }],
+      },
+    },
+  });
+}
+
+/** What the operator writes for one SecretSource, applied directly (a generated value, one key). */
+async function applyPlainSecret(namespace: string, name: string): Promise<void> {
+  await core.patchNamespacedSecret(
+    {
+      name,
+      namespace,
+      fieldManager: 'secretsource-bench',
+      force: true,
+      body: {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: {
+          name,
+          namespace,
+          labels: { [MANAGED_LABEL]: 'true' },
+          annotations: { 'secretsource.dev/source': name, 'secretsource.dev/content-hash': 'sha256:bench' },
+        },
+        type: 'Opaque',
+        data: { value: randomBytes(16).toString('base64') },
+      },
+    },
+    APPLY_PATCH,
+  );
+}
+
+async function waitAllReady(
+  namespace: string,
+  n: number,
+  started: number,
+  timeoutMs: number,
+  operator: RunningOperator,
+  log: (message: string) => void,
+): Promise<ReadyProgress> {
+  let firstReadyS: number | undefined;
+  let halfReadyS: number | undefined;
+  let polls = 0;
+  let listMs = 0;
+  let lastLog = Date.now();
+  for (;;) {
+    const listStarted = Date.now();
+    const sources = await listSources(namespace);
+    const listed = Date.now();
+    polls++;
+    listMs += listed - listStarted;
+    const ready = sources.filter(
+      (source) => source.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True',
+    ).length;
+    // Counted at the start of the list: the objects were Ready by then at the latest.
+    const at = seconds(listStarted - started);
+    if (ready > 0) firstReadyS ??= at;
+    if (ready * 2 >= n) halfReadyS ??= at;
+    if (ready >= n)
+      return { firstReadyS, halfReadyS, allReadyS: at, polls, meanListMs: round(listMs / polls) };
+    if (operator.process.exitCode !== null)
+      throw new Error(`the operator exited with ${operator.process.exitCode}`);
+    if (listed - started > timeoutMs) {
+      const reasons: Record<string, number> = {};
+      for (const source of sources) {
+        const condition = source.status?.conditions?.find((c) => c.type === 'Ready');
+        const key = condition ? `${condition.status}/${condition.reason}` : 'no status';
+        reasons[key] = (reasons[key] ?? 0) + 1;
+      }
+      throw new Error(`only ${ready} of ${n} Ready after ${timeoutMs / 1000}s: ${JSON.stringify(reasons)}`);
+    }
+    if (listed - lastLog >= 10_000) {
+      log(`${ready}/${n} Ready after ${at}s (a list of ${n} takes ${listed - listStarted} ms)`);
+      lastLog = listed;
+    }
+    await sleep(POLL_MS);
+  }
+}
+
+/** Counters once the work queue is empty and no write happened for a second (or at the deadline). */
+async function waitSettled(metricsUrl: string, timeoutMs: number): Promise<Counters> {
+  const deadline = Date.now() + timeoutMs;
+  let previous = counters(await scrape(metricsUrl));
+  let quietSince = Date.now();
+  for (;;) {
+    await sleep(POLL_MS);
+    const current = counters(await scrape(metricsUrl));
+    if (sumOf(current.kubeWrites) !== sumOf(previous.kubeWrites) || current.queueDepth > 0) {
+      quietSince = Date.now();
+    }
+    previous = current;
+    if (Date.now() - quietSince >= 1_000 || Date.now() > deadline) return current;
+  }
+}
+
+/** Waits until every SecretSource has refreshed once more since `base` (N more unchanged syncs). */
+async function waitRefreshCycle(
+  metricsUrl: string,
+  base: Counters,
+  s: Settings,
+  progress: ReadyProgress,
+  log: (message: string) => void,
+): Promise<{ counters: Counters; at: number; complete: boolean }> {
+  const deadline = Date.now() + parseDuration(s.refreshInterval) * 1.5 + progress.allReadyS * 2000 + 60_000;
+  let lastLog = Date.now();
+  for (;;) {
+    const current = counters(await scrape(metricsUrl));
+    const refreshed = (current.syncs.unchanged ?? 0) - (base.syncs.unchanged ?? 0);
+    const others = sumOf(difference(current.syncs, base.syncs)) - refreshed;
+    if (refreshed + others >= s.n) return { counters: current, at: Date.now(), complete: true };
+    if (Date.now() > deadline) {
+      log(`refresh cycle incomplete: ${refreshed + others} of ${s.n} refreshed before the deadline`);
+      return { counters: current, at: Date.now(), complete: false };
+    }
+    if (Date.now() - lastLog >= 10_000) {
+      log(`refresh cycle: ${refreshed + others}/${s.n} refreshed`);
+      lastLog = Date.now();
+    }
+    await sleep(POLL_MS);
+  }
+}
+
+/**
+ * Deletes a namespace and waits until it is gone, so the next run does not share the API server with
+ * its teardown. The operator is stopped by then: its finalizers are removed here first.
+ */
+async function deleteNamespaceAndWait(
+  namespace: string,
+  concurrency: number,
+  log: (message: string) => void,
+): Promise<void> {
+  const started = Date.now();
+  const held = (await listSources(namespace).catch(() => [])).filter((s) => s.metadata.finalizers?.length);
+  await mapBounded(held, concurrency, (source) =>
+    custom
+      .patchNamespacedCustomObject(
+        {
+          group: GROUP,
+          version: VERSION,
+          namespace,
+          plural: 'secretsources',
+          name: source.metadata.name,
+          body: { metadata: { finalizers: null } },
+        },
+        MERGE_PATCH,
+      )
+      .catch((error: unknown) => {
+        if (statusCode(error) !== 404) throw error;
+      }),
+  );
+  await core.deleteNamespace({ name: namespace }).catch((error: unknown) => {
+    if (statusCode(error) !== 404) throw error;
+  });
+  const deadline = Date.now() + 600_000;
+  while (Date.now() < deadline) {
+    try {
+      await core.readNamespace({ name: namespace });
+    } catch (error) {
+      if (statusCode(error) === 404) {
+        log(`namespace ${namespace} deleted in ${seconds(Date.now() - started)}s`);
+        return;
+      }
+      throw error;
+    }
+    await sleep(1_000);
+  }
+  log(`namespace ${namespace} still terminating after 10 minutes; left to the namespace controller`);
+}
+
+// ------------------------------------------------------------------------------------------------
+// Output
+
+function table(r: BenchResult): string {
+  const list = (values: Record<string, number>): string =>
+    Object.entries(values)
+      .map(([key, value]) => `${key}=${value}`)
+      .join(', ');
+  const rows: [string, string][] = [
+    ['SecretSources / OpenBao paths', `${r.settings.n} / ${r.settings.paths}`],
+    ['concurrency / refresh interval', `${r.settings.concurrency} / ${r.settings.refreshInterval}`],
+    [
+      'start -> all Ready',
+      `${r.initialSync.secondsToAllReady} s (leader at ${r.initialSync.secondsToLeader ?? '?'} s)`,
+    ],
+    ['Ready per second after leader', `${r.initialSync.readyPerSecondAfterLeader}`],
+    [
+      'initial: provider calls',
+      `${r.initialSync.providerCalls} (${list(r.initialSync.providerCallsByOperation)})`,
+    ],
+    [
+      'initial: kube writes',
+      `${r.initialSync.kubeWrites} = ${r.initialSync.kubeWritesPerSecretSource}/source (${list(r.initialSync.kubeWritesByResource)})`,
+    ],
+    ['initial: Events created (not in writes metric)', `${r.initialSync.eventsCreated}`],
+    ['initial: CPU seconds', list(r.initialSync.cpuSeconds)],
+    [
+      'refresh cycle: provider calls',
+      `${r.refreshCycle.providerCalls} (${list(r.refreshCycle.providerCallsByOperation) || 'none'})`,
+    ],
+    [
+      'refresh cycle: kube writes',
+      `${r.refreshCycle.kubeWrites} (objects changed: ${r.refreshCycle.objectsChangedOnApiServer}, Events: ${r.refreshCycle.eventsCreated})`,
+    ],
+    [
+      'refresh cycle: duration',
+      `${r.refreshCycle.seconds} s${r.refreshCycle.complete ? '' : ' (INCOMPLETE)'}`,
+    ],
+    ['refresh cycle: CPU seconds', list(r.refreshCycle.cpuSeconds)],
+    ['operator peak RSS (VmHWM)', `${r.operator.peakRssMiB} MiB`],
+    [
+      'ceiling: plain SSA of N Secrets',
+      `${r.ceiling.plainApplySeconds} s (${r.ceiling.plainAppliesPerSecond}/s); operator/ceiling ${r.ceiling.operatorToCeilingRatio}x`,
+    ],
+    ['generated values in operator output', `${r.operator.generatedValuesInOutput}`],
+  ];
+  const width = Math.max(...rows.map(([label]) => label.length));
+  return rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`).join('\n');
+}
+
+main().catch((error: unknown) => {
+  console.error(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  process.exit(1);
+});

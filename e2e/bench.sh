@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# make bench: benchmarks of the sync core against the local environment (bench/sync.bench.ts).
+# Starts the environment when it is not up and stops it afterwards; leaves one it found running.
+# Settings come from the environment: N (SecretSources, default 1000), PATHS (distinct OpenBao
+# paths, default max(10, N/100)), CONCURRENCY (operator --concurrency, default the operator's),
+# REFRESH_INTERVAL, KUBE_QPS, KUBE_BURST, CREATE_CONCURRENCY, READY_TIMEOUT_S.
+# Results: bench/results/sync-<N>.json.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+run="${SECRETSOURCE_RUN_DIR:-$root/e2e/.run}"
+source "$root/e2e/env/lib.sh"
+
+if ! env_is_up "$run"; then
+  "$root/e2e/env/dev-up.sh"
+  trap '"$root/e2e/env/dev-down.sh"' EXIT
+fi
+cd "$root"
+export N="${N:-1000}"
+export PATHS="${PATHS:-$(( N / 100 > 10 ? N / 100 : 10 ))}"
+node_modules/.bin/node --import tsx bench/sync.bench.ts

@@ -1,0 +1,749 @@
+// The operator process end to end, running as the config/rbac ServiceAccount: the three Vault auth
+// modes against the shared OpenBao, the namespace rules of providers, an OpenBao outage on a dedicated
+// dev server, and leader election between replicas. Values are random and compared without printing.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync, readdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { homedir } from 'node:os';
+import path from 'node:path';
+import { jest } from '@jest/globals';
+import * as k8s from '@kubernetes/client-node';
+import {
+  adminKubeConfig,
+  deleteNamespace,
+  eventually,
+  installCrds,
+  requireEnv,
+  statusCode,
+  uniqueName,
+} from '../support/kube.js';
+import {
+  OPERATOR_NAMESPACE,
+  freePort,
+  installOperatorRbac,
+  operatorKubeconfigFile,
+  startOperator,
+  type RunningOperator,
+} from '../support/operator.js';
+
+jest.setTimeout(90_000);
+
+const GROUP = 'secretsource.dev';
+const VERSION = 'v1alpha1';
+const ADMIT_LABEL = 'e2e.secretsource.dev/auth-and-ha';
+
+const kc = adminKubeConfig();
+const core = kc.makeApiClient(k8s.CoreV1Api);
+const rbac = kc.makeApiClient(k8s.RbacAuthorizationV1Api);
+const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+const leases = kc.makeApiClient(k8s.CoordinationV1Api);
+
+/** Every value and credential this file generates: none may show up in operator output or Events. */
+const sensitive: string[] = [];
+const operators: (RunningOperator & { leaseId: string })[] = [];
+const namespaces: string[] = [];
+const cleanups: (() => Promise<unknown>)[] = [];
+const runId = randomBytes(4).toString('hex');
+const basePath = `e2e/auth-ha-${runId}`;
+const readerPolicy = `e2e-auth-ha-${runId}`;
+let operatorKubeconfig: string;
+
+// ------------------------------------------------------------------------------------------------
+// Helpers
+
+function generated(): string {
+  const value = randomBytes(24).toString('hex');
+  sensitive.push(value);
+  return value;
+}
+
+const digest = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+/** A call to an OpenBao server; errors carry only the method, path and status. */
+async function vault(
+  method: string,
+  apiPath: string,
+  body?: unknown,
+  server = { addr: requireEnv('VAULT_ADDR'), token: requireEnv('VAULT_TOKEN') },
+): Promise<Record<string, unknown>> {
+  const response = await fetch(`${server.addr}/v1/${apiPath}`, {
+    method,
+    headers: { 'X-Vault-Token': server.token, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  if (!response.ok) throw new Error(`OpenBao ${method} ${apiPath}: HTTP ${response.status}`);
+  const text = await response.text();
+  return text === '' ? {} : (JSON.parse(text) as Record<string, unknown>);
+}
+
+async function createNamespaceWith(prefix: string, labels: Record<string, string> = {}): Promise<string> {
+  const name = uniqueName(prefix);
+  await core.createNamespace({ body: { metadata: { name, labels } } });
+  namespaces.push(name);
+  return name;
+}
+
+async function createSecret(namespace: string, name: string, data: Record<string, string>): Promise<void> {
+  await core.createNamespacedSecret({ namespace, body: { metadata: { name }, stringData: data } });
+}
+
+interface Condition {
+  type: string;
+  status: string;
+  reason: string;
+  message: string;
+}
+interface WithStatus {
+  status?: { conditions?: Condition[] };
+}
+
+async function createProvider(namespace: string, name: string, vaultSpec: object): Promise<void> {
+  await custom.createNamespacedCustomObject({
+    group: GROUP,
+    version: VERSION,
+    namespace,
+    plural: 'secretproviders',
+    body: {
+      apiVersion: `${GROUP}/${VERSION}`,
+      kind: 'SecretProvider',
+      metadata: { name },
+      spec: { vault: vaultSpec },
+    },
+  });
+}
+
+interface SourceOptions {
+  provider: { kind: 'SecretProvider' | 'ClusterSecretProvider'; name: string };
+  remotePath: string;
+  interval?: string;
+}
+
+/** A SecretSource writing Secret `name` with one key, `value`, from `<remotePath>` property `value`. */
+async function createSource(namespace: string, name: string, options: SourceOptions): Promise<void> {
+  await custom.createNamespacedCustomObject({
+    group: GROUP,
+    version: VERSION,
+    namespace,
+    plural: 'secretsources',
+    body: {
+      apiVersion: `${GROUP}/${VERSION}`,
+      kind: 'SecretSource',
+      metadata: { name },
+      spec: {
+        providerRef: options.provider,
+        refresh: { interval: options.interval ?? '1h' },
+        target: { name },
+        data: [{ key: 'value', remoteRef: { path: options.remotePath, property: 'value' } }],
+      },
+    },
+  });
+}
+
+async function readyOf(plural: string, namespace: string, name: string): Promise<Condition | undefined> {
+  const object = (await custom.getNamespacedCustomObject({
+    group: GROUP,
+    version: VERSION,
+    namespace,
+    plural,
+    name,
+  })) as WithStatus;
+  return object.status?.conditions?.find((condition) => condition.type === 'Ready');
+}
+
+/** Waits for Ready to have this status (and reason); status messages never hold values. */
+async function waitForReady(
+  namespace: string,
+  name: string,
+  status: 'True' | 'False',
+  reason?: string,
+  timeoutMs = 30_000,
+  plural = 'secretsources',
+): Promise<Condition> {
+  return eventually(async () => {
+    const ready = await readyOf(plural, namespace, name);
+    if (ready?.status !== status || (reason !== undefined && ready.reason !== reason)) {
+      throw new Error(
+        `${plural} ${namespace}/${name}: Ready is ${ready?.status}/${ready?.reason} (${ready?.message}), ` +
+          `want ${status}/${reason ?? 'any'}`,
+      );
+    }
+    return ready;
+  }, timeoutMs);
+}
+
+async function readSecret(namespace: string, name: string): Promise<k8s.V1Secret | undefined> {
+  try {
+    return await core.readNamespacedSecret({ namespace, name });
+  } catch (error) {
+    if (statusCode(error) === 404) return undefined;
+    throw error;
+  }
+}
+
+/** Waits until Secret `name` holds `expected` under key `value` (compared by digest, never printed). */
+async function waitForSecretValue(
+  namespace: string,
+  name: string,
+  expected: string,
+  timeoutMs = 30_000,
+): Promise<k8s.V1Secret> {
+  return eventually(async () => {
+    const secret = await readSecret(namespace, name);
+    const encoded = secret?.data?.['value'];
+    if (encoded === undefined) throw new Error(`Secret ${namespace}/${name} has no key "value" yet`);
+    const actual = Buffer.from(encoded, 'base64').toString('utf8');
+    if (digest(actual) !== digest(expected)) throw new Error(`Secret ${namespace}/${name} differs`);
+    return secret!;
+  }, timeoutMs);
+}
+
+/** Writes a random value at `<basePath>/<name>` of the shared OpenBao and returns it. */
+async function remoteValue(name: string): Promise<{ remotePath: string; value: string }> {
+  const value = generated();
+  const remotePath = `${basePath}/${name}`;
+  await vault('POST', `secret/data/${remotePath}`, { data: { value } });
+  cleanups.push(() => vault('DELETE', `secret/metadata/${remotePath}`));
+  return { remotePath, value };
+}
+
+/** A token of the reader policy, as an application team would be given. */
+async function readerToken(): Promise<string> {
+  const created = await vault('POST', 'auth/token/create', { policies: [readerPolicy], ttl: '1h' });
+  const token = (created.auth as { client_token: string }).client_token;
+  sensitive.push(token);
+  return token;
+}
+
+function sharedVault(auth: object): object {
+  return { server: requireEnv('VAULT_ADDR'), path: 'secret', version: 'v2', auth };
+}
+
+function logMessages(output: string): string[] {
+  return output
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => {
+      try {
+        return String((JSON.parse(line) as { msg?: unknown }).msg ?? '');
+      } catch {
+        return '';
+      }
+    });
+}
+
+const SECRET_WRITE_LOG = /^(created|updated|repaired) Secret$/;
+
+/** Sum of secretsource_kube_writes_total samples on an operator's /metrics. */
+async function kubeWriteSamples(operator: RunningOperator): Promise<number[]> {
+  const text = await (await fetch(operator.metricsUrl)).text();
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith('secretsource_kube_writes_total'))
+    .map((line) => Number(line.slice(line.lastIndexOf(' ') + 1)));
+}
+
+async function leaseHolder(name: string): Promise<string> {
+  try {
+    const lease = await leases.readNamespacedLease({ namespace: OPERATOR_NAMESPACE, name });
+    return lease.spec?.holderIdentity ?? '';
+  } catch (error) {
+    if (statusCode(error) === 404) return '';
+    throw error;
+  }
+}
+
+/** The replica identity (POD_NAME) in a holderIdentity, which the operator suffixes with `_<uuid>`. */
+function replicaOf(holder: string): string {
+  const at = holder.lastIndexOf('_');
+  return at < 0 ? holder : holder.slice(0, at);
+}
+
+async function launch(
+  namespacesToWatch: string[],
+  leaseId: string,
+  identity: string,
+): Promise<RunningOperator> {
+  const operator = await startOperator({
+    kubeconfig: operatorKubeconfig,
+    namespaces: namespacesToWatch,
+    identity,
+    extraArgs: [`--leader-election-id=${leaseId}`],
+  });
+  if (!operators.some((running) => running.leaseId === leaseId)) {
+    cleanups.push(() => leases.deleteNamespacedLease({ namespace: OPERATOR_NAMESPACE, name: leaseId }));
+  }
+  operators.push(Object.assign(operator, { leaseId }));
+  return operator;
+}
+
+async function dropFinalizers(namespace: string): Promise<void> {
+  const list = (await custom.listNamespacedCustomObject({
+    group: GROUP,
+    version: VERSION,
+    namespace,
+    plural: 'secretsources',
+  })) as { items: { metadata: { name: string; finalizers?: string[] } }[] };
+  for (const item of list.items.filter((source) => source.metadata.finalizers?.length)) {
+    await custom.patchNamespacedCustomObject(
+      {
+        group: GROUP,
+        version: VERSION,
+        namespace,
+        plural: 'secretsources',
+        name: item.metadata.name,
+        body: { metadata: { finalizers: null } },
+      },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
+// A dedicated OpenBao dev server (in memory: a restart loses every value and mount)
+
+function baoBinary(): string {
+  if (process.env['BAO_BIN']) return process.env['BAO_BIN'];
+  const tools = path.join(
+    process.env['XDG_CACHE_HOME'] ?? path.join(homedir(), '.cache'),
+    'secretsource-operator',
+    'tools',
+  );
+  const dir = readdirSync(tools)
+    .filter((name) => name.includes('openbao'))
+    .sort()
+    .pop();
+  if (!dir) throw new Error(`no OpenBao in ${tools}: run make dev-up`);
+  return path.join(tools, dir, 'bin', 'bao');
+}
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+class DevOpenBao {
+  readonly token = `root-${generated()}`;
+  #child: ChildProcess | undefined;
+
+  private constructor(readonly port: number) {}
+
+  /** A dev server listens on `port` and its cluster listener on `port + 1`. */
+  static async create(): Promise<DevOpenBao> {
+    for (;;) {
+      const port = await freePort();
+      if (port < 65_535 && (await portIsFree(port + 1))) return new DevOpenBao(port);
+    }
+  }
+
+  get addr(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    const child = spawn(
+      baoBinary(),
+      [
+        'server',
+        '-dev',
+        '-dev-no-store-token',
+        `-dev-root-token-id=${this.token}`,
+        `-dev-listen-address=127.0.0.1:${this.port}`,
+      ],
+      // Its output prints the root token: discard it.
+      { stdio: 'ignore', env: { PATH: process.env['PATH'] ?? '', HOME: homedir() } },
+    );
+    this.#child = child;
+    await eventually(async () => {
+      if (child.exitCode !== null) throw new Error(`bao exited with ${child.exitCode}`);
+      const response = await fetch(`${this.addr}/v1/sys/health`);
+      if (!response.ok) throw new Error(`bao health ${response.status}`);
+    }, 30_000);
+  }
+
+  async kill(): Promise<void> {
+    const child = this.#child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+  }
+
+  write(remotePath: string, data: Record<string, string>): Promise<unknown> {
+    return vault('POST', `secret/data/${remotePath}`, { data }, { addr: this.addr, token: this.token });
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
+
+let nsA: string; // admitted by the ClusterSecretProvider
+let nsB: string; // not admitted
+const tokenSecret = 'vault-token';
+
+beforeAll(async () => {
+  await installCrds(kc);
+  await installOperatorRbac(kc);
+  operatorKubeconfig = await operatorKubeconfigFile(kc);
+  nsA = await createNamespaceWith('auth-a', { [ADMIT_LABEL]: runId });
+  nsB = await createNamespaceWith('auth-b');
+  await vault('PUT', `sys/policies/acl/${readerPolicy}`, {
+    policy: `path "secret/data/${basePath}/*" { capabilities = ["read"] }`,
+  });
+  cleanups.push(() => vault('DELETE', `sys/policies/acl/${readerPolicy}`));
+  await createSecret(nsA, tokenSecret, { token: await readerToken() });
+});
+
+afterAll(async () => {
+  await Promise.all(operators.map((operator) => operator.kill()));
+  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+  // With the operators gone nobody would remove their finalizers, and the namespaces would hang.
+  await Promise.all(namespaces.map((namespace) => dropFinalizers(namespace).catch(() => undefined)));
+  await Promise.all(namespaces.map((namespace) => deleteNamespace(kc, namespace)));
+});
+
+describe('one operator watching two namespaces', () => {
+  let operator: RunningOperator;
+
+  beforeAll(async () => {
+    operator = await launch([nsA, nsB], uniqueName('e2e-auth'), uniqueName('auth'));
+  });
+
+  test('token auth: a non-root token read from a Secret', async () => {
+    const { remotePath, value } = await remoteValue('token');
+    await createProvider(
+      nsA,
+      'by-token',
+      sharedVault({ token: { secretRef: { name: tokenSecret, key: 'token' } } }),
+    );
+    await createSource(nsA, 'by-token', {
+      provider: { kind: 'SecretProvider', name: 'by-token' },
+      remotePath,
+    });
+    await waitForSecretValue(nsA, 'by-token', value);
+    await waitForReady(nsA, 'by-token', 'True', 'Synced');
+    await waitForReady(nsA, 'by-token', 'True', 'Valid', 30_000, 'secretproviders');
+  });
+
+  test('kubernetes auth: the operator requests the ServiceAccount token itself', async () => {
+    const mount = `k8s-${runId}`;
+    const role = 'app';
+    // OpenBao checks login JWTs with a TokenReview, made with a reviewer ServiceAccount's token.
+    await core.createNamespacedServiceAccount({
+      namespace: nsA,
+      body: { metadata: { name: 'vault-reviewer' } },
+    });
+    await core.createNamespacedServiceAccount({ namespace: nsA, body: { metadata: { name: 'app' } } });
+    const binding = uniqueName('e2e-vault-reviewer');
+    await rbac.createClusterRoleBinding({
+      body: {
+        metadata: { name: binding },
+        roleRef: {
+          apiGroup: 'rbac.authorization.k8s.io',
+          kind: 'ClusterRole',
+          name: 'system:auth-delegator',
+        },
+        subjects: [{ kind: 'ServiceAccount', name: 'vault-reviewer', namespace: nsA }],
+      },
+    });
+    cleanups.push(() => rbac.deleteClusterRoleBinding({ name: binding }));
+    const review = await core.createNamespacedServiceAccountToken({
+      namespace: nsA,
+      name: 'vault-reviewer',
+      body: { spec: { audiences: [], expirationSeconds: 3600 } },
+    });
+    const reviewerJwt = review.status?.token ?? '';
+    expect(reviewerJwt).not.toBe('');
+    sensitive.push(reviewerJwt);
+
+    await vault('POST', `sys/auth/${mount}`, { type: 'kubernetes' });
+    cleanups.push(() => vault('DELETE', `sys/auth/${mount}`));
+    await vault('POST', `auth/${mount}/config`, {
+      kubernetes_host: requireEnv('KUBE_API_URL'),
+      kubernetes_ca_cert: readFileSync(requireEnv('KUBE_CA_FILE'), 'utf8'),
+      token_reviewer_jwt: reviewerJwt,
+      disable_local_ca_jwt: true,
+    });
+    await vault('POST', `auth/${mount}/role/${role}`, {
+      bound_service_account_names: ['app'],
+      bound_service_account_namespaces: [nsA],
+      audience: 'vault',
+      token_policies: [readerPolicy],
+      token_ttl: '10m',
+    });
+
+    const { remotePath, value } = await remoteValue('kubernetes');
+    await createProvider(
+      nsA,
+      'by-kubernetes',
+      sharedVault({
+        kubernetes: { mountPath: mount, role, serviceAccountRef: { name: 'app' }, audiences: ['vault'] },
+      }),
+    );
+    await createSource(nsA, 'by-kubernetes', {
+      provider: { kind: 'SecretProvider', name: 'by-kubernetes' },
+      remotePath,
+    });
+    await waitForSecretValue(nsA, 'by-kubernetes', value);
+    await waitForReady(nsA, 'by-kubernetes', 'True', 'Synced');
+  });
+
+  test('appRole auth: role_id in the spec, secret_id in a Secret', async () => {
+    const mount = `approle-${runId}`;
+    await vault('POST', `sys/auth/${mount}`, { type: 'approle' });
+    cleanups.push(() => vault('DELETE', `sys/auth/${mount}`));
+    await vault('POST', `auth/${mount}/role/app`, { token_policies: [readerPolicy], token_ttl: '10m' });
+    const roleId = ((await vault('GET', `auth/${mount}/role/app/role-id`)).data as { role_id: string })
+      .role_id;
+    const secretId = ((await vault('POST', `auth/${mount}/role/app/secret-id`)).data as { secret_id: string })
+      .secret_id;
+    sensitive.push(secretId);
+    await createSecret(nsA, 'approle', { 'secret-id': secretId });
+
+    const { remotePath, value } = await remoteValue('approle');
+    await createProvider(
+      nsA,
+      'by-approle',
+      sharedVault({ appRole: { path: mount, roleId, secretRef: { name: 'approle', key: 'secret-id' } } }),
+    );
+    await createSource(nsA, 'by-approle', {
+      provider: { kind: 'SecretProvider', name: 'by-approle' },
+      remotePath,
+    });
+    await waitForSecretValue(nsA, 'by-approle', value);
+    await waitForReady(nsA, 'by-approle', 'True', 'Synced');
+  });
+
+  test('a ClusterSecretProvider serves the namespaces its selector admits, and no other', async () => {
+    const name = uniqueName('e2e-cluster-vault');
+    await custom.createClusterCustomObject({
+      group: GROUP,
+      version: VERSION,
+      plural: 'clustersecretproviders',
+      body: {
+        apiVersion: `${GROUP}/${VERSION}`,
+        kind: 'ClusterSecretProvider',
+        metadata: { name },
+        spec: {
+          conditions: [{ namespaceSelector: { matchLabels: { [ADMIT_LABEL]: runId } } }],
+          vault: sharedVault({ token: { secretRef: { name: tokenSecret, namespace: nsA, key: 'token' } } }),
+        },
+      },
+    });
+    cleanups.push(() =>
+      custom.deleteClusterCustomObject({
+        group: GROUP,
+        version: VERSION,
+        plural: 'clustersecretproviders',
+        name,
+      }),
+    );
+    const { remotePath, value } = await remoteValue('cluster');
+    const provider = { kind: 'ClusterSecretProvider' as const, name };
+    await createSource(nsA, 'by-cluster', { provider, remotePath });
+    await createSource(nsB, 'by-cluster', { provider, remotePath });
+
+    await waitForSecretValue(nsA, 'by-cluster', value);
+    await waitForReady(nsA, 'by-cluster', 'True', 'Synced');
+    const refused = await waitForReady(nsB, 'by-cluster', 'False', 'ProviderNotAllowed');
+    expect(refused.message).toContain(nsB);
+    expect(await readSecret(nsB, 'by-cluster')).toBeUndefined();
+  });
+
+  test('a SecretProvider may not read a credential Secret of another namespace', async () => {
+    const { remotePath } = await remoteValue('cross-namespace');
+    await createProvider(
+      nsB,
+      'borrowed-token',
+      sharedVault({ token: { secretRef: { name: tokenSecret, namespace: nsA, key: 'token' } } }),
+    );
+    await createSource(nsB, 'borrowed-token', {
+      provider: { kind: 'SecretProvider', name: 'borrowed-token' },
+      remotePath,
+    });
+    await waitForReady(nsB, 'borrowed-token', 'False', 'ProviderNotAllowed');
+    await waitForReady(nsB, 'borrowed-token', 'False', 'ProviderNotAllowed', 30_000, 'secretproviders');
+    expect(await readSecret(nsB, 'borrowed-token')).toBeUndefined();
+  });
+
+  test('an OpenBao outage keeps the Secret as it was, reports Unavailable, and recovers', async () => {
+    const server = await DevOpenBao.create();
+    cleanups.push(() => server.kill());
+    await server.start();
+    const value = generated();
+    const remotePath = `outage/${runId}`;
+    await server.write(remotePath, { value });
+    await createSecret(nsA, 'outage-token', { token: server.token });
+    await createProvider(nsA, 'outage', {
+      server: server.addr,
+      path: 'secret',
+      version: 'v2',
+      auth: { token: { secretRef: { name: 'outage-token', key: 'token' } } },
+    });
+    await createSource(nsA, 'outage', {
+      provider: { kind: 'SecretProvider', name: 'outage' },
+      remotePath,
+      interval: '2s',
+    });
+    const synced = await waitForSecretValue(nsA, 'outage', value);
+    await waitForReady(nsA, 'outage', 'True', 'Synced');
+
+    await server.kill();
+    await waitForReady(nsA, 'outage', 'False', 'Unavailable', 30_000);
+    // Events are recorded alongside the status write, not before it.
+    await eventually(async () => {
+      const events = await core.listNamespacedEvent({
+        namespace: nsA,
+        fieldSelector: 'involvedObject.kind=SecretSource,involvedObject.name=outage',
+      });
+      if (!events.items.some((event) => event.type === 'Warning' && event.reason === 'Unavailable')) {
+        throw new Error('no Warning Event with reason Unavailable yet');
+      }
+    });
+    // Let the retries run on a little: none of them may touch the Secret.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const during = await readSecret(nsA, 'outage');
+    expect(during?.metadata?.resourceVersion).toBe(synced.metadata?.resourceVersion);
+    expect(digest(JSON.stringify(during?.data))).toBe(digest(JSON.stringify(synced.data)));
+    expect((await readyOf('secretsources', nsA, 'outage'))?.reason).toBe('Unavailable');
+
+    // A dev server starts empty; the same root token id makes the provider's token valid again.
+    await server.start();
+    await server.write(remotePath, { value });
+    await waitForReady(nsA, 'outage', 'True', 'Synced', 45_000);
+    const after = await readSecret(nsA, 'outage');
+    expect(after?.metadata?.resourceVersion).toBe(synced.metadata?.resourceVersion);
+  });
+
+  test('no generated value or credential appears in the operator output or in Events', async () => {
+    const output = operator.output();
+    expect(output.length).toBeGreaterThan(0);
+    const events = [
+      ...(await core.listNamespacedEvent({ namespace: nsA })).items,
+      ...(await core.listNamespacedEvent({ namespace: nsB })).items,
+    ];
+    const eventText = JSON.stringify(events);
+    // A count, so a failure does not print the leaked values.
+    expect(sensitive.filter((value) => output.includes(value) || eventText.includes(value)).length).toBe(0);
+  });
+});
+
+describe('two replicas with one leader election', () => {
+  const leaseId = uniqueName('e2e-ha');
+  let nsC: string;
+
+  beforeAll(async () => {
+    nsC = await createNamespaceWith('ha');
+    await createSecret(nsC, tokenSecret, { token: await readerToken() });
+    await createProvider(
+      nsC,
+      'vault',
+      sharedVault({ token: { secretRef: { name: tokenSecret, key: 'token' } } }),
+    );
+  });
+
+  test('one leader writes; SIGKILL hands over on expiry; SIGTERM releases at once', async () => {
+    const replicas = new Map<string, RunningOperator>();
+    const [one, two] = await Promise.all([
+      launch([nsC], leaseId, 'ha-one'),
+      launch([nsC], leaseId, 'ha-two'),
+    ]);
+    replicas.set('ha-one', one);
+    replicas.set('ha-two', two);
+
+    const firstHolder = await eventually(async () => {
+      const holder = await leaseHolder(leaseId);
+      if (!replicas.has(replicaOf(holder))) throw new Error(`lease holder is "${holder}"`);
+      return holder;
+    });
+    const leaderName = replicaOf(firstHolder);
+    const standbyName = leaderName === 'ha-one' ? 'ha-two' : 'ha-one';
+    const leader = replicas.get(leaderName)!;
+    const standby = replicas.get(standbyName)!;
+
+    const first = await remoteValue('ha-first');
+    await createSource(nsC, 'first', {
+      provider: { kind: 'SecretProvider', name: 'vault' },
+      remotePath: first.remotePath,
+    });
+    await waitForSecretValue(nsC, 'first', first.value);
+    await waitForReady(nsC, 'first', 'True', 'Synced');
+    // The lease may only be held by the first leader all along: no flapping.
+    expect(await leaseHolder(leaseId)).toBe(firstHolder);
+    expect((await kubeWriteSamples(leader)).some((sample) => sample > 0)).toBe(true);
+    expect((await kubeWriteSamples(standby)).filter((sample) => sample > 0)).toEqual([]);
+    expect(logMessages(leader.output()).some((message) => SECRET_WRITE_LOG.test(message))).toBe(true);
+    expect(logMessages(standby.output()).filter((message) => SECRET_WRITE_LOG.test(message))).toEqual([]);
+    expect(logMessages(standby.output())).not.toContain('became leader');
+
+    // A crash: the lease is not released, the standby waits for it to expire (15 s).
+    const killedAt = Date.now();
+    await leader.kill();
+    await eventually(
+      async () => {
+        const holder = await leaseHolder(leaseId);
+        if (replicaOf(holder) !== standbyName) throw new Error(`lease holder is "${holder}"`);
+      },
+      30_000,
+      250,
+    );
+    const takeoverMs = Date.now() - killedAt;
+    expect(takeoverMs).toBeGreaterThan(5_000); // it did wait for expiry
+    const second = await remoteValue('ha-second');
+    await createSource(nsC, 'second', {
+      provider: { kind: 'SecretProvider', name: 'vault' },
+      remotePath: second.remotePath,
+    });
+    await waitForSecretValue(nsC, 'second', second.value);
+    await waitForReady(nsC, 'second', 'True', 'Synced');
+
+    // A clean stop: the new leader hands the lease back, a third replica takes it within a retry period.
+    const three = await launch([nsC], leaseId, 'ha-three');
+    await eventually(async () => {
+      if (!logMessages(three.output()).includes('new leader observed'))
+        throw new Error('ha-three has not seen the lease');
+    });
+    const holders: string[] = [];
+    const watch = await new k8s.Watch(kc).watch(
+      `/apis/coordination.k8s.io/v1/namespaces/${OPERATOR_NAMESPACE}/leases`,
+      { fieldSelector: `metadata.name=${leaseId}` },
+      (_phase: string, lease: k8s.V1Lease) => holders.push(lease.spec?.holderIdentity ?? ''),
+      () => undefined,
+    );
+    try {
+      const stoppedAt = Date.now();
+      expect(await standby.stop()).toBe(0);
+      await eventually(
+        async () => {
+          const holder = await leaseHolder(leaseId);
+          if (replicaOf(holder) !== 'ha-three') throw new Error(`lease holder is "${holder}"`);
+        },
+        15_000,
+        100,
+      );
+      const handoverMs = Date.now() - stoppedAt;
+      expect(handoverMs).toBeLessThan(10_000); // well inside the 15 s lease: it was released
+      // The watch saw every change: the old leader's last renewal, the release, the new holder.
+      await eventually(async () => {
+        const sequence = holders.map(replicaOf).filter((holder, i, all) => i === 0 || holder !== all[i - 1]);
+        expect(sequence.slice(-3)).toEqual([standbyName, '', 'ha-three']);
+      }, 5_000);
+      expect(logMessages(standby.output())).toContain('released leader lease');
+      console.log(`leader takeover after SIGKILL: ${takeoverMs} ms; after SIGTERM: ${handoverMs} ms`);
+    } finally {
+      watch.abort();
+    }
+
+    const third = await remoteValue('ha-third');
+    await createSource(nsC, 'third', {
+      provider: { kind: 'SecretProvider', name: 'vault' },
+      remotePath: third.remotePath,
+    });
+    await waitForSecretValue(nsC, 'third', third.value);
+
+    const outputs = [one, two, three].map((operator) => operator.output()).join('\n');
+    expect(sensitive.filter((value) => outputs.includes(value)).length).toBe(0);
+  });
+});
