@@ -4,6 +4,7 @@
 // gone quiet, and can relist periodically to repair anything missed. It never stops by itself.
 
 import { systemClock, type Clock, type TimerHandle } from './clock.js';
+import { raceAbort } from '../providers/abort.js';
 import { backoffDelay, type BackoffPolicy } from './rate-limiter.js';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
@@ -564,26 +565,4 @@ export class Informer<T extends MetaObject> {
       }
     }
   }
-}
-
-/** Settles with the promise, or rejects as soon as signal aborts — a hung source cannot hang us. */
-function raceAbort<R>(promise: Promise<R>, signal: AbortSignal): Promise<R> {
-  if (signal.aborted) {
-    promise.catch(() => {});
-    return Promise.reject(signal.reason);
-  }
-  return new Promise<R>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (err: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(err);
-      },
-    );
-  });
 }

@@ -1,5 +1,5 @@
-import { resolveSecretSourceSpec, resolveVaultSpec } from './defaults.js';
-import type { SecretSource, VaultProvider } from './types.generated.js';
+import { resolveSecretSourceSpec } from './defaults.js';
+import type { SecretSource } from './types.generated.js';
 
 const source = (spec: Partial<SecretSource['spec']> = {}): SecretSource => ({
   apiVersion: 'secretsource.dev/v1alpha1',
@@ -90,74 +90,5 @@ describe('resolveSecretSourceSpec', () => {
     expect(resolved.data[0]!.key).toBe('k');
     expect(Object.isFrozen(resolved.data[0]!.remoteRef)).toBe(true);
     expect(input.spec.target).toBeUndefined();
-  });
-});
-
-describe('resolveVaultSpec', () => {
-  const vault = (extra: Partial<VaultProvider>): VaultProvider => ({
-    server: 'https://vault:8200',
-    auth: { token: { secretRef: { name: 't', key: 'token' } } },
-    ...extra,
-  });
-
-  it('defaults the KV mount and version and drops empty optionals', () => {
-    expect(resolveVaultSpec(vault({ namespace: '', caBundle: '' }))).toEqual({
-      server: 'https://vault:8200',
-      path: 'secret',
-      version: 'v2',
-      auth: { method: 'token', secretRef: { name: 't', key: 'token' } },
-    });
-  });
-
-  it('keeps what the user wrote', () => {
-    expect(
-      resolveVaultSpec(
-        vault({ path: 'kv', version: 'v1', namespace: 'team-a', caRef: { name: 'ca', key: 'ca.crt' } }),
-      ),
-    ).toMatchObject({ path: 'kv', version: 'v1', namespace: 'team-a', caRef: { name: 'ca', key: 'ca.crt' } });
-  });
-
-  it('defaults the kubernetes auth mount and audiences', () => {
-    expect(
-      resolveVaultSpec(
-        vault({ auth: { kubernetes: { role: 'app', serviceAccountRef: { name: 'default' } } } }),
-      ).auth,
-    ).toEqual({
-      method: 'kubernetes',
-      mountPath: 'kubernetes',
-      role: 'app',
-      serviceAccountRef: { name: 'default' },
-      audiences: [],
-    });
-    expect(
-      resolveVaultSpec(
-        vault({
-          auth: {
-            kubernetes: {
-              mountPath: 'k8s-prod',
-              role: 'app',
-              serviceAccountRef: { name: 'x' },
-              audiences: ['vault'],
-            },
-          },
-        }),
-      ).auth,
-    ).toMatchObject({ mountPath: 'k8s-prod', audiences: ['vault'] });
-  });
-
-  it('defaults the AppRole mount', () => {
-    expect(
-      resolveVaultSpec(vault({ auth: { appRole: { roleId: 'r', secretRef: { name: 's', key: 'id' } } } }))
-        .auth,
-    ).toEqual({
-      method: 'appRole',
-      path: 'approle',
-      roleId: 'r',
-      secretRef: { name: 's', key: 'id' },
-    });
-  });
-
-  it('refuses an auth with no method', () => {
-    expect(() => resolveVaultSpec(vault({ auth: {} }))).toThrow('spec.vault.auth sets no method');
   });
 });

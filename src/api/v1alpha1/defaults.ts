@@ -11,9 +11,6 @@ import type {
   DockerConfig,
   FindQuery,
   Decoding,
-  VaultProvider,
-  SecretKeySelector,
-  ServiceAccountSelector,
 } from './types.generated.js';
 
 export type DeepReadonly<T> = T extends (infer U)[]
@@ -116,73 +113,6 @@ export function resolveSecretSourceSpec(source: SecretSource): ResolvedSecretSou
             ...(jitter === undefined ? {} : { jitter }),
           },
     restartTargets: spec.restartTargets ?? [],
-  };
-  return deepFreeze(resolved);
-}
-
-// ---------------------------------------------------------------------------------------------
-// spec.vault
-
-export type ResolvedVaultAuth =
-  | { method: 'token'; secretRef: SecretKeySelector }
-  | {
-      method: 'kubernetes';
-      mountPath: string;
-      role: string;
-      serviceAccountRef: ServiceAccountSelector;
-      audiences: string[];
-    }
-  | { method: 'appRole'; path: string; roleId: string; secretRef: SecretKeySelector };
-
-export interface ResolvedVaultSpecShape {
-  server: string;
-  /** KV mount. */
-  path: string;
-  version: 'v1' | 'v2';
-  namespace?: string;
-  caBundle?: string;
-  caRef?: SecretKeySelector;
-  auth: ResolvedVaultAuth;
-}
-
-export type ResolvedVaultSpec = DeepReadonly<ResolvedVaultSpecShape>;
-
-/** `spec.vault` with every default filled in; frozen and independent of the input. */
-export function resolveVaultSpec(vault: VaultProvider): ResolvedVaultSpec {
-  const spec = structuredClone(vault);
-  const { token, kubernetes, appRole } = spec.auth;
-  let auth: ResolvedVaultAuth;
-  if (token !== undefined) {
-    auth = { method: 'token', secretRef: token.secretRef };
-  } else if (kubernetes !== undefined) {
-    auth = {
-      method: 'kubernetes',
-      mountPath: set(kubernetes.mountPath) ?? DEFAULT_VAULT_KUBERNETES_MOUNT,
-      role: kubernetes.role,
-      serviceAccountRef: kubernetes.serviceAccountRef,
-      audiences: kubernetes.audiences ?? [],
-    };
-  } else if (appRole !== undefined) {
-    auth = {
-      method: 'appRole',
-      path: set(appRole.path) ?? DEFAULT_VAULT_APPROLE_MOUNT,
-      roleId: appRole.roleId,
-      secretRef: appRole.secretRef,
-    };
-  } else {
-    // parse.ts refuses this; a hand-built value must not reach a provider half-resolved.
-    throw new TypeError('spec.vault.auth sets no method');
-  }
-  const namespace = set(spec.namespace);
-  const caBundle = set(spec.caBundle);
-  const resolved: ResolvedVaultSpecShape = {
-    server: spec.server,
-    path: set(spec.path) ?? DEFAULT_VAULT_KV_MOUNT,
-    version: spec.version ?? DEFAULT_VAULT_KV_VERSION,
-    ...(namespace === undefined ? {} : { namespace }),
-    ...(caBundle === undefined ? {} : { caBundle }),
-    ...(spec.caRef === undefined ? {} : { caRef: spec.caRef }),
-    auth,
   };
   return deepFreeze(resolved);
 }

@@ -27,15 +27,12 @@ export {
   DEFAULT_VAULT_KV_MOUNT,
   DEFAULT_VAULT_KV_VERSION,
   resolveSecretSourceSpec,
-  resolveVaultSpec,
   type DeepReadonly,
   type ResolvedDataFrom,
   type ResolvedDataItem,
   type ResolvedRefresh,
   type ResolvedSecretSourceSpec,
   type ResolvedTarget,
-  type ResolvedVaultAuth,
-  type ResolvedVaultSpec,
 } from './defaults.js';
 export type * from './types.generated.js';
 
