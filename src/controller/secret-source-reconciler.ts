@@ -20,6 +20,7 @@ import { nextRefresh } from '../rotation/schedule.js';
 import { liveContentHash } from '../secrets/content-hash.js';
 import {
   buildTargetSecret,
+  CONTENT_HASH_ANNOTATION,
   MANAGED_LABEL,
   SOURCE_ANNOTATION,
   type AppliedSecret,
@@ -29,6 +30,7 @@ import { collectData } from './collect-data.js';
 import { findCondition, setCondition } from './conditions.js';
 import type { EventRecorder, InvolvedObject } from './events.js';
 import type { KubeGateway, LiveSecret } from './kube-gateway.js';
+import { OwnWrites } from './own-writes.js';
 import { ProviderResolutionError, type ProviderResolver } from './provider-resolver.js';
 
 export const FINALIZER = 'secretsource.dev/finalizer';
@@ -101,6 +103,7 @@ export class SecretSourceReconciler {
   readonly #o: SecretSourceReconcilerOptions;
   /** When each source is next due for a refresh; rebuilt from status after a restart. */
   readonly #refreshDue = new Map<string, number>();
+  readonly #ownWrites = new OwnWrites();
 
   constructor(options: SecretSourceReconcilerOptions) {
     this.#o = options;
@@ -109,7 +112,7 @@ export class SecretSourceReconciler {
   async reconcile(key: string, signal: AbortSignal): Promise<ReconcileResult> {
     const raw = this.#o.sources.get(key);
     if (raw === undefined) {
-      this.#refreshDue.delete(key);
+      this.forget(key);
       return {};
     }
     let source: SecretSource;
@@ -124,6 +127,7 @@ export class SecretSourceReconciler {
       );
       return {};
     }
+    source = this.#withOwnWrites(key, source);
     const spec = resolveSecretSourceSpec(source);
     if (source.metadata.deletionTimestamp) return this.#finalize(source, spec);
     await this.#ensureFinalizer(source, spec);
@@ -152,6 +156,19 @@ export class SecretSourceReconciler {
   /** Forgets schedule state for a source that is gone. */
   forget(key: string): void {
     this.#refreshDue.delete(key);
+    this.#ownWrites.forget(key);
+  }
+
+  /** The object as it is after our own latest writes, which the informer may not show yet. */
+  #withOwnWrites(key: string, source: SecretSource): SecretSource {
+    const { uid, generation, finalizers = [] } = source.metadata;
+    const others = finalizers.filter((f) => f !== FINALIZER);
+    const ours = this.#ownWrites.finalizer(key, uid, finalizers.includes(FINALIZER));
+    return {
+      ...source,
+      metadata: { ...source.metadata, finalizers: ours ? [...others, FINALIZER] : others },
+      status: this.#ownWrites.status(key, uid, generation, source.status),
+    };
   }
 
   #syncTrigger(
@@ -169,10 +186,12 @@ export class SecretSourceReconciler {
     if (live === undefined) return spec.target.creationPolicy === 'Merge' ? undefined : 'target-missing';
     const policy = spec.refresh.policy;
     if (policy === 'CreatedOnce') return undefined;
+    // Drift: data that no longer hashes to the hash we stamped on it was edited by
+    // hand. (Comparing with status.syncedHash instead would also flag an informer
+    // copy of the Secret that has not caught up with our own last write.)
     if (
       spec.target.creationPolicy !== 'Merge' &&
-      status?.syncedHash &&
-      liveContentHash(live) !== status.syncedHash
+      liveContentHash(live) !== live.metadata?.annotations?.[CONTENT_HASH_ANNOTATION]
     ) {
       return 'drift';
     }
@@ -279,6 +298,10 @@ export class SecretSourceReconciler {
     // status write per refresh is pure etcd churn (docs/adr/0003).
     if (result !== 'unchanged' || statusChanged(previous, status)) {
       await this.#o.kube.patchSecretSourceStatus(namespace, name, status);
+      this.#ownWrites.recordStatus(key, source.metadata.uid, source.metadata.generation, {
+        ...previous,
+        ...status,
+      });
     }
     return result;
   }
@@ -318,6 +341,7 @@ export class SecretSourceReconciler {
     if (wanted !== present) {
       const { namespace, name, uid } = source.metadata;
       await this.#o.kube.setFinalizer(namespace, name, FINALIZER, wanted, uid);
+      this.#ownWrites.recordFinalizer(`${namespace}/${name}`, uid, wanted);
     }
   }
 
@@ -358,6 +382,7 @@ export class SecretSourceReconciler {
       }
     }
     await this.#o.kube.setFinalizer(namespace, name, FINALIZER, false, uid);
+    this.#ownWrites.recordFinalizer(`${namespace}/${name}`, uid, false);
     return {};
   }
 
@@ -380,7 +405,7 @@ export class SecretSourceReconciler {
       return;
     const now = new Date(this.#o.clock.now());
     try {
-      await this.#o.kube.patchSecretSourceStatus(object.namespace!, object.name, {
+      const patch = {
         conditions: setCondition(
           status?.conditions,
           {
@@ -394,7 +419,9 @@ export class SecretSourceReconciler {
         ),
         observedGeneration: generation,
         ...(spec ? { targetName: spec.target.name } : {}),
-      });
+      };
+      await this.#o.kube.patchSecretSourceStatus(object.namespace!, object.name, patch);
+      this.#ownWrites.recordStatus(key, object.uid, generation, { ...status, ...patch });
     } catch (error) {
       this.#o.logger.warn({ secretSource: key, detail: kubeErrorMessage(error) }, 'status update failed');
     }
