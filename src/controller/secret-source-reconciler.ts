@@ -213,9 +213,9 @@ export class SecretSourceReconciler {
 
     const provider = this.#o.providers.resolve(spec.providerRef, namespace);
     const client = await this.#o.clients.acquire(provider, namespace, signal);
-    // A force-sync or a spec change must see the backend as it is now, not a
-    // value another SecretSource read a moment ago.
-    const fresh = trigger === 'force-sync' || trigger === 'spec-changed';
+    // A force-sync must see the backend as it is now, not a value another
+    // SecretSource read a moment ago; everything else may share a recent read.
+    const fresh = trigger === 'force-sync';
     const data = await collectData(spec, client, this.#o.reader, { fresh, signal });
 
     const merge = target.creationPolicy === 'Merge';

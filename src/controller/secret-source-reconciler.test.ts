@@ -1,0 +1,1002 @@
+import { randomBytes } from 'node:crypto';
+import type { SecretSource, SecretSourceStatus } from '../api/v1alpha1/index.js';
+import {
+  CredentialsUnavailableError,
+  InvalidRefError,
+  NotFoundError,
+  UnauthorizedError,
+  UnavailableError,
+} from '../providers/errors.js';
+import { CoalescingReader, ReadCoalescer } from '../providers/read-coalescer.js';
+import { contentHash } from '../secrets/content-hash.js';
+import { CONTENT_HASH_ANNOTATION, MANAGED_LABEL, SOURCE_ANNOTATION } from '../secrets/target.js';
+import { FakeClock } from './clock.js';
+import type { Condition } from './conditions.js';
+import type { LiveSecret } from './kube-gateway.js';
+import { ProviderResolver } from './provider-resolver.js';
+import {
+  FINALIZER,
+  FORCE_SYNC_ANNOTATION,
+  needsFinalizer,
+  SecretSourceReconciler,
+  type ReconcileResult,
+} from './secret-source-reconciler.js';
+import {
+  FakeBackend,
+  FakeKubeGateway,
+  FakeProviderClient,
+  FakeProviderClients,
+  MapStore,
+  RecordingEventRecorder,
+  RecordingLogger,
+} from './testing/fakes.js';
+import {
+  clusterSecretProvider,
+  namespace,
+  secretProvider,
+  secretSource,
+  type SecretSourceFixture,
+} from './testing/fixtures.js';
+import { resolveSecretSourceSpec } from '../api/v1alpha1/index.js';
+
+const START = Date.parse('2026-03-01T00:00:00Z');
+const SECOND = 1_000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+const KEY = 'payments/db';
+
+const b64 = (text: string): string => Buffer.from(text).toString('base64');
+const decoded = (data: Record<string, string> | undefined, key: string): string | undefined =>
+  data?.[key] === undefined ? undefined : Buffer.from(data[key], 'base64').toString();
+
+/** The reconciler with fakes around it, and a "server" the informers can catch up with. */
+class World {
+  readonly clock = new FakeClock(START);
+  readonly sources = new MapStore<unknown>();
+  readonly managedSecrets = new MapStore<LiveSecret>();
+  readonly providers = new MapStore<unknown>();
+  readonly clusterProviders = new MapStore<unknown>();
+  readonly namespaces = new MapStore<unknown>();
+  readonly kube = new FakeKubeGateway();
+  readonly backend = new FakeBackend();
+  readonly client = new FakeProviderClient(this.backend);
+  readonly clients = new FakeProviderClients(this.client);
+  readonly events = new RecordingEventRecorder();
+  readonly logger = new RecordingLogger();
+  readonly syncResults: string[] = [];
+  /** Every secret value a test generated, to prove none leaks. */
+  readonly values = new Set<string>();
+  reconciler!: SecretSourceReconciler;
+  #settled = 0;
+
+  constructor() {
+    this.providers.set('payments/vault', secretProvider());
+    this.namespaces.set('payments', namespace('payments'));
+    this.restart();
+  }
+
+  /** A new reconciler (a restarted operator) over the same stores. */
+  restart(): void {
+    this.reconciler = new SecretSourceReconciler({
+      sources: this.sources,
+      managedSecrets: this.managedSecrets,
+      providers: new ProviderResolver({
+        providers: this.providers,
+        clusterProviders: this.clusterProviders,
+        namespaces: this.namespaces,
+      }),
+      kube: this.kube,
+      clients: this.clients,
+      reader: new CoalescingReader(new ReadCoalescer({ clock: this.clock, windowMs: 5 * SECOND })),
+      events: this.events,
+      logger: this.logger,
+      metrics: { syncFinished: (result) => this.syncResults.push(result) },
+      clock: this.clock,
+      random: () => 0.5,
+    });
+  }
+
+  secretValue(): string {
+    const value = randomBytes(16).toString('hex');
+    this.values.add(value);
+    return value;
+  }
+
+  put(source: SecretSource): SecretSource {
+    this.sources.set(`${source.metadata.namespace}/${source.metadata.name}`, source);
+    return source;
+  }
+
+  source(key = KEY): SecretSource {
+    return this.sources.get(key) as SecretSource;
+  }
+
+  /** Edits the stored object; `spec` edits bump the generation as the API server does. */
+  edit(mutate: (source: SecretSource) => void, { specChange = false } = {}, key = KEY): void {
+    const source = structuredClone(this.source(key));
+    mutate(source);
+    if (specChange) source.metadata.generation = (source.metadata.generation ?? 1) + 1;
+    this.put(source);
+  }
+
+  markDeleted(key = KEY): void {
+    this.edit((s) => (s.metadata.deletionTimestamp = new Date(this.clock.now()).toISOString()), {}, key);
+  }
+
+  reconcile(key = KEY): Promise<ReconcileResult> {
+    return this.reconciler.reconcile(key, new AbortController().signal);
+  }
+
+  /** The informers catch up: our status and finalizer writes, and the managed Secrets. */
+  settle(): void {
+    for (const call of this.kube.calls.slice(this.#settled)) {
+      if (call.op === 'patchSecretSourceStatus') {
+        const key = `${call.namespace}/${call.name}`;
+        const source = this.sources.get(key) as SecretSource | undefined;
+        // A merge patch as JSON: undefined fields are not sent.
+        const patch = JSON.parse(JSON.stringify(call.status)) as SecretSourceStatus;
+        if (source) this.put({ ...source, status: { ...source.status, ...patch } });
+      } else if (call.op === 'setFinalizer') {
+        const key = `${call.namespace}/${call.name}`;
+        const source = this.sources.get(key) as SecretSource | undefined;
+        if (!source) continue;
+        const others = (source.metadata.finalizers ?? []).filter((f) => f !== call.finalizer);
+        const finalizers = call.present ? [...others, call.finalizer] : others;
+        if (source.metadata.deletionTimestamp && finalizers.length === 0) this.sources.delete(key);
+        else this.put({ ...source, metadata: { ...source.metadata, finalizers } });
+      }
+    }
+    this.#settled = this.kube.calls.length;
+    for (const key of this.managedSecrets.keys()) this.managedSecrets.delete(key);
+    for (const [key, secret] of this.kube.secrets) {
+      if (secret.metadata?.labels?.[MANAGED_LABEL] === 'true')
+        this.managedSecrets.set(key, structuredClone(secret));
+    }
+  }
+
+  /** Reconciles, then lets the informers catch up. */
+  async sync(key = KEY): Promise<ReconcileResult> {
+    const result = await this.reconcile(key);
+    this.settle();
+    return result;
+  }
+
+  writeCount(): number {
+    return this.kube.calls.length;
+  }
+
+  lastStatus(): Record<string, unknown> {
+    const patches = this.kube.writes('patchSecretSourceStatus');
+    return patches[patches.length - 1]!.status;
+  }
+
+  ready(status = this.lastStatus()): Condition | undefined {
+    return (status.conditions as Condition[] | undefined)?.find((c) => c.type === 'Ready');
+  }
+
+  liveSecret(key = KEY): LiveSecret | undefined {
+    return this.kube.secrets.get(key);
+  }
+
+  /** Edits the Secret on the server and in the informer cache (a `kubectl edit`). */
+  editSecret(mutate: (secret: LiveSecret) => void, key = KEY): void {
+    const secret = this.kube.secrets.get(key)!;
+    mutate(secret);
+    this.settle();
+  }
+
+  /** Nothing a test generated shows up where values must never be. */
+  assertNoValueLeaks(): void {
+    const visible = JSON.stringify([
+      this.events.events,
+      this.logger.entries,
+      this.kube.writes('patchSecretSourceStatus'),
+    ]);
+    for (const value of this.values) {
+      if (visible.includes(value) || visible.includes(b64(value))) {
+        throw new Error('a generated secret value appears in events, logs or status');
+      }
+    }
+  }
+}
+
+let world: World;
+beforeEach(() => {
+  world = new World();
+});
+afterEach(() => {
+  world.assertNoValueLeaks();
+});
+
+/** A synced `payments/db` (informers caught up); returns the value it holds. */
+async function synced(fixture: SecretSourceFixture = {}): Promise<string> {
+  const password = world.secretValue();
+  world.backend.set('app/db', { password });
+  world.put(secretSource(fixture));
+  await world.sync();
+  return password;
+}
+
+describe('first sync', () => {
+  test('writes the Secret (owner reference, labels, hash), then status, and adds the finalizer', async () => {
+    const password = world.secretValue();
+    world.backend.set('app/db', { password });
+    world.put(secretSource());
+
+    expect(await world.reconcile()).toEqual({ requeueAfterMs: HOUR });
+
+    expect(world.kube.calls.map((c) => c.op)).toEqual([
+      'setFinalizer',
+      'applySecret',
+      'patchSecretSourceStatus',
+    ]);
+    expect(world.kube.writes('setFinalizer')[0]).toMatchObject({
+      namespace: 'payments',
+      name: 'db',
+      finalizer: FINALIZER,
+      present: true,
+      uid: 'uid-db',
+    });
+
+    const { secret } = world.kube.writes('applySecret')[0]!;
+    const hash = contentHash('Opaque', new Map([['password', Buffer.from(password)]]));
+    expect(secret.metadata).toEqual({
+      name: 'db',
+      namespace: 'payments',
+      labels: { [MANAGED_LABEL]: 'true' },
+      annotations: { [CONTENT_HASH_ANNOTATION]: hash, [SOURCE_ANNOTATION]: 'db' },
+      ownerReferences: [
+        {
+          apiVersion: 'secretsource.dev/v1alpha1',
+          kind: 'SecretSource',
+          name: 'db',
+          uid: 'uid-db',
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ],
+    });
+    expect(secret.type).toBe('Opaque');
+    expect(Object.keys(secret.data)).toEqual(['password']);
+    expect(decoded(secret.data, 'password') === password).toBe(true);
+
+    const status = world.lastStatus();
+    expect(status).toEqual({
+      conditions: [
+        {
+          type: 'Ready',
+          status: 'True',
+          reason: 'Synced',
+          message: '1 keys from SecretProvider/vault',
+          observedGeneration: 1,
+          lastTransitionTime: new Date(START).toISOString(),
+        },
+      ],
+      observedGeneration: 1,
+      lastSyncTime: new Date(START).toISOString(),
+      nextRefreshTime: new Date(START + HOUR).toISOString(),
+      syncedHash: hash,
+      targetName: 'db',
+      syncedKeys: 1,
+      provider: 'SecretProvider/vault',
+      lastForceSync: undefined,
+    });
+    expect(world.events.reasons()).toEqual(['Normal/Created']);
+    expect(world.backend.totalReads()).toBe(1);
+    expect(world.clients.acquisitions).toEqual([
+      {
+        provider: expect.objectContaining({ kind: 'SecretProvider', name: 'vault', namespace: 'payments' }),
+        consumerNamespace: 'payments',
+      },
+    ]);
+    expect(world.syncResults).toEqual(['created']);
+  });
+
+  test('target name, type, labels and annotations come from the spec; our label cannot be overridden', async () => {
+    world.backend.set('app/db', { password: world.secretValue() });
+    world.put(
+      secretSource({
+        target: {
+          name: 'db-credentials',
+          type: 'example.com/db',
+          labels: { team: 'payments', [MANAGED_LABEL]: 'false' },
+          annotations: { owner: 'payments' },
+        },
+      }),
+    );
+    await world.reconcile();
+
+    const { secret } = world.kube.writes('applySecret')[0]!;
+    expect(secret.metadata.name).toBe('db-credentials');
+    expect(secret.type).toBe('example.com/db');
+    expect(secret.metadata.labels).toEqual({ team: 'payments', [MANAGED_LABEL]: 'true' });
+    expect(secret.metadata.annotations).toMatchObject({ owner: 'payments', [SOURCE_ANNOTATION]: 'db' });
+    expect(world.lastStatus().targetName).toBe('db-credentials');
+  });
+
+  test('a spec change reads fresh values even inside the coalescing window', async () => {
+    await synced();
+    const changed = world.secretValue();
+    world.backend.set('app/db', { password: changed });
+    world.clock.advance(SECOND);
+    world.edit((s) => (s.spec.target = { labels: { tier: 'db' } }), { specChange: true });
+
+    await world.sync();
+
+    expect(world.backend.totalReads()).toBe(2);
+    expect(decoded(world.liveSecret()?.data, 'password') === changed).toBe(true);
+    expect(world.lastStatus().observedGeneration).toBe(2);
+  });
+});
+
+describe('nothing to do', () => {
+  test.each([
+    ['the informers caught up', true],
+    ['the informers lag behind our own writes', false],
+  ])('a second reconcile writes nothing and calls no provider (%s)', async (_case, settle) => {
+    world.backend.set('app/db', { password: world.secretValue() });
+    world.put(secretSource());
+    await world.reconcile();
+    if (settle) world.settle();
+    const writes = world.writeCount();
+
+    world.clock.advance(10 * MINUTE);
+    expect(await world.reconcile()).toEqual({ requeueAfterMs: 50 * MINUTE });
+
+    expect(world.writeCount()).toBe(writes);
+    expect(world.backend.totalReads()).toBe(1);
+    expect(world.clients.acquisitions).toHaveLength(1);
+  });
+
+  test('a restarted operator keeps the schedule the status announced', async () => {
+    await synced();
+    const writes = world.writeCount();
+    world.restart();
+
+    world.clock.advance(10 * MINUTE);
+    expect(await world.reconcile()).toEqual({ requeueAfterMs: 50 * MINUTE });
+    expect(world.writeCount()).toBe(writes);
+    expect(world.backend.totalReads()).toBe(1);
+  });
+
+  test('a SecretSource that is gone is forgotten without any call', async () => {
+    expect(await world.reconcile('payments/gone')).toEqual({});
+    expect(world.writeCount()).toBe(0);
+    expect(world.kube.reads).toBe(0);
+  });
+});
+
+describe('refresh', () => {
+  test('due with the same values: one provider read, no Kubernetes write', async () => {
+    await synced();
+    const writes = world.writeCount();
+
+    world.clock.advance(HOUR);
+    expect(await world.reconcile()).toEqual({ requeueAfterMs: HOUR });
+
+    expect(world.backend.totalReads()).toBe(2);
+    expect(world.writeCount()).toBe(writes);
+    expect(world.events.reasons()).toEqual(['Normal/Created']);
+    expect(world.syncResults).toEqual(['created', 'unchanged']);
+  });
+
+  test('a changed value is applied once, with an Updated event and a new status', async () => {
+    await synced();
+    const changed = world.secretValue();
+    world.backend.set('app/db', { password: changed });
+    const writes = world.writeCount();
+
+    world.clock.advance(HOUR);
+    await world.sync();
+
+    const newWrites = world.kube.calls.slice(writes);
+    expect(newWrites.map((c) => c.op)).toEqual(['applySecret', 'patchSecretSourceStatus']);
+    expect(decoded(world.liveSecret()?.data, 'password') === changed).toBe(true);
+    const hash = contentHash('Opaque', new Map([['password', Buffer.from(changed)]]));
+    expect(world.lastStatus()).toMatchObject({
+      syncedHash: hash,
+      lastSyncTime: new Date(START + HOUR).toISOString(),
+      nextRefreshTime: new Date(START + 2 * HOUR).toISOString(),
+    });
+    expect(world.events.reasons()).toEqual(['Normal/Created', 'Normal/Updated']);
+    expect(world.syncResults).toEqual(['created', 'updated']);
+
+    // Settled: nothing more to do.
+    await world.reconcile();
+    expect(world.kube.calls.length).toBe(writes + 2);
+  });
+
+  test('an informer copy that lags behind our own apply is not mistaken for drift', async () => {
+    await synced();
+    world.backend.set('app/db', { password: world.secretValue() });
+    world.clock.advance(HOUR);
+    await world.reconcile(); // applies; the managed-Secret informer still holds the old copy
+    const writes = world.writeCount();
+
+    await world.reconcile();
+    expect(world.writeCount()).toBe(writes);
+    expect(world.backend.totalReads()).toBe(2);
+  });
+});
+
+describe('force-sync', () => {
+  test('a new annotation value reads fresh inside the coalescing window and records the answer', async () => {
+    await synced();
+    const changed = world.secretValue();
+    world.backend.set('app/db', { password: changed });
+    world.clock.advance(SECOND); // a non-fresh read would reuse the first one
+
+    world.edit((s) => (s.metadata.annotations = { [FORCE_SYNC_ANNOTATION]: '1' }));
+    await world.sync();
+
+    expect(world.backend.totalReads()).toBe(2);
+    expect(decoded(world.liveSecret()?.data, 'password') === changed).toBe(true);
+    expect(world.lastStatus().lastForceSync).toBe('1');
+    expect(world.events.events[1]?.message).toContain('force-sync');
+
+    // Answered: the same value does not sync again.
+    const writes = world.writeCount();
+    await world.reconcile();
+    expect(world.writeCount()).toBe(writes);
+    expect(world.backend.totalReads()).toBe(2);
+  });
+
+  test('with unchanged values only the status is written (to record the answered value)', async () => {
+    await synced();
+    world.clock.advance(SECOND);
+    world.edit((s) => (s.metadata.annotations = { [FORCE_SYNC_ANNOTATION]: 'now' }));
+    const writes = world.writeCount();
+
+    await world.sync();
+
+    expect(world.backend.totalReads()).toBe(2);
+    expect(world.kube.calls.slice(writes).map((c) => c.op)).toEqual(['patchSecretSourceStatus']);
+    expect(world.lastStatus().lastForceSync).toBe('now');
+  });
+});
+
+describe('drift', () => {
+  test('data edited by hand is repaired at once, with a Repaired event', async () => {
+    const password = await synced();
+    world.clock.advance(MINUTE);
+    world.editSecret((s) => (s.data = { password: b64('edited by hand') }));
+
+    await world.sync();
+
+    expect(world.kube.writes('applySecret')).toHaveLength(2);
+    expect(decoded(world.liveSecret()?.data, 'password') === password).toBe(true);
+    expect(world.events.reasons()).toEqual(['Normal/Created', 'Normal/Repaired']);
+  });
+
+  test('a key added by hand is drift too', async () => {
+    await synced();
+    world.clock.advance(MINUTE);
+    world.editSecret((s) => (s.data = { ...s.data, extra: b64('x') }));
+    await world.sync();
+    // A single field manager cannot remove a key it never set; the apply restores ours.
+    expect(world.kube.writes('applySecret')).toHaveLength(2);
+    expect(world.events.reasons()).toContain('Normal/Repaired');
+  });
+});
+
+describe('provider failures', () => {
+  const subject = { provider: 'vault SecretProvider fake', path: 'app/db' };
+  test.each([
+    ['NotFound', new NotFoundError(subject), 'RemoteNotFound'],
+    ['Unauthorized', new UnauthorizedError(subject), 'AuthFailed'],
+    ['Unavailable', new UnavailableError(subject), 'Unavailable'],
+  ])('%s on refresh: no write to the Secret, Ready=False, a Warning, a retry', async (_n, error, reason) => {
+    const password = await synced();
+    world.backend.failWith('app/db', error);
+    const writes = world.writeCount();
+
+    world.clock.advance(HOUR);
+    expect(await world.reconcile()).toEqual({ retry: true });
+
+    const newWrites = world.kube.calls.slice(writes);
+    expect(newWrites.map((c) => c.op)).toEqual(['patchSecretSourceStatus']);
+    expect(world.ready()).toMatchObject({ status: 'False', reason, message: error.message });
+    expect(world.lastStatus().observedGeneration).toBe(1);
+    expect(world.events.events.at(-1)).toMatchObject({ type: 'Warning', reason, message: error.message });
+    expect(decoded(world.liveSecret()?.data, 'password') === password).toBe(true);
+    expect(world.syncResults).toEqual(['created', 'error']);
+  });
+
+  test.each([
+    ['the informers caught up', true],
+    ['the informers lag behind our own writes', false],
+  ])('a repeated failure does not rewrite the status (%s)', async (_case, settle) => {
+    await synced();
+    world.backend.failWith('app/db', new UnavailableError(subject));
+    world.clock.advance(HOUR);
+    await world.reconcile();
+    if (settle) world.settle();
+    const writes = world.writeCount();
+
+    world.clock.advance(10 * SECOND);
+    expect(await world.reconcile()).toEqual({ retry: true });
+
+    expect(world.writeCount()).toBe(writes);
+    expect(world.backend.totalReads()).toBe(3);
+    // Events repeat; the production recorder folds repeats within its window.
+    expect(world.events.reasons().filter((r) => r === 'Warning/Unavailable')).toHaveLength(2);
+  });
+
+  test('recovery: the next successful read sets Ready=True without rewriting the Secret', async () => {
+    await synced();
+    world.backend.failWith('app/db', new UnavailableError(subject));
+    world.clock.advance(HOUR);
+    await world.sync();
+    world.backend.clearError('app/db');
+    const writes = world.writeCount();
+
+    world.clock.advance(10 * SECOND);
+    await world.sync();
+
+    expect(world.kube.calls.slice(writes).map((c) => c.op)).toEqual(['patchSecretSourceStatus']);
+    expect(world.ready()).toMatchObject({ status: 'True', reason: 'Synced' });
+  });
+
+  test('a failed first sync writes no Secret', async () => {
+    world.put(secretSource());
+    expect(await world.reconcile()).toEqual({ retry: true });
+    expect(world.kube.writes('applySecret')).toHaveLength(0);
+    expect(world.ready()).toMatchObject({ status: 'False', reason: 'RemoteNotFound' });
+    expect(world.lastStatus().targetName).toBe('db');
+  });
+
+  test('a permanent provider error waits for the next refresh instead of retrying', async () => {
+    await synced();
+    world.backend.failWith('app/db', new InvalidRefError(subject, 'bad version'));
+    world.clock.advance(HOUR);
+    expect(await world.reconcile()).toEqual({ requeueAfterMs: HOUR });
+    expect(world.ready()).toMatchObject({ status: 'False', reason: 'InvalidRef' });
+  });
+
+  test('credentials that cannot be loaded yet are AuthFailed and retried', async () => {
+    world.clients.acquireError = new CredentialsUnavailableError(
+      { provider: 'vault SecretProvider payments/vault' },
+      'Secret payments/vault-token not found',
+    );
+    world.put(secretSource());
+    expect(await world.reconcile()).toEqual({ retry: true });
+    expect(world.ready()).toMatchObject({ status: 'False', reason: 'AuthFailed' });
+    expect(world.backend.totalReads()).toBe(0);
+  });
+
+  test('a missing property is RemoteNotFound', async () => {
+    world.backend.set('app/db', { user: world.secretValue() });
+    world.put(secretSource());
+    await world.reconcile();
+    expect(world.ready()).toMatchObject({ status: 'False', reason: 'RemoteNotFound' });
+    expect(world.ready()?.message).toContain('property "password"');
+  });
+
+  test('a failed Secret write is WriteFailed with the API message only, and retried', async () => {
+    world.backend.set('app/db', { password: world.secretValue() });
+    world.put(secretSource());
+    world.kube.failNext('applySecret', { code: 500, body: { message: 'etcdserver: request timed out' } });
+
+    expect(await world.reconcile()).toEqual({ retry: true });
+    expect(world.ready()).toMatchObject({
+      status: 'False',
+      reason: 'WriteFailed',
+      message: 'writing Secret db: etcdserver: request timed out',
+    });
+  });
+});
+
+describe('ownership of the target', () => {
+  test.each([
+    ['unmanaged', {}],
+    ['managed by another SecretSource', { [SOURCE_ANNOTATION]: 'other' }],
+  ])('a pre-existing Secret %s is a TargetConflict and is left alone', async (_n, annotations) => {
+    const theirs = world.secretValue();
+    const labels: Record<string, string> =
+      SOURCE_ANNOTATION in annotations ? { [MANAGED_LABEL]: 'true' } : {};
+    world.kube.putSecret({
+      metadata: { name: 'db', namespace: 'payments', labels, annotations },
+      type: 'Opaque',
+      data: { password: b64(theirs) },
+    });
+    world.settle();
+    world.backend.set('app/db', { password: world.secretValue() });
+    world.put(secretSource());
+
+    expect(await world.reconcile()).toEqual({ requeueAfterMs: HOUR });
+
+    expect(world.kube.writes('applySecret')).toHaveLength(0);
+    expect(world.kube.writes('deleteSecret')).toHaveLength(0);
+    expect(world.ready()).toMatchObject({ status: 'False', reason: 'TargetConflict' });
+    expect(world.events.events.at(-1)).toMatchObject({ type: 'Warning', reason: 'TargetConflict' });
+    expect(world.backend.totalReads()).toBe(0);
+    expect(decoded(world.liveSecret()?.data, 'password') === theirs).toBe(true);
+  });
+});
+
+describe('creationPolicy Merge', () => {
+  function existing(type = 'example.com/app'): string {
+    const theirs = world.secretValue();
+    world.kube.putSecret({
+      metadata: { name: 'app', namespace: 'payments' },
+      type,
+      data: { other: b64(theirs) },
+    });
+    return theirs;
+  }
+
+  test('applies only our keys, keeps the Secret type, and compares only our keys', async () => {
+    const theirs = existing();
+    const password = world.secretValue();
+    world.backend.set('app/db', { password });
+    world.put(secretSource({ target: { name: 'app', creationPolicy: 'Merge' } }));
+
+    await world.sync();
+
+    const { secret } = world.kube.writes('applySecret')[0]!;
+    expect(secret).not.toHaveProperty('type');
+    expect(secret.metadata.ownerReferences).toBeUndefined();
+    expect(Object.keys(secret.data)).toEqual(['password']);
+    expect(secret.metadata.annotations[CONTENT_HASH_ANNOTATION]).toBe(
+      contentHash('example.com/app', new Map([['password', Buffer.from(password)]])),
+    );
+    const live = world.liveSecret('payments/app');
+    expect(decoded(live?.data, 'other') === theirs).toBe(true);
+    expect(decoded(live?.data, 'password') === password).toBe(true);
+    expect(live?.type).toBe('example.com/app');
+    expect(world.ready()).toMatchObject({ status: 'True' });
+    // Merge + Retain needs no finalizer.
+    expect(world.kube.writes('setFinalizer')).toHaveLength(0);
+
+    // Their key changes: not ours, no drift, and the refresh finds ours unchanged.
+    world.editSecret((s) => (s.data = { ...s.data, other: b64('changed by them') }), 'payments/app');
+    const writes = world.writeCount();
+    await world.reconcile();
+    world.clock.advance(HOUR);
+    await world.reconcile();
+    expect(world.writeCount()).toBe(writes);
+    expect(world.backend.totalReads()).toBe(2);
+  });
+
+  test('a refresh with a changed value updates only our key', async () => {
+    existing();
+    world.backend.set('app/db', { password: world.secretValue() });
+    world.put(secretSource({ target: { name: 'app', creationPolicy: 'Merge' } }));
+    await world.sync();
+    const changed = world.secretValue();
+    world.backend.set('app/db', { password: changed });
+
+    world.clock.advance(HOUR);
+    await world.sync();
+
+    expect(world.kube.writes('applySecret')).toHaveLength(2);
+    expect(decoded(world.liveSecret('payments/app')?.data, 'password') === changed).toBe(true);
+    expect(world.liveSecret('payments/app')?.data?.other).toBeDefined();
+  });
+
+  test('a missing Secret is TargetNotFound: nothing is created, no retry storm', async () => {
+    world.backend.set('app/db', { password: world.secretValue() });
+    world.put(secretSource({ target: { name: 'app', creationPolicy: 'Merge' } }));
+
+    expect(await world.reconcile()).toEqual({ requeueAfterMs: HOUR });
+    expect(world.kube.writes('applySecret')).toHaveLength(0);
+    expect(world.ready()).toMatchObject({ status: 'False', reason: 'TargetNotFound' });
+  });
+
+  test('Merge + Delete: deleting the SecretSource removes only our keys and marks', async () => {
+    const theirs = existing();
+    world.backend.set('app/db', { password: world.secretValue() });
+    world.put(secretSource({ target: { name: 'app', creationPolicy: 'Merge', deletionPolicy: 'Delete' } }));
+    await world.sync();
+    expect(world.kube.writes('setFinalizer')).toEqual([expect.objectContaining({ present: true })]);
+
+    world.markDeleted();
+    expect(await world.sync()).toEqual({});
+
+    const live = world.liveSecret('payments/app');
+    expect(Object.keys(live?.data ?? {})).toEqual(['other']);
+    expect(decoded(live?.data, 'other') === theirs).toBe(true);
+    expect(live?.metadata?.labels ?? {}).not.toHaveProperty(MANAGED_LABEL);
+    expect(live?.metadata?.annotations ?? {}).not.toHaveProperty(SOURCE_ANNOTATION);
+    expect(world.kube.writes('deleteSecret')).toHaveLength(0);
+    expect(world.sources.get(KEY)).toBeUndefined();
+  });
+});
+
+describe('deletion', () => {
+  test.each([
+    ['Owner', 'Retain', true],
+    ['Owner', 'Delete', false],
+    ['Orphan', 'Retain', false],
+    ['Orphan', 'Delete', true],
+    ['Merge', 'Retain', false],
+    ['Merge', 'Delete', true],
+  ] as const)('%s + %s needs a finalizer: %s', (creationPolicy, deletionPolicy, wanted) => {
+    const spec = resolveSecretSourceSpec(secretSource({ target: { creationPolicy, deletionPolicy } }));
+    expect(needsFinalizer(spec)).toBe(wanted);
+  });
+
+  test('Owner + Retain: the finalizer drops the ownerReference, then goes', async () => {
+    await synced();
+    expect(world.liveSecret()?.metadata?.ownerReferences).toHaveLength(1);
+    world.markDeleted();
+    const writes = world.writeCount();
+
+    expect(await world.sync()).toEqual({});
+
+    expect(world.kube.calls.slice(writes)).toEqual([
+      { op: 'releaseSecret', namespace: 'payments', name: 'db', ownerUid: 'uid-db' },
+      {
+        op: 'setFinalizer',
+        namespace: 'payments',
+        name: 'db',
+        finalizer: FINALIZER,
+        present: false,
+        uid: 'uid-db',
+      },
+    ]);
+    expect(world.liveSecret()?.metadata?.ownerReferences).toEqual([]);
+    expect(world.events.reasons().at(-1)).toBe('Normal/Retained');
+    expect(world.sources.get(KEY)).toBeUndefined();
+  });
+
+  test('Orphan + Delete: no ownerReference; the finalizer deletes the Secret', async () => {
+    await synced({ target: { creationPolicy: 'Orphan', deletionPolicy: 'Delete' } });
+    expect(world.kube.writes('applySecret')[0]!.secret.metadata.ownerReferences).toBeUndefined();
+    expect(world.kube.writes('setFinalizer')).toEqual([expect.objectContaining({ present: true })]);
+    const uid = world.liveSecret()!.metadata!.uid!;
+    world.markDeleted();
+
+    await world.sync();
+
+    expect(world.kube.writes('deleteSecret')).toEqual([
+      { op: 'deleteSecret', namespace: 'payments', name: 'db', uid },
+    ]);
+    expect(world.liveSecret()).toBeUndefined();
+    expect(world.events.reasons().at(-1)).toBe('Normal/Deleted');
+    expect(world.sources.get(KEY)).toBeUndefined();
+  });
+
+  test('Owner + Delete: no finalizer at all; garbage collection follows the ownerReference', async () => {
+    await synced({ target: { deletionPolicy: 'Delete' } });
+    expect(world.kube.writes('setFinalizer')).toHaveLength(0);
+    expect(world.kube.writes('applySecret')[0]!.secret.metadata.ownerReferences).toHaveLength(1);
+    world.markDeleted();
+    const writes = world.writeCount();
+
+    expect(await world.reconcile()).toEqual({});
+    expect(world.writeCount()).toBe(writes);
+  });
+
+  test('a deletionPolicy change drops the finalizer it no longer needs', async () => {
+    await synced();
+    world.edit((s) => (s.spec.target = { deletionPolicy: 'Delete' }), { specChange: true });
+    await world.sync();
+    expect(world.kube.writes('setFinalizer').map((c) => c.present)).toEqual([true, false]);
+    expect(world.source().metadata.finalizers ?? []).toEqual([]);
+  });
+
+  test('other finalizers are left alone', async () => {
+    world.backend.set('app/db', { password: world.secretValue() });
+    world.put(secretSource({ finalizers: ['example.com/keep'] }));
+    await world.sync();
+    expect(world.source().metadata.finalizers).toEqual(['example.com/keep', FINALIZER]);
+  });
+
+  test('a Secret that is not ours is neither released nor deleted', async () => {
+    world.kube.putSecret({ metadata: { name: 'db', namespace: 'payments' }, data: {} });
+    world.put(secretSource({ target: { creationPolicy: 'Orphan', deletionPolicy: 'Delete' } }));
+    await world.sync();
+    world.markDeleted();
+    await world.sync();
+    expect(world.kube.writes('deleteSecret')).toHaveLength(0);
+    expect(world.kube.writes('releaseSecret')).toHaveLength(0);
+    expect(world.liveSecret()).toBeDefined();
+    expect(world.sources.get(KEY)).toBeUndefined();
+  });
+});
+
+describe('provider resolution', () => {
+  test('a missing SecretProvider is ProviderNotFound: nothing is fetched, no retry', async () => {
+    world.put(secretSource({ spec: { providerRef: { kind: 'SecretProvider', name: 'nope' } } }));
+    expect(await world.reconcile()).toEqual({ requeueAfterMs: HOUR });
+    expect(world.clients.acquisitions).toHaveLength(0);
+    expect(world.ready()).toMatchObject({ status: 'False', reason: 'ProviderNotFound' });
+    expect(world.events.events.at(-1)).toMatchObject({ type: 'Warning', reason: 'ProviderNotFound' });
+  });
+
+  test('a SecretProvider in another namespace is not found', async () => {
+    world.providers.delete('payments/vault');
+    world.providers.set('other/vault', secretProvider({ namespace: 'other' }));
+    world.put(secretSource());
+    await world.reconcile();
+    expect(world.ready()).toMatchObject({ status: 'False', reason: 'ProviderNotFound' });
+  });
+
+  test.each([
+    ['named in a condition', ['billing', 'payments'], {}, true],
+    ['selected by its labels', ['billing'], { team: 'platform' }, true],
+    ['neither named nor selected', ['billing'], { team: 'other' }, false],
+  ])('ClusterSecretProvider, namespace %s', async (_n, names, labels, admitted) => {
+    world.clusterProviders.set(
+      'vault-prod',
+      clusterSecretProvider({
+        conditions: [{ namespaces: names }, { namespaceSelector: { matchLabels: { team: 'platform' } } }],
+      }),
+    );
+    world.namespaces.set('payments', namespace('payments', labels));
+    world.backend.set('app/db', { password: world.secretValue() });
+    world.put(secretSource({ spec: { providerRef: { kind: 'ClusterSecretProvider', name: 'vault-prod' } } }));
+
+    await world.reconcile();
+
+    if (admitted) {
+      expect(world.ready()).toMatchObject({
+        status: 'True',
+        message: '1 keys from ClusterSecretProvider/vault-prod',
+      });
+      expect(world.clients.acquisitions[0]).toEqual({
+        provider: expect.objectContaining({ kind: 'ClusterSecretProvider', name: 'vault-prod' }),
+        consumerNamespace: 'payments',
+      });
+      expect(world.clients.acquisitions[0]!.provider.namespace).toBeUndefined();
+    } else {
+      expect(world.ready()).toMatchObject({ status: 'False', reason: 'ProviderNotAllowed' });
+      expect(world.clients.acquisitions).toHaveLength(0);
+      expect(world.kube.writes('applySecret')).toHaveLength(0);
+    }
+  });
+
+  test('a ClusterSecretProvider without conditions admits no namespace', async () => {
+    world.clusterProviders.set('vault-prod', clusterSecretProvider());
+    world.put(secretSource({ spec: { providerRef: { kind: 'ClusterSecretProvider', name: 'vault-prod' } } }));
+    await world.reconcile();
+    expect(world.ready()).toMatchObject({ status: 'False', reason: 'ProviderNotAllowed' });
+  });
+});
+
+describe('refresh policies', () => {
+  test('CreatedOnce: never read again, not even for drift; a deleted Secret is recreated', async () => {
+    await synced({ refresh: { policy: 'CreatedOnce' } });
+    expect(world.kube.writes('patchSecretSourceStatus')).toHaveLength(1);
+    const writes = world.writeCount();
+
+    world.clock.advance(2 * HOUR);
+    expect(await world.reconcile()).toEqual({ requeueAfterMs: undefined });
+    world.editSecret((s) => (s.data = { password: b64('edited') }));
+    await world.reconcile();
+    expect(world.writeCount()).toBe(writes);
+    expect(world.backend.totalReads()).toBe(1);
+
+    world.kube.secrets.delete(KEY);
+    world.settle();
+    await world.reconcile();
+    expect(world.kube.writes('applySecret')).toHaveLength(2);
+  });
+
+  test('OnChange: no scheduled refresh, but drift and spec changes sync', async () => {
+    await synced({ refresh: { policy: 'OnChange' } });
+    world.clock.advance(2 * HOUR);
+    expect(await world.reconcile()).toEqual({ requeueAfterMs: undefined });
+    expect(world.backend.totalReads()).toBe(1);
+
+    world.editSecret((s) => (s.data = { password: b64('edited') }));
+    await world.sync();
+    expect(world.events.reasons().at(-1)).toBe('Normal/Repaired');
+
+    world.edit((s) => (s.spec.target = { labels: { a: 'b' } }), { specChange: true });
+    await world.sync();
+    expect(world.backend.totalReads()).toBe(3);
+  });
+
+  test('jitter spreads the next refresh with the injected randomness', async () => {
+    await synced({ refresh: { interval: '1h', jitter: '10%' } });
+    // random() = 0.5 puts a ±10% jitter in the middle: exactly one hour.
+    expect(world.lastStatus().nextRefreshTime).toBe(new Date(START + HOUR).toISOString());
+  });
+});
+
+describe('spec problems', () => {
+  test('a key produced by both data and dataFrom is InvalidSpec: permanent, nothing written', async () => {
+    world.backend.set('app/db', { password: world.secretValue() });
+    world.put(secretSource({ spec: { dataFrom: [{ path: 'app/db' }] } }));
+
+    expect(await world.reconcile()).toEqual({ requeueAfterMs: HOUR });
+
+    expect(world.kube.writes('applySecret')).toHaveLength(0);
+    expect(world.ready()).toMatchObject({
+      status: 'False',
+      reason: 'InvalidSpec',
+      message: 'key "password" is produced by both dataFrom[0] and data[0]',
+    });
+  });
+
+  test('an object that does not parse is InvalidSpec and not retried', async () => {
+    const raw = secretSource() as unknown as { spec: { providerRef: { kind: string } } };
+    raw.spec.providerRef.kind = 'Vault';
+    world.sources.set(KEY, raw);
+
+    expect(await world.reconcile()).toEqual({});
+
+    expect(world.kube.calls.map((c) => c.op)).toEqual(['patchSecretSourceStatus']);
+    expect(world.ready()).toMatchObject({ status: 'False', reason: 'InvalidSpec' });
+    expect(world.events.events[0]).toMatchObject({
+      type: 'Warning',
+      reason: 'InvalidSpec',
+      object: { kind: 'SecretSource', name: 'db', namespace: 'payments', uid: 'uid-db' },
+    });
+  });
+
+  test('data and dataFrom on one path cost one provider read', async () => {
+    world.backend.set('app/db', { password: world.secretValue(), user: world.secretValue() });
+    world.put(
+      secretSource({
+        spec: {
+          data: [{ key: 'pw', remoteRef: { path: 'app/db', property: 'password' } }],
+          dataFrom: [{ path: 'app/db' }],
+        },
+      }),
+    );
+    await world.reconcile();
+    expect(world.backend.totalReads()).toBe(1);
+    expect(Object.keys(world.kube.writes('applySecret')[0]!.secret.data)).toEqual(['password', 'pw', 'user']);
+  });
+});
+
+// Behaviour that is wrong today. Each test states what should happen and fails while the bug is
+// there (test.failing passes); when a fix lands, jest reports it and `.failing` is removed.
+describe('known bugs', () => {
+  test.failing('a change of target labels with unchanged data is applied', async () => {
+    await synced();
+    world.edit((s) => (s.spec.target = { labels: { team: 'payments' } }), { specChange: true });
+    await world.sync();
+    expect(world.liveSecret()?.metadata?.labels).toMatchObject({ team: 'payments' });
+  });
+
+  test.failing('a Merge target deleted while Ready is not polled with requeueAfterMs 0', async () => {
+    world.kube.putSecret({ metadata: { name: 'app', namespace: 'payments' }, data: {} });
+    world.backend.set('app/db', { password: world.secretValue() });
+    world.put(secretSource({ target: { name: 'app', creationPolicy: 'Merge' } }));
+    await world.sync();
+    world.kube.secrets.delete('payments/app');
+    world.settle();
+
+    world.clock.advance(HOUR);
+    const result = await world.reconcile();
+    expect(result.requeueAfterMs === undefined || result.requeueAfterMs > 0).toBe(true);
+  });
+
+  test.failing('a SecretSource that no longer parses can still be deleted (finalizer removed)', async () => {
+    await synced();
+    world.edit((s) => {
+      (s.spec.providerRef as { kind: string }).kind = 'Vault'; // e.g. stored before a CRD upgrade
+    });
+    world.markDeleted();
+    await world.reconcile();
+    expect(world.kube.writes('setFinalizer').at(-1)).toMatchObject({ present: false });
+  });
+
+  test.failing(
+    'an unschedulable refresh is a permanent failure, reported before anything is written',
+    async () => {
+      world.backend.set('app/db', { password: world.secretValue() });
+      world.put(secretSource({ refresh: { schedule: '0 3 * * *', timeZone: 'Mars/Olympus' } }));
+      const result = await world.reconcile(); // rejects today, after applying the Secret
+      expect(result.retry).toBeUndefined();
+      expect(world.kube.writes('applySecret')).toHaveLength(0);
+    },
+  );
+
+  test.failing(
+    'an unparseable SecretSource has its status written once, not on every reconcile',
+    async () => {
+      const raw = secretSource() as unknown as { spec: { providerRef: { kind: string } } };
+      raw.spec.providerRef.kind = 'Vault';
+      world.sources.set(KEY, raw);
+      await world.sync();
+      world.clock.advance(MINUTE);
+      await world.sync();
+      expect(world.kube.writes('patchSecretSourceStatus')).toHaveLength(1);
+    },
+  );
+});
