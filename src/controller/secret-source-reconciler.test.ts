@@ -969,17 +969,16 @@ describe('spec problems', () => {
   });
 });
 
-// Behaviour that is wrong today. Each test states what should happen and fails while the bug is
-// there (test.failing passes); when a fix lands, jest reports it and `.failing` is removed.
-describe('known bugs', () => {
-  test.failing('a change of target labels with unchanged data is applied', async () => {
+// Bugs found by these tests and fixed; each test states what must happen.
+describe('fixed bugs stay fixed', () => {
+  test('a change of target labels with unchanged data is applied', async () => {
     await synced();
     world.edit((s) => (s.spec.target = { labels: { team: 'payments' } }), { specChange: true });
     await world.sync();
     expect(world.liveSecret()?.metadata?.labels).toMatchObject({ team: 'payments' });
   });
 
-  test.failing('a Merge target deleted while Ready is not polled with requeueAfterMs 0', async () => {
+  test('a Merge target deleted while Ready is not polled with requeueAfterMs 0', async () => {
     world.kube.putSecret({ metadata: { name: 'app', namespace: 'payments' }, data: {} });
     world.backend.set('app/db', { password: world.secretValue() });
     world.put(secretSource({ target: { name: 'app', creationPolicy: 'Merge' } }));
@@ -992,7 +991,7 @@ describe('known bugs', () => {
     expect(result.requeueAfterMs === undefined || result.requeueAfterMs > 0).toBe(true);
   });
 
-  test.failing('a SecretSource that no longer parses can still be deleted (finalizer removed)', async () => {
+  test('a SecretSource that no longer parses can still be deleted (finalizer removed)', async () => {
     await synced();
     world.edit((s) => {
       (s.spec.providerRef as { kind: string }).kind = 'Vault'; // e.g. stored before a CRD upgrade
@@ -1002,18 +1001,15 @@ describe('known bugs', () => {
     expect(world.kube.writes('setFinalizer').at(-1)).toMatchObject({ present: false });
   });
 
-  test.failing(
-    'an unschedulable refresh is a permanent failure, reported before anything is written',
-    async () => {
-      world.backend.set('app/db', { password: world.secretValue() });
-      world.put(secretSource({ refresh: { schedule: '0 3 * * *', timeZone: 'Mars/Olympus' } }));
-      const result = await world.reconcile(); // rejects today, after applying the Secret
-      expect(result.retry).toBeUndefined();
-      expect(world.kube.writes('applySecret')).toHaveLength(0);
-    },
-  );
+  test('an unschedulable refresh is a permanent failure, reported before anything is written', async () => {
+    world.backend.set('app/db', { password: world.secretValue() });
+    world.put(secretSource({ refresh: { schedule: '0 3 * * *', timeZone: 'Mars/Olympus' } }));
+    const result = await world.reconcile(); // rejects today, after applying the Secret
+    expect(result.retry).toBeUndefined();
+    expect(world.kube.writes('applySecret')).toHaveLength(0);
+  });
 
-  test.failing('a permanent failure under OnChange or CreatedOnce is retried eventually', async () => {
+  test('a permanent failure under OnChange or CreatedOnce is retried eventually', async () => {
     world.backend.set('app/db', { password: world.secretValue() });
     world.put(
       secretSource({ target: { name: 'app', creationPolicy: 'Merge' }, refresh: { policy: 'OnChange' } }),
@@ -1023,16 +1019,13 @@ describe('known bugs', () => {
     expect(result.retry === true || result.requeueAfterMs !== undefined).toBe(true);
   });
 
-  test.failing(
-    'an unparseable SecretSource has its status written once, not on every reconcile',
-    async () => {
-      const raw = secretSource() as unknown as { spec: { providerRef: { kind: string } } };
-      raw.spec.providerRef.kind = 'Vault';
-      world.sources.set(KEY, raw);
-      await world.sync();
-      world.clock.advance(MINUTE);
-      await world.sync();
-      expect(world.kube.writes('patchSecretSourceStatus')).toHaveLength(1);
-    },
-  );
+  test('an unparseable SecretSource has its status written once, not on every reconcile', async () => {
+    const raw = secretSource() as unknown as { spec: { providerRef: { kind: string } } };
+    raw.spec.providerRef.kind = 'Vault';
+    world.sources.set(KEY, raw);
+    await world.sync();
+    world.clock.advance(MINUTE);
+    await world.sync();
+    expect(world.kube.writes('patchSecretSourceStatus')).toHaveLength(1);
+  });
 });

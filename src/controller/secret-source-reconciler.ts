@@ -16,7 +16,7 @@ import type { ProviderObject } from '../providers/client-cache.js';
 import { ProviderError } from '../providers/errors.js';
 import type { CoalescingReader } from '../providers/read-coalescer.js';
 import type { ProviderClient } from '../providers/types.js';
-import { nextRefresh } from '../rotation/schedule.js';
+import { nextRefresh, validateRefreshTiming } from '../rotation/schedule.js';
 import { liveContentHash } from '../secrets/content-hash.js';
 import {
   buildTargetSecret,
@@ -120,16 +120,22 @@ export class SecretSourceReconciler {
       source = parseSecretSource(raw);
     } catch (error) {
       if (!(error instanceof InvalidSpecError)) throw error;
-      await this.#reportFailure(
-        rawIdentity(raw),
-        undefined,
-        new SyncFailure('InvalidSpec', error.message, false),
-      );
-      return {};
+      return this.#unparseable(key, raw, error.message);
     }
     source = this.#withOwnWrites(key, source);
     const spec = resolveSecretSourceSpec(source);
     if (source.metadata.deletionTimestamp) return this.#finalize(source, spec);
+    try {
+      // A refresh schedule that cannot be computed is a spec error, found before anything is written.
+      validateRefreshTiming(spec.refresh);
+    } catch (error) {
+      await this.#reportFailure(
+        source,
+        spec,
+        new SyncFailure('InvalidSpec', (error as Error).message, false),
+      );
+      return {};
+    }
     await this.#ensureFinalizer(source, spec);
 
     const started = this.#o.clock.now();
@@ -147,10 +153,35 @@ export class SecretSourceReconciler {
       this.#o.metrics?.syncFinished('error', (this.#o.clock.now() - started) / 1000);
       await this.#reportFailure(source, spec, failure);
       if (failure.retryable) return { retry: true };
-      // A permanent failure waits for a change of the object, or the next refresh.
+      // A permanent failure waits for a change of the object, or the next
+      // refresh slot, whatever the refresh policy (the cause may go away).
       this.#scheduleRefresh(key, spec);
-      return { requeueAfterMs: this.#untilRefresh(key, source, spec) };
+      return { requeueAfterMs: Math.max(0, this.#refreshDue.get(key)! - this.#o.clock.now()) };
     }
+  }
+
+  /**
+   * A stored object that no longer parses (e.g. written before a CRD upgrade):
+   * report it, and still let it be deleted — the finalizer must not trap it.
+   */
+  async #unparseable(key: string, raw: unknown, message: string): Promise<ReconcileResult> {
+    const identity = rawIdentity(raw);
+    const metadata = (raw as { metadata?: { deletionTimestamp?: unknown; finalizers?: unknown } }).metadata;
+    const finalizers = Array.isArray(metadata?.finalizers) ? (metadata.finalizers as unknown[]) : [];
+    if (metadata?.deletionTimestamp) {
+      if (finalizers.includes(FINALIZER)) {
+        await this.#o.kube.setFinalizer(identity.namespace!, identity.name, FINALIZER, false, identity.uid);
+        this.#ownWrites.recordFinalizer(key, identity.uid, false);
+      }
+      return {};
+    }
+    await this.#reportFailure(
+      identity,
+      undefined,
+      new SyncFailure('InvalidSpec', message, false),
+      rawStatus(raw),
+    );
+    return {};
   }
 
   /** Forgets schedule state for a source that is gone. */
@@ -183,7 +214,7 @@ export class SecretSourceReconciler {
     if (force !== undefined && force !== status?.lastForceSync) return 'force-sync';
     const ready = findCondition(status?.conditions, 'Ready');
     if (ready?.status !== 'True') return 'spec-changed';
-    if (live === undefined) return spec.target.creationPolicy === 'Merge' ? undefined : 'target-missing';
+    if (live === undefined) return 'target-missing';
     const policy = spec.refresh.policy;
     if (policy === 'CreatedOnce') return undefined;
     // Drift: data that no longer hashes to the hash we stamped on it was edited by
@@ -237,7 +268,7 @@ export class SecretSourceReconciler {
     if (merge) delete (secret as Partial<AppliedSecret>).type;
 
     let result = 'unchanged';
-    if (live === undefined || !liveHolds(live, name, data, hash, merge)) {
+    if (live === undefined || !liveHolds(live, secret, data, hash, merge)) {
       if (live?.immutable) {
         throw new SyncFailure(
           'ImmutableTarget',
@@ -390,10 +421,11 @@ export class SecretSourceReconciler {
     source: SecretSource | InvolvedObject,
     spec: ResolvedSecretSourceSpec | undefined,
     failure: SyncFailure,
+    observed?: { status?: SecretSourceStatus; generation?: number },
   ): Promise<void> {
     const object = 'metadata' in source ? involved(source) : source;
-    const status = 'metadata' in source ? source.status : undefined;
-    const generation = 'metadata' in source ? source.metadata.generation : undefined;
+    const status = 'metadata' in source ? source.status : observed?.status;
+    const generation = 'metadata' in source ? source.metadata.generation : observed?.generation;
     const key = `${object.namespace}/${object.name}`;
     this.#o.events.record(object, 'Warning', failure.reason, failure.message);
     this.#o.logger.warn(
@@ -467,12 +499,20 @@ function assertWeMayWrite(
 /** Whether the live Secret already holds exactly what we would write (ours only, when merged). */
 function liveHolds(
   live: LiveSecret,
-  sourceName: string,
+  desired: AppliedSecret,
   data: ReadonlyMap<string, Buffer>,
   hash: string,
   merge: boolean,
 ): boolean {
-  if (live.metadata?.annotations?.[SOURCE_ANNOTATION] !== sourceName) return false;
+  return liveHoldsData(live, data, hash, merge) && liveHoldsMetadata(live, desired);
+}
+
+function liveHoldsData(
+  live: LiveSecret,
+  data: ReadonlyMap<string, Buffer>,
+  hash: string,
+  merge: boolean,
+): boolean {
   if (!merge) return liveContentHash(live) === hash;
   const ours: Record<string, string> = {};
   for (const key of data.keys()) {
@@ -481,6 +521,27 @@ function liveHolds(
     ours[key] = value;
   }
   return liveContentHash({ type: live.type, data: ours }) === hash;
+}
+
+/** Our labels, annotations, ownerReference and immutability, as the spec asks for them now. */
+function liveHoldsMetadata(live: LiveSecret, desired: AppliedSecret): boolean {
+  const has = (actual: Record<string, string> | undefined, wanted: Record<string, string>) =>
+    Object.entries(wanted).every(([key, value]) => actual?.[key] === value);
+  if (!has(live.metadata?.labels, desired.metadata.labels)) return false;
+  if (!has(live.metadata?.annotations, desired.metadata.annotations)) return false;
+  const owners = (live.metadata?.ownerReferences ?? []).map((o) => o.uid).sort();
+  const wantedOwners = (desired.metadata.ownerReferences ?? []).map((o) => o.uid);
+  if (wantedOwners.some((uid) => !owners.includes(uid))) return false;
+  if (
+    wantedOwners.length === 0 &&
+    owners.length > 0 &&
+    live.metadata?.annotations?.[SOURCE_ANNOTATION] !== undefined
+  ) {
+    // creationPolicy changed from Owner: our ownerReference must go.
+    const ours = (live.metadata?.ownerReferences ?? []).some((o) => o.kind === 'SecretSource');
+    if (ours) return false;
+  }
+  return Boolean(live.immutable) === Boolean(desired.immutable);
 }
 
 function statusChanged(previous: SecretSourceStatus | undefined, next: SecretSourceStatus): boolean {
@@ -541,6 +602,11 @@ function involved(source: SecretSource): InvolvedObject {
     namespace: source.metadata.namespace,
     uid: source.metadata.uid,
   };
+}
+
+function rawStatus(raw: unknown): { status?: SecretSourceStatus; generation?: number } {
+  const object = raw as { status?: SecretSourceStatus; metadata?: { generation?: number } };
+  return { status: object.status, generation: object.metadata?.generation };
 }
 
 function rawIdentity(raw: unknown): InvolvedObject {
