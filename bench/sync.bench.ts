@@ -7,6 +7,7 @@
 //
 //   N=1000 PATHS=10 node --import tsx bench/sync.bench.ts      (e2e/bench.sh starts the environment)
 import '../e2e/support/load-env.js';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -30,8 +31,18 @@ import {
   type RunningOperator,
 } from '../e2e/support/operator.js';
 import { mapBounded } from './support/bounded.js';
+import { withReusedConnections } from './support/kube-connections.js';
 import { OpenBaoAdmin } from './support/openbao.js';
-import { cpuSeconds, processMemory, round, type ProcessMemory } from './support/proc.js';
+import {
+  busyPercent,
+  busySeconds,
+  cpuSeconds,
+  machineCpu,
+  openSockets,
+  processMemory,
+  round,
+  type ProcessMemory,
+} from './support/proc.js';
 import { difference, scrape, sumOf, total, totalBy, type Sample } from './support/prometheus.js';
 
 const GROUP = 'secretsource.dev';
@@ -40,6 +51,8 @@ const MANAGED_LABEL = 'secretsource.dev/managed';
 const PROVIDER = 'openbao';
 const TOKEN_SECRET = 'openbao-token';
 const POLL_MS = 250;
+/** Fail when the Ready count has not grown for this long (a misconfiguration, not a slow run). */
+const STALL_MS = 60_000;
 const MERGE_PATCH = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 const APPLY_PATCH = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.ServerSideApply);
 /** Servers of the local environment whose CPU time the bench reports (pid files in e2e/.run/pids). */
@@ -59,6 +72,8 @@ interface Settings {
   kubeBurst: number;
   refreshInterval: string;
   readyTimeoutMs: number;
+  /** CPU_PROFILE_DIR: the operator writes a V8 CPU profile (.cpuprofile) there when it stops. */
+  cpuProfileDir: string | undefined;
 }
 
 function settings(env: NodeJS.ProcessEnv): Settings {
@@ -79,16 +94,18 @@ function settings(env: NodeJS.ProcessEnv): Settings {
     kubeBurst: whole(env, 'KUBE_BURST', 1000),
     refreshInterval,
     readyTimeoutMs: whole(env, 'READY_TIMEOUT_S', Math.max(300, Math.ceil(n / 10))) * 1000,
+    cpuProfileDir: env.CPU_PROFILE_DIR ? path.resolve(env.CPU_PROFILE_DIR) : undefined,
   };
 }
 
 /**
  * Long enough that the first refresh of the earliest SecretSource comes after the last one is Ready
  * (so the cycle measured is a clean one), short enough that the bench does not idle for long.
- * Measured on the 2-core dev machine: about 60 SecretSources/s become Ready (see bench/README.md).
+ * Measured on the 2-core dev machine: about 22 SecretSources/s become Ready (bench/README.md), so
+ * 60 s per 1,000.
  */
 function defaultRefreshInterval(n: number): string {
-  return `${Math.max(20, Math.ceil(n / 40))}s`;
+  return `${Math.max(20, Math.ceil((n * 60) / 1000))}s`;
 }
 
 function whole(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -160,12 +177,15 @@ function sourceName(index: number, n: number): string {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const seconds = (ms: number): number => round(ms / 1000, 2);
+const mib = (bytes: number): number => round(bytes / 2 ** 20, 1);
 
 interface Counters {
   providerCalls: Record<string, number>;
   kubeWrites: Record<string, number>;
   syncs: Record<string, number>;
-  queueDepth: number;
+  heapUsedBytes: number;
+  heapTotalBytes: number;
+  externalBytes: number;
 }
 
 function counters(samples: readonly Sample[]): Counters {
@@ -173,7 +193,9 @@ function counters(samples: readonly Sample[]): Counters {
     providerCalls: totalBy(samples, 'secretsource_provider_calls_total', ['operation', 'status']),
     kubeWrites: totalBy(samples, 'secretsource_kube_writes_total', ['resource', 'verb']),
     syncs: totalBy(samples, 'secretsource_sync_total', ['result']),
-    queueDepth: total(samples, 'secretsource_queue_depth'),
+    heapUsedBytes: total(samples, 'nodejs_heap_size_used_bytes'),
+    heapTotalBytes: total(samples, 'nodejs_heap_size_total_bytes'),
+    externalBytes: total(samples, 'nodejs_external_memory_bytes'),
   };
 }
 
@@ -219,6 +241,16 @@ function cpuOf(pids: Record<string, number>): Record<string, number> {
   return used;
 }
 
+/** Adds "other": CPU time the machine spent outside the listed processes (other work on a shared machine). */
+function withOther(used: Record<string, number>, machineBusy: number): Record<string, number> {
+  return { ...used, other: round(Math.max(0, machineBusy - sumOf(used)), 1) };
+}
+
+function benchCpu(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+}
+
 function cpuDelta(after: Record<string, number>, before: Record<string, number>): Record<string, number> {
   const result: Record<string, number> = {};
   for (const [name, value] of Object.entries(after)) result[name] = round(value - (before[name] ?? 0), 1);
@@ -250,6 +282,8 @@ interface BenchResult {
   bench: 'sync';
   date: string;
   machine: { cpus: number; loadAverage1mAtStart: number };
+  /** The code measured: HEAD, and whether src/ had uncommitted changes. */
+  code: { commit: string; srcModified: boolean };
   settings: {
     n: number;
     paths: number;
@@ -277,12 +311,24 @@ interface BenchResult {
     kubeWritesAfterAllReady: number;
     eventsCreated: number;
     syncs: Record<string, number>;
-    refreshesBeforeAllReady: number;
+    /** Syncs that found nothing new before the initial sync settled: not refreshes when interval > secondsToAllReady. */
+    unchangedSyncsBeforeSettled: number;
+    operatorHeapUsedMiBAtReady: number;
+    operatorHeapTotalMiBAtReady: number;
+    operatorExternalMiBAtReady: number;
+    /**
+     * CPU seconds per process; "bench" is this process (mostly the readiness lists), "other" is the
+     * rest of the machine (the dev machine is shared).
+     */
     cpuSeconds: Record<string, number>;
+    machineCpuBusyPercent: number;
     operatorRssMiBAtReady: number;
+    /** Most sockets the operator held open at one readiness poll (a new connection per API call shows here). */
+    operatorPeakOpenSockets: number;
   };
   refreshCycle: {
-    seconds: number;
+    /** From the first refresh seen to the N-th (polled every 250 ms). */
+    spreadSeconds: number;
     secondsFromAllReady: number;
     complete: boolean;
     providerCalls: number;
@@ -293,10 +339,12 @@ interface BenchResult {
     eventsCreated: number;
     syncs: Record<string, number>;
     cpuSeconds: Record<string, number>;
+    machineCpuBusyPercent: number;
   };
   operator: {
     peakRssMiB: number;
     rssMiBAtEnd: number;
+    heapUsedMiBAtEnd: number;
     exitCode: number | null;
     errorLogLines: number;
     generatedValuesInOutput: number;
@@ -306,6 +354,10 @@ interface BenchResult {
     plainAppliesPerSecond: number;
     cpuSeconds: Record<string, number>;
     operatorToCeilingRatio: number;
+    /** The same applies with one undici dispatcher shared by all calls (see support/kube-connections.ts). */
+    reusedConnectionsApplySeconds: number;
+    reusedConnectionsAppliesPerSecond: number;
+    reusedConnectionsCpuSeconds: Record<string, number>;
   };
 }
 
@@ -316,6 +368,8 @@ interface ReadyProgress {
   allReadyS: number;
   polls: number;
   meanListMs: number;
+  /** Most sockets the operator had open at one readiness poll. */
+  peakSockets: number;
 }
 
 async function main(): Promise<void> {
@@ -372,11 +426,13 @@ async function main(): Promise<void> {
 
     // 2. Start the operator; time until all N are Ready.
     const pids = serverPids();
-    const cpuAtStart = cpuOf(pids);
+    const cpuAtStart = { ...cpuOf(pids), bench: benchCpu() };
+    const machineAtStart = machineCpu();
     const kubeconfig = await operatorKubeconfigFile(kc);
     const started = Date.now();
     operator = await startOperator({
       kubeconfig,
+      ...(s.cpuProfileDir ? { env: { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${s.cpuProfileDir}` } } : {}),
       namespaces: [namespace],
       extraArgs: [
         `--leader-election-id=${uniqueName('bench')}`,
@@ -388,21 +444,20 @@ async function main(): Promise<void> {
     const operatorPid = operator.process.pid!;
     const progress = await waitAllReady(namespace, s.n, started, s.readyTimeoutMs, operator, log);
     const readyAt = started + progress.allReadyS * 1000;
-    const cpuAtReady = { operator: cpuSeconds(operatorPid) ?? 0, ...cpuOf(pids) };
+    const cpuAtReady = { operator: cpuSeconds(operatorPid) ?? 0, ...cpuOf(pids), bench: benchCpu() };
+    const machineAtReady = machineCpu();
     const memoryAtReady = processMemory(operatorPid);
     const phases = logTimes(operator.output(), ['informers synced', 'became leader']);
     log(`all ${s.n} Ready ${progress.allReadyS}s after the operator was started`);
 
     // 3. The initial sync's calls and writes, once the queue is empty and writes have stopped.
     const atReady = counters(await scrape(operator.metricsUrl));
-    const settled = await waitSettled(operator.metricsUrl, 15_000);
-    const refreshesBeforeReady = atReady.syncs.unchanged ?? 0;
+    const settled = await waitSettled(operator.metricsUrl, 10_000);
     const eventsInitial = await eventCount(namespace);
     const initial = delta(settled, emptyCounters());
 
     // 4. One refresh cycle in which nothing changed in OpenBao.
     const versionsBefore = await resourceVersions(namespace);
-    const cycleStarted = Date.now();
     const cycleEnd = await waitRefreshCycle(operator.metricsUrl, settled, s, progress, log);
     const cycle = delta(cycleEnd.counters, settled);
     const versionsAfter = await resourceVersions(namespace);
@@ -414,7 +469,8 @@ async function main(): Promise<void> {
 
     // 5. Peak memory and CPU, then stop the operator.
     const memory: ProcessMemory = processMemory(operatorPid);
-    const cpuAtEnd = { operator: cpuSeconds(operatorPid) ?? 0, ...cpuOf(pids) };
+    const cpuAtEnd = { operator: cpuSeconds(operatorPid) ?? 0, ...cpuOf(pids), bench: benchCpu() };
+    const machineAtEnd = machineCpu();
     const exitCode = await operator.stop();
     const output = operator.output();
     operator = undefined;
@@ -424,16 +480,16 @@ async function main(): Promise<void> {
     // 6. The ceiling: a plain client applying N Secrets at the same concurrency.
     const ceilingNamespace = await createNamespace(kc, 'bench-ceiling');
     cleanups.push(() => deleteNamespaceAndWait(ceilingNamespace, s.createConcurrency, log));
-    const cpuBeforeCeiling = cpuOf(pids);
-    const ceilingStarted = Date.now();
-    await mapBounded(
-      Array.from({ length: s.n }, (_, i) => i),
-      s.concurrency,
-      (i) => applyPlainSecret(ceilingNamespace, sourceName(i, s.n)),
+    const ceiling = await applyPlainSecrets(core, ceilingNamespace, 'stock', s, pids);
+    log(`ceiling: ${s.n} Secrets applied in ${ceiling.seconds}s (client-node as shipped)`);
+    const reused = await applyPlainSecrets(
+      withReusedConnections(kc).makeApiClient(k8s.CoreV1Api),
+      ceilingNamespace,
+      'reused',
+      s,
+      pids,
     );
-    const ceilingSeconds = seconds(Date.now() - ceilingStarted);
-    const ceilingCpu = cpuDelta(cpuOf(pids), cpuBeforeCeiling);
-    log(`ceiling: ${s.n} Secrets applied in ${ceilingSeconds}s`);
+    log(`ceiling: ${s.n} Secrets applied in ${reused.seconds}s (one connection pool)`);
 
     // 7. Report.
     const syncSeconds = progress.allReadyS - (phaseSeconds(phases['became leader'], started) ?? 0);
@@ -441,6 +497,7 @@ async function main(): Promise<void> {
       bench: 'sync',
       date: new Date().toISOString(),
       machine: { cpus: cpus().length, loadAverage1mAtStart: round(loadBefore, 2) },
+      code: codeVersion(),
       settings: {
         n: s.n,
         paths: s.paths,
@@ -468,12 +525,20 @@ async function main(): Promise<void> {
         kubeWritesAfterAllReady: delta(settled, atReady).kubeWrites,
         eventsCreated: eventsInitial,
         syncs: initial.syncs,
-        refreshesBeforeAllReady: refreshesBeforeReady,
-        cpuSeconds: cpuDelta(cpuAtReady, { operator: 0, ...cpuAtStart }),
+        unchangedSyncsBeforeSettled: settled.syncs.unchanged ?? 0,
+        operatorHeapUsedMiBAtReady: mib(atReady.heapUsedBytes),
+        operatorHeapTotalMiBAtReady: mib(atReady.heapTotalBytes),
+        operatorExternalMiBAtReady: mib(atReady.externalBytes),
+        cpuSeconds: withOther(
+          cpuDelta(cpuAtReady, { operator: 0, ...cpuAtStart }),
+          busySeconds(machineAtReady, machineAtStart),
+        ),
+        machineCpuBusyPercent: busyPercent(machineAtReady, machineAtStart),
         operatorRssMiBAtReady: memoryAtReady.rssMiB,
+        operatorPeakOpenSockets: progress.peakSockets,
       },
       refreshCycle: {
-        seconds: seconds(cycleEnd.at - cycleStarted),
+        spreadSeconds: seconds(cycleEnd.at - (cycleEnd.firstAt ?? cycleEnd.at)),
         secondsFromAllReady: seconds(cycleEnd.at - readyAt),
         complete: cycleEnd.complete,
         providerCalls: cycle.providerCalls,
@@ -483,20 +548,25 @@ async function main(): Promise<void> {
         objectsChangedOnApiServer: changedObjects(versionsBefore, versionsAfter),
         eventsCreated: eventsAfterCycle - eventsInitial,
         syncs: cycle.syncs,
-        cpuSeconds: cpuDelta(cpuAtEnd, cpuAtReady),
+        cpuSeconds: withOther(cpuDelta(cpuAtEnd, cpuAtReady), busySeconds(machineAtEnd, machineAtReady)),
+        machineCpuBusyPercent: busyPercent(machineAtEnd, machineAtReady),
       },
       operator: {
         peakRssMiB: memory.peakRssMiB,
         rssMiBAtEnd: memory.rssMiB,
+        heapUsedMiBAtEnd: mib(cycleEnd.counters.heapUsedBytes),
         exitCode,
         errorLogLines: errorLines,
         generatedValuesInOutput: leaked,
       },
       ceiling: {
-        plainApplySeconds: ceilingSeconds,
-        plainAppliesPerSecond: round(s.n / Math.max(ceilingSeconds, 0.001), 1),
-        cpuSeconds: ceilingCpu,
-        operatorToCeilingRatio: round(syncSeconds / Math.max(ceilingSeconds, 0.001), 2),
+        plainApplySeconds: ceiling.seconds,
+        plainAppliesPerSecond: round(s.n / Math.max(ceiling.seconds, 0.001), 1),
+        cpuSeconds: ceiling.cpuSeconds,
+        operatorToCeilingRatio: round(syncSeconds / Math.max(ceiling.seconds, 0.001), 2),
+        reusedConnectionsApplySeconds: reused.seconds,
+        reusedConnectionsAppliesPerSecond: round(s.n / Math.max(reused.seconds, 0.001), 1),
+        reusedConnectionsCpuSeconds: reused.cpuSeconds,
       },
     };
     const file = path.join(repoRoot, 'bench', 'results', `sync-${s.n}.json`);
@@ -504,6 +574,14 @@ async function main(): Promise<void> {
     writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
     console.log(`\n${table(result)}\nwritten to ${path.relative(process.cwd(), file)}`);
     if (leaked > 0) throw new Error(`${leaked} generated values appeared in the operator's output`);
+  } catch (error) {
+    if (operator) {
+      // What the operator said last explains most failures; generated values are masked regardless.
+      let tail = operator.output().split('\n').slice(-15).join('\n');
+      for (const value of secretValues) tail = tail.split(value).join('[generated]');
+      console.error(`operator output (last lines):\n${tail}`);
+    }
+    throw error;
   } finally {
     if (operator) await operator.kill();
     for (const cleanup of cleanups.reverse()) {
@@ -512,8 +590,28 @@ async function main(): Promise<void> {
   }
 }
 
+function codeVersion(): { commit: string; srcModified: boolean } {
+  const git = (...args: string[]): string =>
+    execFileSync('git', args, { cwd: repoRoot, encoding: 'utf8' }).trim();
+  try {
+    return {
+      commit: git('rev-parse', 'HEAD'),
+      srcModified: git('--no-optional-locks', 'status', '--porcelain', '--', 'src') !== '',
+    };
+  } catch {
+    return { commit: 'unknown', srcModified: false };
+  }
+}
+
 function emptyCounters(): Counters {
-  return { providerCalls: {}, kubeWrites: {}, syncs: {}, queueDepth: 0 };
+  return {
+    providerCalls: {},
+    kubeWrites: {},
+    syncs: {},
+    heapUsedBytes: 0,
+    heapTotalBytes: 0,
+    externalBytes: 0,
+  };
 }
 
 function phaseSeconds(at: number | undefined, started: number): number | undefined {
@@ -567,8 +665,27 @@ async function createSource(
 }
 
 /** What the operator writes for one SecretSource, applied directly (a generated value, one key). */
-async function applyPlainSecret(namespace: string, name: string): Promise<void> {
-  await core.patchNamespacedSecret(
+/** The ceiling: N Secrets applied by a plain client, `s.concurrency` in flight; seconds and CPU. */
+async function applyPlainSecrets(
+  api: k8s.CoreV1Api,
+  namespace: string,
+  prefix: string,
+  s: Settings,
+  pids: Record<string, number>,
+): Promise<{ seconds: number; cpuSeconds: Record<string, number> }> {
+  const cpuBefore = { ...cpuOf(pids), bench: benchCpu() };
+  const started = Date.now();
+  await mapBounded(
+    Array.from({ length: s.n }, (_, i) => i),
+    s.concurrency,
+    (i) => applyPlainSecret(api, namespace, `${prefix}-${sourceName(i, s.n)}`),
+  );
+  const elapsed = seconds(Date.now() - started);
+  return { seconds: elapsed, cpuSeconds: cpuDelta({ ...cpuOf(pids), bench: benchCpu() }, cpuBefore) };
+}
+
+async function applyPlainSecret(api: k8s.CoreV1Api, namespace: string, name: string): Promise<void> {
+  await api.patchNamespacedSecret(
     {
       name,
       namespace,
@@ -603,13 +720,17 @@ async function waitAllReady(
   let halfReadyS: number | undefined;
   let polls = 0;
   let listMs = 0;
+  let peakSockets = 0;
   let lastLog = Date.now();
+  let lastReady = 0;
+  let progressAt = Date.now();
   for (;;) {
     const listStarted = Date.now();
     const sources = await listSources(namespace);
     const listed = Date.now();
     polls++;
     listMs += listed - listStarted;
+    peakSockets = Math.max(peakSockets, openSockets(operator.process.pid!) ?? 0);
     const ready = sources.filter(
       (source) => source.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True',
     ).length;
@@ -617,18 +738,32 @@ async function waitAllReady(
     const at = seconds(listStarted - started);
     if (ready > 0) firstReadyS ??= at;
     if (ready * 2 >= n) halfReadyS ??= at;
-    if (ready >= n)
-      return { firstReadyS, halfReadyS, allReadyS: at, polls, meanListMs: round(listMs / polls) };
+    if (ready >= n) {
+      return {
+        firstReadyS,
+        halfReadyS,
+        allReadyS: at,
+        polls,
+        meanListMs: round(listMs / polls),
+        peakSockets,
+      };
+    }
     if (operator.process.exitCode !== null)
       throw new Error(`the operator exited with ${operator.process.exitCode}`);
-    if (listed - started > timeoutMs) {
+    if (ready !== lastReady) {
+      lastReady = ready;
+      progressAt = listed;
+    }
+    const stalled = listed - progressAt > STALL_MS;
+    if (stalled || listed - started > timeoutMs) {
       const reasons: Record<string, number> = {};
       for (const source of sources) {
         const condition = source.status?.conditions?.find((c) => c.type === 'Ready');
         const key = condition ? `${condition.status}/${condition.reason}` : 'no status';
         reasons[key] = (reasons[key] ?? 0) + 1;
       }
-      throw new Error(`only ${ready} of ${n} Ready after ${timeoutMs / 1000}s: ${JSON.stringify(reasons)}`);
+      const why = stalled ? `no progress for ${STALL_MS / 1000}s` : `timeout ${timeoutMs / 1000}s`;
+      throw new Error(`only ${ready} of ${n} Ready after ${at}s (${why}): ${JSON.stringify(reasons)}`);
     }
     if (listed - lastLog >= 10_000) {
       log(`${ready}/${n} Ready after ${at}s (a list of ${n} takes ${listed - listStarted} ms)`);
@@ -638,7 +773,10 @@ async function waitAllReady(
   }
 }
 
-/** Counters once the work queue is empty and no write happened for a second (or at the deadline). */
+/**
+ * Counters once neither a write nor a sync happened for a second (or at the deadline). Not the queue
+ * depth: secretsource_queue_depth also counts refreshes scheduled for later, so it is never 0 here.
+ */
 async function waitSettled(metricsUrl: string, timeoutMs: number): Promise<Counters> {
   const deadline = Date.now() + timeoutMs;
   let previous = counters(await scrape(metricsUrl));
@@ -646,7 +784,10 @@ async function waitSettled(metricsUrl: string, timeoutMs: number): Promise<Count
   for (;;) {
     await sleep(POLL_MS);
     const current = counters(await scrape(metricsUrl));
-    if (sumOf(current.kubeWrites) !== sumOf(previous.kubeWrites) || current.queueDepth > 0) {
+    if (
+      sumOf(current.kubeWrites) !== sumOf(previous.kubeWrites) ||
+      sumOf(current.syncs) !== sumOf(previous.syncs)
+    ) {
       quietSince = Date.now();
     }
     previous = current;
@@ -661,17 +802,20 @@ async function waitRefreshCycle(
   s: Settings,
   progress: ReadyProgress,
   log: (message: string) => void,
-): Promise<{ counters: Counters; at: number; complete: boolean }> {
+): Promise<{ counters: Counters; at: number; firstAt: number | undefined; complete: boolean }> {
   const deadline = Date.now() + parseDuration(s.refreshInterval) * 1.5 + progress.allReadyS * 2000 + 60_000;
   let lastLog = Date.now();
+  let firstAt: number | undefined;
   for (;;) {
+    const polled = Date.now();
     const current = counters(await scrape(metricsUrl));
     const refreshed = (current.syncs.unchanged ?? 0) - (base.syncs.unchanged ?? 0);
     const others = sumOf(difference(current.syncs, base.syncs)) - refreshed;
-    if (refreshed + others >= s.n) return { counters: current, at: Date.now(), complete: true };
+    if (refreshed + others > 0) firstAt ??= polled;
+    if (refreshed + others >= s.n) return { counters: current, at: polled, firstAt, complete: true };
     if (Date.now() > deadline) {
       log(`refresh cycle incomplete: ${refreshed + others} of ${s.n} refreshed before the deadline`);
-      return { counters: current, at: Date.now(), complete: false };
+      return { counters: current, at: polled, firstAt, complete: false };
     }
     if (Date.now() - lastLog >= 10_000) {
       log(`refresh cycle: ${refreshed + others}/${s.n} refreshed`);
@@ -753,7 +897,11 @@ function table(r: BenchResult): string {
       `${r.initialSync.kubeWrites} = ${r.initialSync.kubeWritesPerSecretSource}/source (${list(r.initialSync.kubeWritesByResource)})`,
     ],
     ['initial: Events created (not in writes metric)', `${r.initialSync.eventsCreated}`],
-    ['initial: CPU seconds', list(r.initialSync.cpuSeconds)],
+    ['initial: extra syncs (nothing new) before settled', `${r.initialSync.unchangedSyncsBeforeSettled}`],
+    [
+      'initial: CPU seconds',
+      `${list(r.initialSync.cpuSeconds)} (machine ${r.initialSync.machineCpuBusyPercent}% busy)`,
+    ],
     [
       'refresh cycle: provider calls',
       `${r.refreshCycle.providerCalls} (${list(r.refreshCycle.providerCallsByOperation) || 'none'})`,
@@ -763,14 +911,25 @@ function table(r: BenchResult): string {
       `${r.refreshCycle.kubeWrites} (objects changed: ${r.refreshCycle.objectsChangedOnApiServer}, Events: ${r.refreshCycle.eventsCreated})`,
     ],
     [
-      'refresh cycle: duration',
-      `${r.refreshCycle.seconds} s${r.refreshCycle.complete ? '' : ' (INCOMPLETE)'}`,
+      'refresh cycle: first to last refresh',
+      `${r.refreshCycle.spreadSeconds} s${r.refreshCycle.complete ? '' : ' (INCOMPLETE)'}`,
     ],
-    ['refresh cycle: CPU seconds', list(r.refreshCycle.cpuSeconds)],
-    ['operator peak RSS (VmHWM)', `${r.operator.peakRssMiB} MiB`],
+    [
+      'refresh cycle: CPU seconds',
+      `${list(r.refreshCycle.cpuSeconds)} (machine ${r.refreshCycle.machineCpuBusyPercent}% busy)`,
+    ],
+    ['operator: most open sockets at a poll', `${r.initialSync.operatorPeakOpenSockets}`],
+    [
+      'operator peak RSS (VmHWM)',
+      `${r.operator.peakRssMiB} MiB (heap used at Ready ${r.initialSync.operatorHeapUsedMiBAtReady} MiB, at end ${r.operator.heapUsedMiBAtEnd} MiB)`,
+    ],
     [
       'ceiling: plain SSA of N Secrets',
       `${r.ceiling.plainApplySeconds} s (${r.ceiling.plainAppliesPerSecond}/s); operator/ceiling ${r.ceiling.operatorToCeilingRatio}x`,
+    ],
+    [
+      'ceiling, one connection pool',
+      `${r.ceiling.reusedConnectionsApplySeconds} s (${r.ceiling.reusedConnectionsAppliesPerSecond}/s)`,
     ],
     ['generated values in operator output', `${r.operator.generatedValuesInOutput}`],
   ];

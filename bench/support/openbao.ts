@@ -28,12 +28,9 @@ export class OpenBaoAdmin {
     return this.request('DELETE', `sys/policies/acl/${name}`);
   }
 
+  /** A child token with `policies` plus `default` (token auth needs lookup-self and renew-self). */
   async createToken(policies: string[], ttl: string): Promise<string> {
-    const created = await this.request('POST', 'auth/token/create', {
-      policies,
-      ttl,
-      no_default_policy: true,
-    });
+    const created = await this.request('POST', 'auth/token/create', { policies, ttl });
     return (created.auth as { client_token: string }).client_token;
   }
 

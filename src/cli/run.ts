@@ -76,7 +76,11 @@ export async function runOperator(config: RunConfig, logger: Logger): Promise<vo
     reader: new CoalescingReader(),
     events,
     logger,
-    metrics: { syncFinished: (result, seconds) => metrics.syncFinished(syncResult(result), seconds) },
+    metrics: {
+      syncFinished: (result, seconds) => metrics.syncFinished(syncResult(result), seconds),
+      certificateNotAfter: (namespace, name, notAfter) =>
+        metrics.certificateNotAfter(namespace, name, notAfter),
+    },
     clock,
     random,
   });

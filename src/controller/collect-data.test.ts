@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { NotFoundError } from '../providers/errors.js';
 import { CoalescingReader, ReadCoalescer } from '../providers/read-coalescer.js';
 import { FakeClock } from './clock.js';
-import { collectData, DuplicateKeyError } from './collect-data.js';
+import { InvalidRefError } from '../providers/errors.js';
+import { mapFetchedData } from '../secrets/key-mapping.js';
+import { collectData, type Fetched } from './collect-data.js';
 import { FakeBackend, FakeProviderClient } from './testing/fakes.js';
 
 const generated = (): string => randomBytes(12).toString('hex');
@@ -21,23 +23,27 @@ beforeEach(() => {
 });
 
 const text = (data: Map<string, Buffer>, key: string): string | undefined => data.get(key)?.toString();
+/** The key → value map the fetched entries become (key mapping lives in src/secrets). */
+const flat = (fetched: Fetched): Map<string, Buffer> => mapFetchedData(fetched.data, fetched.dataFrom).values;
 
 test('data entries take properties; dataFrom copies every key; one read per document', async () => {
   const [user, password, host] = [generated(), generated(), generated()];
   backend.set('app/db', { user, password, port: 5432, tls: { enabled: true } });
   backend.set('app/host', { host });
 
-  const data = await collectData(
-    {
-      data: [
-        { key: 'db-user', remoteRef: { path: 'app/db', property: 'user' } },
-        { key: 'db-password', remoteRef: { path: 'app/db', property: 'password' } },
-      ],
-      dataFrom: [{ path: 'app/host' }],
-    },
-    client,
-    reader,
-    options(),
+  const data = flat(
+    await collectData(
+      {
+        data: [
+          { key: 'db-user', remoteRef: { path: 'app/db', property: 'user' } },
+          { key: 'db-password', remoteRef: { path: 'app/db', property: 'password' } },
+        ],
+        dataFrom: [{ path: 'app/host' }],
+      },
+      client,
+      reader,
+      options(),
+    ),
   );
 
   expect([...data.keys()].sort()).toEqual(['db-password', 'db-user', 'host']);
@@ -53,43 +59,42 @@ test('data entries take properties; dataFrom copies every key; one read per docu
 
 test('non-string entries are JSON-encoded; a ref without property is the whole document', async () => {
   backend.set('app/db', { port: 5432, tls: { enabled: true } });
-  const data = await collectData(
-    {
-      data: [
-        { key: 'port', remoteRef: { path: 'app/db', property: 'port' } },
-        { key: 'tls-enabled', remoteRef: { path: 'app/db', property: 'tls.enabled' } },
-        { key: 'all', remoteRef: { path: 'app/db' } },
-      ],
-      dataFrom: [],
-    },
-    client,
-    reader,
-    options(),
+  const data = flat(
+    await collectData(
+      {
+        data: [
+          { key: 'port', remoteRef: { path: 'app/db', property: 'port' } },
+          { key: 'tls-enabled', remoteRef: { path: 'app/db', property: 'tls.enabled' } },
+          { key: 'all', remoteRef: { path: 'app/db' } },
+        ],
+        dataFrom: [],
+      },
+      client,
+      reader,
+      options(),
+    ),
   );
   expect(text(data, 'port')).toBe('5432');
   expect(text(data, 'tls-enabled')).toBe('true');
   expect(JSON.parse(text(data, 'all')!)).toEqual({ port: 5432, tls: { enabled: true } });
 });
 
-test.each([
-  [
-    'data and dataFrom',
-    { data: [{ key: 'a', remoteRef: { path: 'x', property: 'a' } }], dataFrom: [{ path: 'x' }] },
-    'key "a" is produced by both dataFrom[0] and data[0]',
-  ],
-  [
-    'two dataFrom entries',
-    { dataFrom: [{ path: 'x' }, { path: 'y' }] },
-    'key "a" is produced by both dataFrom[0] and dataFrom[1]',
-  ],
-])('a key produced by %s is a DuplicateKeyError (InvalidSpec)', async (_n, spec, message) => {
-  const value = generated();
-  backend.set('x', { a: value }).set('y', { a: generated() });
-  const error = await collectData(spec, client, reader, options()).catch((e: unknown) => e);
-  expect(error).toBeInstanceOf(DuplicateKeyError);
-  expect((error as DuplicateKeyError).reason).toBe('InvalidSpec');
-  expect((error as Error).message).toBe(message);
-  expect((error as Error).message).not.toContain(value);
+test('each entry keeps its decoding and rewrite rules for the key mapping that follows', async () => {
+  backend.set('x', { a: generated() });
+  const rewrite = [{ regexp: { source: '^a$', target: 'b' } }];
+  const fetched = await collectData(
+    {
+      data: [{ key: 'k', remoteRef: { path: 'x', property: 'a' }, decoding: 'Base64' }],
+      dataFrom: [{ path: 'x', decoding: 'Auto', rewrite }],
+    },
+    client,
+    reader,
+    options(),
+  );
+  expect(fetched.data[0]).toMatchObject({ key: 'k', decoding: 'Base64' });
+  expect(fetched.dataFrom[0]).toMatchObject({ decoding: 'Auto', rewrite });
+  expect([...fetched.dataFrom[0]!.values.keys()]).toEqual(['a']);
+  expect(backend.reads.get('x')).toBe(1);
 });
 
 test('reads are reused inside the coalescing window unless fresh', async () => {
@@ -140,15 +145,29 @@ test('a failed read fails the whole collection', async () => {
 });
 
 test('an empty spec collects nothing and reads nothing', async () => {
-  expect((await collectData({}, client, reader, options())).size).toBe(0);
+  expect(await collectData({}, client, reader, options())).toEqual({ data: [], dataFrom: [] });
   expect(backend.totalReads()).toBe(0);
 });
 
-// Pins today's gap: dataFrom.find is accepted by the API but not read here, so it adds no keys
-// (see the report; the reconciler then reports Ready=True with fewer keys than asked for).
-test('a dataFrom entry without a path (find) contributes no keys today', async () => {
-  backend.set('x', { a: generated() });
-  const data = await collectData({ dataFrom: [{}] }, client, reader, options());
-  expect(data.size).toBe(0);
+test('dataFrom.find on a provider without find() is an InvalidRef error, not fewer keys', async () => {
+  const error = await collectData({ dataFrom: [{ find: { path: 'x' } }] }, client, reader, options()).catch(
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(InvalidRefError);
   expect(backend.totalReads()).toBe(0);
+});
+
+test('dataFrom.find maps every secret the provider finds by its remote path', async () => {
+  const [one, two] = [generated(), generated()];
+  const finding = Object.assign(Object.create(client) as typeof client, {
+    find: async () =>
+      new Map([
+        ['team/one', { value: Buffer.from(one) }],
+        ['team/two', { value: Buffer.from(two) }],
+      ]),
+  });
+  const fetched = await collectData({ dataFrom: [{ find: { path: 'team' } }] }, finding, reader, options());
+  const values = fetched.dataFrom[0]!.values;
+  expect([...values.keys()]).toEqual(['team/one', 'team/two']);
+  expect(values.get('team/one')!.toString() === one).toBe(true);
 });

@@ -26,6 +26,7 @@ export interface LiveSecret {
 
 export interface KubeGateway {
   getSecret(namespace: string, name: string): Promise<LiveSecret | undefined>;
+  getConfigMap(namespace: string, name: string): Promise<{ data?: Record<string, string> } | undefined>;
   applySecret(secret: AppliedSecret): Promise<void>;
   /** Deletes the Secret only if it is still the object with this uid. */
   deleteSecret(namespace: string, name: string, uid: string): Promise<void>;
@@ -82,6 +83,18 @@ export class ClientNodeKubeGateway implements KubeGateway {
   async getSecret(namespace: string, name: string): Promise<LiveSecret | undefined> {
     try {
       return await this.#core.readNamespacedSecret({ name, namespace });
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async getConfigMap(
+    namespace: string,
+    name: string,
+  ): Promise<{ data?: Record<string, string> } | undefined> {
+    try {
+      return await this.#core.readNamespacedConfigMap({ name, namespace });
     } catch (error) {
       if (isNotFound(error)) return undefined;
       throw error;

@@ -17,6 +17,7 @@ import { ProviderError } from '../providers/errors.js';
 import type { CoalescingReader } from '../providers/read-coalescer.js';
 import type { ProviderClient } from '../providers/types.js';
 import { nextRefresh, validateRefreshTiming } from '../rotation/schedule.js';
+import { buildSecretContent } from '../secrets/content.js';
 import { liveContentHash } from '../secrets/content-hash.js';
 import {
   buildTargetSecret,
@@ -52,6 +53,8 @@ export interface ReconcileLogger {
 
 export interface SyncMetrics {
   syncFinished(result: string, seconds: number): void;
+  /** The notAfter of the certificate a SecretSource's Secret holds; undefined when it holds none. */
+  certificateNotAfter?(namespace: string, name: string, notAfter: Date | undefined): void;
 }
 
 export interface Store<T> {
@@ -247,18 +250,39 @@ export class SecretSourceReconciler {
     // A force-sync must see the backend as it is now, not a value another
     // SecretSource read a moment ago; everything else may share a recent read.
     const fresh = trigger === 'force-sync';
-    const data = await collectData(spec, client, this.#o.reader, { fresh, signal });
+    const fetched = await collectData(spec, client, this.#o.reader, { fresh, signal });
 
     const merge = target.creationPolicy === 'Merge';
+    const content = buildSecretContent({
+      // A merged Secret keeps the type it has (the type of a Secret cannot change).
+      type: merge ? (live?.type ?? target.type) : target.type,
+      data: fetched.data,
+      dataFrom: fetched.dataFrom,
+      template: target.template,
+      templateConfigMap: await this.#templateConfigMap(namespace, spec),
+      dockerConfig: target.dockerConfig,
+      labels: target.labels,
+      annotations: target.annotations,
+      now: new Date(this.#o.clock.now()),
+      merge,
+    });
+    const data = content.data;
+    if (content.certificate?.expired) {
+      this.#o.events.record(
+        involved(source),
+        'Warning',
+        'CertificateExpired',
+        `the certificate in Secret ${target.name} expired at ${content.certificate.notAfter.toISOString()}`,
+      );
+    }
     const { secret, hash } = buildTargetSecret({
       name: target.name,
       namespace,
-      // A merged Secret keeps the type it has (the type of a Secret cannot change).
-      type: merge ? (live?.type ?? target.type) : target.type,
+      type: content.type,
       data,
       sourceName: name,
-      labels: target.labels,
-      annotations: target.annotations,
+      labels: content.labels,
+      annotations: content.annotations,
       owner:
         target.creationPolicy === 'Owner' && source.metadata.uid
           ? { apiVersion: API_VERSION, kind: 'SecretSource', name, uid: source.metadata.uid }
@@ -324,7 +348,9 @@ export class SecretSourceReconciler {
       syncedKeys: data.size,
       provider: `${provider.kind}/${provider.name}`,
       lastForceSync: source.metadata.annotations?.[FORCE_SYNC_ANNOTATION],
+      ...(content.certificate ? { certificateNotAfter: content.certificate.notAfter.toISOString() } : {}),
     };
+    this.#o.metrics?.certificateNotAfter?.(namespace, name, content.certificate?.notAfter);
     // A refresh that found nothing new writes nothing: at 10,000 sources a
     // status write per refresh is pure etcd churn (docs/adr/0003).
     if (result !== 'unchanged' || statusChanged(previous, status)) {
@@ -335,6 +361,24 @@ export class SecretSourceReconciler {
       });
     }
     return result;
+  }
+
+  /** Templates kept in a ConfigMap of the SecretSource's namespace (target.template.configMapRef). */
+  async #templateConfigMap(
+    namespace: string,
+    spec: ResolvedSecretSourceSpec,
+  ): Promise<{ name: string; data: Record<string, string> } | undefined> {
+    const ref = spec.target.template?.configMapRef;
+    if (!ref) return undefined;
+    const configMap = await this.#o.kube.getConfigMap(namespace, ref.name);
+    if (!configMap) {
+      throw new SyncFailure(
+        'InvalidSpec',
+        `template ConfigMap ${ref.name} not found in namespace ${namespace}`,
+        false,
+      );
+    }
+    return { name: ref.name, data: configMap.data ?? {} };
   }
 
   async #liveTarget(source: SecretSource, spec: ResolvedSecretSourceSpec): Promise<LiveSecret | undefined> {

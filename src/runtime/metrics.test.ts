@@ -67,3 +67,13 @@ describe('Metrics', () => {
     expect(await b.render()).not.toContain('secretsource_sync_total{result="unchanged"}');
   });
 });
+
+test('certificate expiry is exported per SecretSource and removed when the Secret holds none', async () => {
+  const metrics = new Metrics({ defaultMetrics: false });
+  metrics.certificateNotAfter('payments', 'tls', new Date('2027-01-01T00:00:00Z'));
+  expect(await metrics.render()).toContain(
+    'secretsource_certificate_not_after_timestamp_seconds{namespace="payments",secretsource="tls"} 1798761600',
+  );
+  metrics.certificateNotAfter('payments', 'tls', undefined);
+  expect(await metrics.render()).not.toContain('secretsource="tls"');
+});

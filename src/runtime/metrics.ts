@@ -46,6 +46,12 @@ export class Metrics {
     labelNames: ['resource', 'verb'] as const,
     registers: [this.registry],
   });
+  readonly #certificateNotAfter = new Gauge({
+    name: 'secretsource_certificate_not_after_timestamp_seconds',
+    help: 'Expiry (Unix seconds) of the certificate in the Secret a SecretSource manages, for alerts before it breaks.',
+    labelNames: ['namespace', 'secretsource'] as const,
+    registers: [this.registry],
+  });
 
   constructor(options: MetricsOptions = {}) {
     const queueDepth: Gauge = new Gauge({
@@ -80,6 +86,12 @@ export class Metrics {
   syncFinished(result: SyncResult, seconds: number): void {
     this.#syncs.inc({ result });
     this.#syncDuration.observe(seconds);
+  }
+
+  /** Sets (or, for a Secret that holds no certificate, removes) one SecretSource's certificate expiry. */
+  certificateNotAfter(namespace: string, secretsource: string, notAfter: Date | undefined): void {
+    if (notAfter === undefined) this.#certificateNotAfter.remove({ namespace, secretsource });
+    else this.#certificateNotAfter.set({ namespace, secretsource }, notAfter.getTime() / 1000);
   }
 
   /** `provider` is the provider kind ("vault", "aws", "azure"), never a connection name or path. */

@@ -865,7 +865,7 @@ const secretTarget = namedType('SecretTarget', 'The Kubernetes Secret the operat
       CREATION_POLICIES,
     ),
     deletionPolicy: enumOf(
-      'What happens to the Secret when the remote secrets are gone: Retain (the default) keeps the last values, Delete removes the Secret.',
+      'What happens to the Secret when the SecretSource is deleted: Retain (the default) keeps it, Delete removes it (with creationPolicy Merge: removes only the keys this SecretSource wrote).',
       DELETION_POLICIES,
     ),
     immutable: boolean('Write the Secret as immutable. Default: false.'),
@@ -945,7 +945,7 @@ export const secretSourceSpecSchema: JSONSchemaProps = namedType(
           'x-kubernetes-list-map-keys': ['key'],
         }),
         dataFrom: list(
-          'Sources of many keys at once. Later entries win over earlier ones; data wins over all.',
+          'Sources of many keys at once. A key produced twice (by two entries, or by data and dataFrom) is an InvalidSpec error.',
           dataFromItem('A source.'),
           100,
         ),

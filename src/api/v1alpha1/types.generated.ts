@@ -78,7 +78,7 @@ export interface SecretSourceSpec {
    */
   data?: SecretSourceData[];
   /**
-   * Sources of many keys at once. Later entries win over earlier ones; data wins over all.
+   * Sources of many keys at once. A key produced twice (by two entries, or by data and dataFrom) is an InvalidSpec error.
    */
   dataFrom?: SecretSourceDataFrom[];
   target?: SecretTarget;
@@ -219,7 +219,7 @@ export interface SecretTarget {
    */
   creationPolicy?: 'Owner' | 'Orphan' | 'Merge';
   /**
-   * What happens to the Secret when the remote secrets are gone: Retain (the default) keeps the last values, Delete removes the Secret.
+   * What happens to the Secret when the SecretSource is deleted: Retain (the default) keeps it, Delete removes it (with creationPolicy Merge: removes only the keys this SecretSource wrote).
    */
   deletionPolicy?: 'Retain' | 'Delete';
   /**

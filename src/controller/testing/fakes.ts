@@ -109,6 +109,17 @@ export class FakeKubeGateway implements KubeGateway {
     return secret === undefined ? undefined : structuredClone(secret);
   }
 
+  /** ConfigMaps the fake server holds, by namespace/name. */
+  readonly configMaps = new Map<string, { data?: Record<string, string> }>();
+
+  async getConfigMap(
+    namespace: string,
+    name: string,
+  ): Promise<{ data?: Record<string, string> } | undefined> {
+    this.reads++;
+    return structuredClone(this.configMaps.get(`${namespace}/${name}`));
+  }
+
   async applySecret(secret: AppliedSecret): Promise<void> {
     this.calls.push({ op: 'applySecret', secret: structuredClone(secret) });
     this.#maybeFail('applySecret');

@@ -1,0 +1,176 @@
+import { randomBytes, X509Certificate } from 'node:crypto';
+import { SecretTemplateError } from './errors.js';
+import { parseCertificates } from './pem.js';
+import { makeChain } from './test-pki.js';
+import { MAX_TEMPLATE_LENGTH, TemplateRenderer } from './template-engine.js';
+
+const password = randomBytes(12).toString('hex');
+const user = `u${randomBytes(4).toString('hex')}`;
+const binary = Buffer.from([0xff, 0xfe, 0x00, ...randomBytes(16)]);
+const chain = makeChain();
+const values = new Map<string, Buffer>([
+  ['password', Buffer.from(password)],
+  ['user', Buffer.from(user)],
+  ['db-host', Buffer.from('db.internal')],
+  ['tls.crt', Buffer.from(chain.intermediate.certPem + chain.leaf.certPem + chain.root.certPem)],
+  ['bundle', Buffer.from(chain.leaf.keyPem + chain.leaf.certPem + chain.intermediate.certPem)],
+  ['config', Buffer.from(JSON.stringify({ host: 'db', port: 5432, tags: ['a', 'b'] }))],
+  ['keystore', binary],
+  ['empty', Buffer.alloc(0)],
+]);
+const renderer = new TemplateRenderer(values);
+const fingerprint = (pem: string): string => new X509Certificate(pem).fingerprint256;
+const fingerprints = (pem: string): string[] =>
+  parseCertificates(pem, 'x').map((cert) => cert.fingerprint256);
+const render = (source: string): string => renderer.renderText(source, 'target.template.data["k"]');
+const renderError = (source: string): SecretTemplateError => {
+  try {
+    render(source);
+  } catch (error) {
+    expect(error).toBeInstanceOf(SecretTemplateError);
+    // No error of this engine ever carries a fetched value.
+    expect((error as Error).message.includes(password)).toBe(false);
+    return error as SecretTemplateError;
+  }
+  throw new Error(`rendered without error: ${source}`);
+};
+
+test('values by name, with or without the Go-template dot, and keys with dots or dashes', () => {
+  expect(
+    render('postgres://{{ .user }}:{{ .password }}@{{ db-host }}/app') ===
+      `postgres://${user}:${password}@db.internal/app`,
+  ).toBe(true);
+  expect(render('{{ user }}')).toBe(user);
+  expect(render('{{ ["db-host"] }}')).toBe('db.internal');
+  expect(render('{{ ["tls.crt"] | pemLeaf }}')).toContain('BEGIN CERTIFICATE');
+});
+
+test('base64 and base64url helpers round-trip', () => {
+  expect(render('{{ .password | b64enc }}') === Buffer.from(password).toString('base64')).toBe(true);
+  expect(render('{{ .password | b64enc | b64dec }}') === password).toBe(true);
+  expect(render('{{ .password | b64urlenc | b64urldec }}') === password).toBe(true);
+  expect(render('{{ "aGk=" | base64_decode }}')).toBe('hi');
+});
+
+test('JSON helpers: fromJson reads fields, toJson quotes safely', () => {
+  expect(render('{% assign c = config | fromJson %}{{ c.host }}:{{ c.port }} {{ c.tags | join: "," }}')).toBe(
+    'db:5432 a,b',
+  );
+  expect(render('{"password":{{ .password | toJson }}}') === JSON.stringify({ password })).toBe(true);
+  expect(render(`{{ 'say "hi"' | toJson }}`)).toBe('"say \\"hi\\""');
+});
+
+test('text helpers: lower, upper, trim, default, join', () => {
+  expect(render('{{ "  MiXed " | trim | lower }}|{{ "x" | upper }}')).toBe('mixed|X');
+  expect(render('{{ missing | default: "fallback" }}')).toBe('fallback');
+  expect(render('{{ empty | default: "fallback" }}')).toBe('fallback');
+  expect(render('{{ user | default: "fallback" }}')).toBe(user);
+  expect(render('{{ "a,b,c" | split: "," | join: "+" }}')).toBe('a+b+c');
+});
+
+test('PEM helpers pick the leaf, the chain and the key', () => {
+  expect(fingerprints(render('{{ bundle | pemLeaf }}'))).toEqual([fingerprint(chain.leaf.certPem)]);
+  expect(fingerprints(render('{{ ["tls.crt"] | pemChain }}'))).toEqual([
+    fingerprint(chain.intermediate.certPem),
+    fingerprint(chain.root.certPem),
+  ]);
+  expect(render('{{ bundle | pemKey }}')).toMatch(
+    /^-----BEGIN PRIVATE KEY-----\n[\s\S]*-----END PRIVATE KEY-----\n$/,
+  );
+  expect(renderError('{{ user | pemKey }}').message).toContain('pemKey: the input holds no private key');
+  expect(renderError('{{ "-----BEGIN CERTIFICATE-----" | pemLeaf }}').message).toContain(
+    'pemLeaf: malformed PEM',
+  );
+});
+
+test('binary values pass through whole, encode with b64enc, and are refused as text', () => {
+  expect(renderer.renderData('{{ .keystore }}', 'w').equals(binary)).toBe(true);
+  expect(renderer.renderData('{{ keystore | b64enc | b64dec }}', 'w').equals(binary)).toBe(true);
+  expect(render('{{ keystore | b64enc }}')).toBe(binary.toString('base64'));
+  const error = renderError('prefix {{ keystore }}');
+  expect(error.message).toContain('key "keystore" is binary (not UTF-8)');
+  expect(renderError('{{ keystore | upper }}').message).toContain('is binary');
+  expect(renderError('{{ keystore | toJson }}').message).toContain('is binary');
+  expect(renderError('{{ keystore | json }}').message).toContain('is binary');
+});
+
+test('errors name the template, the line and the column', () => {
+  const error = renderError('line one\nline two {{ nope }}');
+  expect(error.message).toBe('target.template.data["k"] line 2, column 13: undefined variable: nope');
+  expect(error.line).toBe(2);
+  expect(error.template).toBe('target.template.data["k"]');
+  expect(renderError('{{ user | nofilter }}').message).toContain('undefined filter: nofilter');
+  expect(renderError('{% if %}').message).toMatch(/^target\.template\.data\["k"\] line 1, column \d+: /);
+  expect(renderError('{{ user ').message).toMatch(/line 1, column 1: output "{{ user " not closed/);
+});
+
+test('fromJson on invalid JSON does not echo the input', () => {
+  expect(renderError('{{ password | fromJson }}').message).toBe(
+    'target.template.data["k"] line 1, column 1: fromJson: the input is not valid JSON',
+  );
+});
+
+describe('sandbox', () => {
+  test.each([
+    '{{ process.env.HOME }}',
+    '{{ process }}',
+    '{{ globalThis }}',
+    '{{ require }}',
+    '{{ constructor }}',
+    '{{ ["constructor"] }}',
+    '{{ __proto__ }}',
+    '{{ toString }}',
+    '{{ password.constructor }}',
+    '{{ password.constructor.constructor }}',
+    '{{ password.__proto__ }}',
+    '{% assign c = config | fromJson %}{{ c.constructor }}',
+    '{% assign c = config | fromJson %}{{ c.__proto__.polluted }}',
+  ])('%s reaches nothing', (source) => {
+    expect(renderError(source).message).toMatch(/undefined variable/);
+  });
+
+  test('prototype pollution through JSON stays inside the parsed value', () => {
+    const hostile = new TemplateRenderer(new Map([['j', Buffer.from('{"__proto__": {"polluted": "yes"}}')]]));
+    hostile.renderText('{% assign o = j | fromJson %}{{ o.__proto__.polluted }}', 'w');
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+  });
+
+  test.each([
+    ['{% include "/etc/passwd" %}', /tag "include" not found/],
+    ['{% render "/etc/passwd" %}', /tag "render" not found/],
+    ['{% layout "/etc/passwd" %}', /tag "layout" not found/],
+    ['{% block x %}{% endblock %}', /tag "block" not found/],
+  ])('%s cannot read files', (source, message) => {
+    expect(renderError(source).message).toMatch(message);
+  });
+
+  test.each(['{{ "now" | date: "%Y" }}', '{{ "a,b" | split: "," | sample }}'])(
+    '%s: no clock and no randomness (the content hash must be stable)',
+    (source) => {
+      expect(renderError(source).message).toMatch(/undefined filter/);
+    },
+  );
+
+  test('runaway loops and allocations hit the limits', () => {
+    expect(renderError('{% for i in (1..100000000) %}x{% endfor %}').message).toContain(
+      'memory alloc limit exceeded',
+    );
+    expect(
+      renderError(
+        '{% assign s = "xxxxxxxxxxxxxxxx" %}{% for i in (1..30) %}{% assign s = s | append: s %}{% endfor %}',
+      ).message,
+    ).toMatch(/limit exceeded/);
+  });
+
+  test('an oversized template is refused before parsing', () => {
+    expect(() => render('x'.repeat(MAX_TEMPLATE_LENGTH + 1))).toThrow(/longer than 1048576 characters/);
+    expect(() => renderer.renderData(`{{ "${'x'.repeat(MAX_TEMPLATE_LENGTH)}" }}`, 'w')).toThrow(
+      /longer than/,
+    );
+  });
+
+  test('one template cannot change what another sees', () => {
+    expect(render('{% assign password = "replaced" %}{{ password }}')).toBe('replaced');
+    expect(render('{{ password }}') === password).toBe(true);
+  });
+});
