@@ -9,6 +9,8 @@ const common = {
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: { '^.+\\.ts$': tsJest },
   testEnvironment: 'node',
+  // etcd's snapshot files under e2e/.run look like jest snapshots.
+  modulePathIgnorePatterns: ['<rootDir>/e2e/.run/'],
 };
 
 export default {
