@@ -32,6 +32,7 @@ import {
 } from '../e2e/support/operator.js';
 import { mapBounded } from './support/bounded.js';
 import { withReusedConnections } from './support/kube-connections.js';
+import { isTransient, retryTransient } from './support/retry.js';
 import { OpenBaoAdmin } from './support/openbao.js';
 import {
   busyPercent,
@@ -135,13 +136,25 @@ interface ListedObject {
   status?: { conditions?: Condition[] };
 }
 
+/** Transient API errors the bench's own reads retried (reported: they mean the server was struggling). */
+const retried: Record<string, number> = {};
+
+function countRetry(error: unknown): void {
+  const key = String(statusCode(error) ?? (error as Error).name);
+  retried[key] = (retried[key] ?? 0) + 1;
+}
+
 async function listSources(namespace: string): Promise<ListedObject[]> {
-  const list = (await custom.listNamespacedCustomObject({
-    group: GROUP,
-    version: VERSION,
-    namespace,
-    plural: 'secretsources',
-  })) as { items: ListedObject[] };
+  const list = (await retryTransient(
+    () =>
+      custom.listNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        namespace,
+        plural: 'secretsources',
+      }),
+    { onRetry: countRetry },
+  )) as { items: ListedObject[] };
   return list.items;
 }
 
@@ -150,7 +163,10 @@ async function resourceVersions(namespace: string): Promise<Map<string, string>>
   for (const source of await listSources(namespace)) {
     versions.set(`secretsource/${source.metadata.name}`, source.metadata.resourceVersion);
   }
-  const secrets = await core.listNamespacedSecret({ namespace, labelSelector: `${MANAGED_LABEL}=true` });
+  const secrets = await retryTransient(
+    () => core.listNamespacedSecret({ namespace, labelSelector: `${MANAGED_LABEL}=true` }),
+    { onRetry: countRetry },
+  );
   for (const secret of secrets.items) {
     versions.set(`secret/${secret.metadata!.name!}`, secret.metadata!.resourceVersion!);
   }
@@ -165,7 +181,8 @@ function changedObjects(before: Map<string, string>, after: Map<string, string>)
 }
 
 async function eventCount(namespace: string): Promise<number> {
-  return (await core.listNamespacedEvent({ namespace })).items.length;
+  return (await retryTransient(() => core.listNamespacedEvent({ namespace }), { onRetry: countRetry })).items
+    .length;
 }
 
 function sourceName(index: number, n: number): string {
@@ -284,6 +301,8 @@ interface BenchResult {
   machine: { cpus: number; loadAverage1mAtStart: number };
   /** The code measured: HEAD, and whether src/ had uncommitted changes. */
   code: { commit: string; srcModified: boolean };
+  /** Transient errors (by HTTP status) the bench's own reads retried during the run. */
+  benchReadRetries: Record<string, number>;
   settings: {
     n: number;
     paths: number;
@@ -498,6 +517,7 @@ async function main(): Promise<void> {
       date: new Date().toISOString(),
       machine: { cpus: cpus().length, loadAverage1mAtStart: round(loadBefore, 2) },
       code: codeVersion(),
+      benchReadRetries: { ...retried },
       settings: {
         n: s.n,
         paths: s.paths,
@@ -835,10 +855,34 @@ async function deleteNamespaceAndWait(
   log: (message: string) => void,
 ): Promise<void> {
   const started = Date.now();
-  const held = (await listSources(namespace).catch(() => [])).filter((s) => s.metadata.finalizers?.length);
+  await releaseFinalizers(namespace, concurrency);
+  await core.deleteNamespace({ name: namespace }).catch((error: unknown) => {
+    if (statusCode(error) !== 404) throw error;
+  });
+  const deadline = Date.now() + 600_000;
+  for (let check = 1; Date.now() < deadline; check++) {
+    try {
+      await core.readNamespace({ name: namespace });
+    } catch (error) {
+      if (statusCode(error) === 404) {
+        log(`namespace ${namespace} deleted in ${seconds(Date.now() - started)}s`);
+        return;
+      }
+      if (!isTransient(error)) throw error;
+    }
+    // A SecretSource the stopped operator reconciled after our first pass still holds a finalizer.
+    if (check % 15 === 0) await releaseFinalizers(namespace, concurrency);
+    await sleep(1_000);
+  }
+  log(`namespace ${namespace} still terminating after 10 minutes; left to the namespace controller`);
+}
+
+/** Removes finalizers from the namespace's SecretSources (the operator that would is stopped). */
+async function releaseFinalizers(namespace: string, concurrency: number): Promise<void> {
+  const held = (await listSources(namespace)).filter((source) => source.metadata.finalizers?.length);
   await mapBounded(held, concurrency, (source) =>
-    custom
-      .patchNamespacedCustomObject(
+    retryTransient(() =>
+      custom.patchNamespacedCustomObject(
         {
           group: GROUP,
           version: VERSION,
@@ -848,28 +892,11 @@ async function deleteNamespaceAndWait(
           body: { metadata: { finalizers: null } },
         },
         MERGE_PATCH,
-      )
-      .catch((error: unknown) => {
-        if (statusCode(error) !== 404) throw error;
-      }),
+      ),
+    ).catch((error: unknown) => {
+      if (statusCode(error) !== 404) throw error;
+    }),
   );
-  await core.deleteNamespace({ name: namespace }).catch((error: unknown) => {
-    if (statusCode(error) !== 404) throw error;
-  });
-  const deadline = Date.now() + 600_000;
-  while (Date.now() < deadline) {
-    try {
-      await core.readNamespace({ name: namespace });
-    } catch (error) {
-      if (statusCode(error) === 404) {
-        log(`namespace ${namespace} deleted in ${seconds(Date.now() - started)}s`);
-        return;
-      }
-      throw error;
-    }
-    await sleep(1_000);
-  }
-  log(`namespace ${namespace} still terminating after 10 minutes; left to the namespace controller`);
 }
 
 // ------------------------------------------------------------------------------------------------

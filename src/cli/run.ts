@@ -16,6 +16,7 @@ import { KubernetesCredentialSource } from '../providers/credentials.js';
 import { CoalescingReader } from '../providers/read-coalescer.js';
 import { ProviderRegistry } from '../providers/registry.js';
 import type { ProviderCallStatus as ProviderOutcome } from '../providers/types.js';
+import { awsProviderFactory } from '../providers/aws/index.js';
 import { vaultProviderFactory } from '../providers/vault/index.js';
 import type { RunConfig } from '../runtime/config.js';
 import { OperatorHttpServer } from '../runtime/http-server.js';
@@ -51,7 +52,7 @@ export async function runOperator(config: RunConfig, logger: Logger): Promise<vo
     onWrite: (resource, verb) => metrics.kubeWrite(resource, verb as 'apply'),
   });
   const clients = new ProviderClientCache({
-    registry: new ProviderRegistry([vaultProviderFactory()]),
+    registry: new ProviderRegistry([vaultProviderFactory(), awsProviderFactory()]),
     credentials: new KubernetesCredentialSource(kubeConfig.makeApiClient(k8s.CoreV1Api)),
     logger,
     onCall: (provider, operation, status) =>
