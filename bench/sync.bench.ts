@@ -32,6 +32,7 @@ import {
 } from '../e2e/support/operator.js';
 import { mapBounded } from './support/bounded.js';
 import { withReusedConnections } from './support/kube-connections.js';
+import { readyState, ReadyWatch } from './support/ready-watch.js';
 import { isTransient, retryTransient } from './support/retry.js';
 import { OpenBaoAdmin } from './support/openbao.js';
 import {
@@ -45,6 +46,7 @@ import {
   type ProcessMemory,
 } from './support/proc.js';
 import { difference, scrape, sumOf, total, totalBy, type Sample } from './support/prometheus.js';
+import { table, type BenchResult } from './support/sync-result.js';
 
 const GROUP = 'secretsource.dev';
 const VERSION = 'v1alpha1';
@@ -73,6 +75,8 @@ interface Settings {
   kubeBurst: number;
   refreshInterval: string;
   readyTimeoutMs: number;
+  /** READY_METHOD: "list" (a list of all N every 250 ms) or "watch" (one watch, checked every 250 ms). */
+  readyMethod: 'list' | 'watch';
   /** CPU_PROFILE_DIR: the operator writes a V8 CPU profile (.cpuprofile) there when it stops. */
   cpuProfileDir: string | undefined;
 }
@@ -95,6 +99,7 @@ function settings(env: NodeJS.ProcessEnv): Settings {
     kubeBurst: whole(env, 'KUBE_BURST', 1000),
     refreshInterval,
     readyTimeoutMs: whole(env, 'READY_TIMEOUT_S', Math.max(300, Math.ceil(n / 10))) * 1000,
+    readyMethod: readyMethod(env.READY_METHOD),
     cpuProfileDir: env.CPU_PROFILE_DIR ? path.resolve(env.CPU_PROFILE_DIR) : undefined,
   };
 }
@@ -102,11 +107,17 @@ function settings(env: NodeJS.ProcessEnv): Settings {
 /**
  * Long enough that the first refresh of the earliest SecretSource comes after the last one is Ready
  * (so the cycle measured is a clean one), short enough that the bench does not idle for long.
- * Measured on the 2-core dev machine: about 22 SecretSources/s become Ready (bench/README.md), so
+ * Measured on the 2-core dev machine: 22-35 SecretSources/s become Ready (bench/README.md), so
  * 60 s per 1,000.
  */
 function defaultRefreshInterval(n: number): string {
   return `${Math.max(20, Math.ceil((n * 60) / 1000))}s`;
+}
+
+function readyMethod(text: string | undefined): 'list' | 'watch' {
+  if (text === undefined || text === '' || text === 'list') return 'list';
+  if (text === 'watch') return 'watch';
+  throw new Error(`READY_METHOD: expected list or watch, got ${text}`);
 }
 
 function whole(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -295,91 +306,6 @@ function logTimes(output: string, messages: readonly string[]): Record<string, n
 // ------------------------------------------------------------------------------------------------
 // The bench
 
-interface BenchResult {
-  bench: 'sync';
-  date: string;
-  machine: { cpus: number; loadAverage1mAtStart: number };
-  /** The code measured: HEAD, and whether src/ had uncommitted changes. */
-  code: { commit: string; srcModified: boolean };
-  /** Transient errors (by HTTP status) the bench's own reads retried during the run. */
-  benchReadRetries: Record<string, number>;
-  settings: {
-    n: number;
-    paths: number;
-    concurrency: number;
-    createConcurrency: number;
-    kubeQps: number;
-    kubeBurst: number;
-    refreshInterval: string;
-  };
-  setup: { createSecretSourcesSeconds: number };
-  initialSync: {
-    secondsToAllReady: number;
-    secondsToInformersSynced: number | undefined;
-    secondsToLeader: number | undefined;
-    secondsToFirstReady: number | undefined;
-    secondsToHalfReady: number | undefined;
-    readyPerSecondAfterLeader: number;
-    readinessPolls: number;
-    meanReadinessListMs: number;
-    providerCalls: number;
-    providerCallsByOperation: Record<string, number>;
-    kubeWrites: number;
-    kubeWritesPerSecretSource: number;
-    kubeWritesByResource: Record<string, number>;
-    kubeWritesAfterAllReady: number;
-    eventsCreated: number;
-    syncs: Record<string, number>;
-    /** Syncs that found nothing new before the initial sync settled: not refreshes when interval > secondsToAllReady. */
-    unchangedSyncsBeforeSettled: number;
-    operatorHeapUsedMiBAtReady: number;
-    operatorHeapTotalMiBAtReady: number;
-    operatorExternalMiBAtReady: number;
-    /**
-     * CPU seconds per process; "bench" is this process (mostly the readiness lists), "other" is the
-     * rest of the machine (the dev machine is shared).
-     */
-    cpuSeconds: Record<string, number>;
-    machineCpuBusyPercent: number;
-    operatorRssMiBAtReady: number;
-    /** Most sockets the operator held open at one readiness poll (a new connection per API call shows here). */
-    operatorPeakOpenSockets: number;
-  };
-  refreshCycle: {
-    /** From the first refresh seen to the N-th (polled every 250 ms). */
-    spreadSeconds: number;
-    secondsFromAllReady: number;
-    complete: boolean;
-    providerCalls: number;
-    providerCallsByOperation: Record<string, number>;
-    kubeWrites: number;
-    kubeWritesByResource: Record<string, number>;
-    objectsChangedOnApiServer: number;
-    eventsCreated: number;
-    syncs: Record<string, number>;
-    cpuSeconds: Record<string, number>;
-    machineCpuBusyPercent: number;
-  };
-  operator: {
-    peakRssMiB: number;
-    rssMiBAtEnd: number;
-    heapUsedMiBAtEnd: number;
-    exitCode: number | null;
-    errorLogLines: number;
-    generatedValuesInOutput: number;
-  };
-  ceiling: {
-    plainApplySeconds: number;
-    plainAppliesPerSecond: number;
-    cpuSeconds: Record<string, number>;
-    operatorToCeilingRatio: number;
-    /** The same applies with one undici dispatcher shared by all calls (see support/kube-connections.ts). */
-    reusedConnectionsApplySeconds: number;
-    reusedConnectionsAppliesPerSecond: number;
-    reusedConnectionsCpuSeconds: Record<string, number>;
-  };
-}
-
 interface ReadyProgress {
   /** Seconds from the operator's spawn until this many were Ready. */
   firstReadyS?: number;
@@ -389,6 +315,7 @@ interface ReadyProgress {
   meanListMs: number;
   /** Most sockets the operator had open at one readiness poll. */
   peakSockets: number;
+  watchRestarts: number;
 }
 
 async function main(): Promise<void> {
@@ -461,7 +388,7 @@ async function main(): Promise<void> {
       ],
     });
     const operatorPid = operator.process.pid!;
-    const progress = await waitAllReady(namespace, s.n, started, s.readyTimeoutMs, operator, log);
+    const progress = await waitAllReady(namespace, s.n, started, s, operator, log);
     const readyAt = started + progress.allReadyS * 1000;
     const cpuAtReady = { operator: cpuSeconds(operatorPid) ?? 0, ...cpuOf(pids), bench: benchCpu() };
     const machineAtReady = machineCpu();
@@ -496,6 +423,9 @@ async function main(): Promise<void> {
     const leaked = secretValues.filter((value) => output.includes(value)).length;
     const errorLines = output.split('\n').filter((line) => /"level":"?(error|fatal|50|60)/.test(line)).length;
 
+    // What the readiness polls cost, measured with the operator stopped: they ran on the same 2 CPUs.
+    const pollCost = await listCost(namespace, pids);
+
     // 6. The ceiling: a plain client applying N Secrets at the same concurrency.
     const ceilingNamespace = await createNamespace(kc, 'bench-ceiling');
     cleanups.push(() => deleteNamespaceAndWait(ceilingNamespace, s.createConcurrency, log));
@@ -526,6 +456,7 @@ async function main(): Promise<void> {
         kubeQps: s.kubeQps,
         kubeBurst: s.kubeBurst,
         refreshInterval: s.refreshInterval,
+        readyMethod: s.readyMethod,
       },
       setup: { createSecretSourcesSeconds: createSeconds },
       initialSync: {
@@ -535,8 +466,15 @@ async function main(): Promise<void> {
         secondsToFirstReady: progress.firstReadyS,
         secondsToHalfReady: progress.halfReadyS,
         readyPerSecondAfterLeader: round(s.n / Math.max(syncSeconds, 0.001), 1),
+        readinessMethod: s.readyMethod,
         readinessPolls: progress.polls,
+        readinessWatchRestarts: progress.watchRestarts,
         meanReadinessListMs: progress.meanListMs,
+        readinessListCpuSeconds: pollCost,
+        readinessPollsCpuSecondsEstimate: {
+          'kube-apiserver': round(pollCost['kube-apiserver']! * progress.polls, 1),
+          bench: round(pollCost.bench! * progress.polls, 1),
+        },
         providerCalls: initial.providerCalls,
         providerCallsByOperation: initial.providerCallsByOperation,
         kubeWrites: initial.kubeWrites,
@@ -589,7 +527,8 @@ async function main(): Promise<void> {
         reusedConnectionsCpuSeconds: reused.cpuSeconds,
       },
     };
-    const file = path.join(repoRoot, 'bench', 'results', `sync-${s.n}.json`);
+    const suffix = s.readyMethod === 'watch' ? '-watch' : '';
+    const file = path.join(repoRoot, 'bench', 'results', `sync-${s.n}${suffix}.json`);
     mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
     console.log(`\n${table(result)}\nwritten to ${path.relative(process.cwd(), file)}`);
@@ -685,6 +624,20 @@ async function createSource(
 }
 
 /** What the operator writes for one SecretSource, applied directly (a generated value, one key). */
+/** Mean CPU seconds per process of one list of the namespace's SecretSources. */
+async function listCost(namespace: string, pids: Record<string, number>): Promise<Record<string, number>> {
+  const lists = 5;
+  const before: Record<string, number> = { ...cpuOf(pids), bench: benchCpu() };
+  for (let i = 0; i < lists; i++) await listSources(namespace);
+  const after: Record<string, number> = { ...cpuOf(pids), bench: benchCpu() };
+  return Object.fromEntries(
+    ['kube-apiserver', 'etcd', 'bench']
+      .filter((name) => after[name] !== undefined)
+      .map((name) => [name, after[name]! - (before[name] ?? 0)] as const)
+      .map(([name, value]) => [name, round(value / lists, 3)]),
+  );
+}
+
 /** The ceiling: N Secrets applied by a plain client, `s.concurrency` in flight; seconds and CPU. */
 async function applyPlainSecrets(
   api: k8s.CoreV1Api,
@@ -732,7 +685,7 @@ async function waitAllReady(
   namespace: string,
   n: number,
   started: number,
-  timeoutMs: number,
+  s: Settings,
   operator: RunningOperator,
   log: (message: string) => void,
 ): Promise<ReadyProgress> {
@@ -744,52 +697,61 @@ async function waitAllReady(
   let lastLog = Date.now();
   let lastReady = 0;
   let progressAt = Date.now();
-  for (;;) {
-    const listStarted = Date.now();
-    const sources = await listSources(namespace);
-    const listed = Date.now();
-    polls++;
-    listMs += listed - listStarted;
-    peakSockets = Math.max(peakSockets, openSockets(operator.process.pid!) ?? 0);
-    const ready = sources.filter(
-      (source) => source.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True',
-    ).length;
-    // Counted at the start of the list: the objects were Ready by then at the latest.
-    const at = seconds(listStarted - started);
-    if (ready > 0) firstReadyS ??= at;
-    if (ready * 2 >= n) halfReadyS ??= at;
-    if (ready >= n) {
-      return {
-        firstReadyS,
-        halfReadyS,
-        allReadyS: at,
-        polls,
-        meanListMs: round(listMs / polls),
-        peakSockets,
-      };
-    }
-    if (operator.process.exitCode !== null)
-      throw new Error(`the operator exited with ${operator.process.exitCode}`);
-    if (ready !== lastReady) {
-      lastReady = ready;
-      progressAt = listed;
-    }
-    const stalled = listed - progressAt > STALL_MS;
-    if (stalled || listed - started > timeoutMs) {
-      const reasons: Record<string, number> = {};
-      for (const source of sources) {
-        const condition = source.status?.conditions?.find((c) => c.type === 'Ready');
-        const key = condition ? `${condition.status}/${condition.reason}` : 'no status';
-        reasons[key] = (reasons[key] ?? 0) + 1;
+  const watch = s.readyMethod === 'watch' ? new ReadyWatch(kc, namespace) : undefined;
+  if (watch) await retryTransient(() => watch.start(), { onRetry: countRetry });
+  try {
+    for (;;) {
+      const observed = Date.now();
+      let states: Record<string, number>;
+      if (watch) {
+        states = watch.states();
+      } else {
+        states = {};
+        for (const source of await listSources(namespace)) {
+          const state = readyState(source);
+          states[state] = (states[state] ?? 0) + 1;
+        }
+        polls++;
+        listMs += Date.now() - observed;
       }
-      const why = stalled ? `no progress for ${STALL_MS / 1000}s` : `timeout ${timeoutMs / 1000}s`;
-      throw new Error(`only ${ready} of ${n} Ready after ${at}s (${why}): ${JSON.stringify(reasons)}`);
+      const now = Date.now();
+      peakSockets = Math.max(peakSockets, openSockets(operator.process.pid!) ?? 0);
+      const ready = states.True ?? 0;
+      // Counted when the observation started: the objects were Ready by then at the latest.
+      const at = seconds(observed - started);
+      if (ready > 0) firstReadyS ??= at;
+      if (ready * 2 >= n) halfReadyS ??= at;
+      if (ready >= n) {
+        return {
+          firstReadyS,
+          halfReadyS,
+          allReadyS: at,
+          polls,
+          meanListMs: polls ? round(listMs / polls) : 0,
+          peakSockets,
+          watchRestarts: watch?.restarts ?? 0,
+        };
+      }
+      if (operator.process.exitCode !== null)
+        throw new Error(`the operator exited with ${operator.process.exitCode}`);
+      if (ready !== lastReady) {
+        lastReady = ready;
+        progressAt = now;
+      }
+      const stalled = now - progressAt > STALL_MS;
+      if (stalled || now - started > s.readyTimeoutMs) {
+        const why = stalled ? `no progress for ${STALL_MS / 1000}s` : `timeout ${s.readyTimeoutMs / 1000}s`;
+        throw new Error(`only ${ready} of ${n} Ready after ${at}s (${why}): ${JSON.stringify(states)}`);
+      }
+      if (now - lastLog >= 10_000) {
+        const cost = watch ? 'watching' : `a list of ${n} takes ${now - observed} ms`;
+        log(`${ready}/${n} Ready after ${at}s (${cost})`);
+        lastLog = now;
+      }
+      await sleep(POLL_MS);
     }
-    if (listed - lastLog >= 10_000) {
-      log(`${ready}/${n} Ready after ${at}s (a list of ${n} takes ${listed - listStarted} ms)`);
-      lastLog = listed;
-    }
-    await sleep(POLL_MS);
+  } finally {
+    watch?.stop();
   }
 }
 
@@ -897,71 +859,6 @@ async function releaseFinalizers(namespace: string, concurrency: number): Promis
       if (statusCode(error) !== 404) throw error;
     }),
   );
-}
-
-// ------------------------------------------------------------------------------------------------
-// Output
-
-function table(r: BenchResult): string {
-  const list = (values: Record<string, number>): string =>
-    Object.entries(values)
-      .map(([key, value]) => `${key}=${value}`)
-      .join(', ');
-  const rows: [string, string][] = [
-    ['SecretSources / OpenBao paths', `${r.settings.n} / ${r.settings.paths}`],
-    ['concurrency / refresh interval', `${r.settings.concurrency} / ${r.settings.refreshInterval}`],
-    [
-      'start -> all Ready',
-      `${r.initialSync.secondsToAllReady} s (leader at ${r.initialSync.secondsToLeader ?? '?'} s)`,
-    ],
-    ['Ready per second after leader', `${r.initialSync.readyPerSecondAfterLeader}`],
-    [
-      'initial: provider calls',
-      `${r.initialSync.providerCalls} (${list(r.initialSync.providerCallsByOperation)})`,
-    ],
-    [
-      'initial: kube writes',
-      `${r.initialSync.kubeWrites} = ${r.initialSync.kubeWritesPerSecretSource}/source (${list(r.initialSync.kubeWritesByResource)})`,
-    ],
-    ['initial: Events created (not in writes metric)', `${r.initialSync.eventsCreated}`],
-    ['initial: extra syncs (nothing new) before settled', `${r.initialSync.unchangedSyncsBeforeSettled}`],
-    [
-      'initial: CPU seconds',
-      `${list(r.initialSync.cpuSeconds)} (machine ${r.initialSync.machineCpuBusyPercent}% busy)`,
-    ],
-    [
-      'refresh cycle: provider calls',
-      `${r.refreshCycle.providerCalls} (${list(r.refreshCycle.providerCallsByOperation) || 'none'})`,
-    ],
-    [
-      'refresh cycle: kube writes',
-      `${r.refreshCycle.kubeWrites} (objects changed: ${r.refreshCycle.objectsChangedOnApiServer}, Events: ${r.refreshCycle.eventsCreated})`,
-    ],
-    [
-      'refresh cycle: first to last refresh',
-      `${r.refreshCycle.spreadSeconds} s${r.refreshCycle.complete ? '' : ' (INCOMPLETE)'}`,
-    ],
-    [
-      'refresh cycle: CPU seconds',
-      `${list(r.refreshCycle.cpuSeconds)} (machine ${r.refreshCycle.machineCpuBusyPercent}% busy)`,
-    ],
-    ['operator: most open sockets at a poll', `${r.initialSync.operatorPeakOpenSockets}`],
-    [
-      'operator peak RSS (VmHWM)',
-      `${r.operator.peakRssMiB} MiB (heap used at Ready ${r.initialSync.operatorHeapUsedMiBAtReady} MiB, at end ${r.operator.heapUsedMiBAtEnd} MiB)`,
-    ],
-    [
-      'ceiling: plain SSA of N Secrets',
-      `${r.ceiling.plainApplySeconds} s (${r.ceiling.plainAppliesPerSecond}/s); operator/ceiling ${r.ceiling.operatorToCeilingRatio}x`,
-    ],
-    [
-      'ceiling, one connection pool',
-      `${r.ceiling.reusedConnectionsApplySeconds} s (${r.ceiling.reusedConnectionsAppliesPerSecond}/s)`,
-    ],
-    ['generated values in operator output', `${r.operator.generatedValuesInOutput}`],
-  ];
-  const width = Math.max(...rows.map(([label]) => label.length));
-  return rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`).join('\n');
 }
 
 main().catch((error: unknown) => {

@@ -41,7 +41,7 @@ export async function runOperator(config: RunConfig, logger: Logger): Promise<vo
     random,
     logger,
   });
-  metrics.setQueueDepthSource(() => manager.queue.len() + manager.queue.delayedLen());
+  metrics.setQueueDepthSource(() => manager.queue.len());
   metrics.setObjectReadinessSource(() =>
     countByReadiness(manager.secretSources.list() as { status?: unknown }[]),
   );

@@ -1,0 +1,438 @@
+// The AWS Secrets Manager provider through the operator: one operator process, authenticated as the
+// config/rbac ServiceAccount, syncs SecretSources in this file's namespace from moto_server into
+// Secrets on the real kube-apiserver. The SecretProvider's endpoint is a counting proxy in front of
+// $AWS_ENDPOINT_URL (as in e2e/providers/aws.e2e.test.ts), so the tests see how many Secrets Manager
+// calls moto received. Values are random and compared without printing them.
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { jest } from '@jest/globals';
+import * as k8s from '@kubernetes/client-node';
+import {
+  CreateSecretCommand,
+  DeleteSecretCommand,
+  PutSecretValueCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import {
+  adminKubeConfig,
+  createNamespace,
+  deleteNamespace,
+  eventually,
+  installCrds,
+  requireEnv,
+  statusCode,
+  uniqueName,
+} from '../support/kube.js';
+import {
+  installOperatorRbac,
+  operatorKubeconfigFile,
+  startOperator,
+  type RunningOperator,
+} from '../support/operator.js';
+
+jest.setTimeout(60_000);
+
+const GROUP = 'secretsource.dev';
+const VERSION = 'v1alpha1';
+const PROVIDER = 'aws';
+const CREDS_SECRET = 'aws-creds';
+
+const kc = adminKubeConfig();
+const core = kc.makeApiClient(k8s.CoreV1Api);
+const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+const MERGE_PATCH = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
+
+const neverPrinted: string[] = [];
+const prefix = uniqueName('e2e-op-aws');
+let namespace: string;
+let operator: RunningOperator;
+let operatorExit: number | null | undefined;
+
+function generated(): string {
+  const value = randomBytes(16).toString('hex');
+  neverPrinted.push(value);
+  return value;
+}
+
+// --------------------------------------------------------------------------------------------
+// moto
+
+/** Forwards to moto and records every Secrets Manager action (X-Amz-Target) it saw. */
+class CountingProxy {
+  readonly actions: string[] = [];
+  /** The request body of each action, same index: which secrets a read asked for. */
+  readonly bodies: string[] = [];
+  #server: http.Server | undefined;
+  url = '';
+
+  async start(target: string): Promise<void> {
+    const upstream = new URL(target);
+    this.#server = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        const action = req.headers['x-amz-target'];
+        if (typeof action === 'string') {
+          this.actions.push(action.replace(/^secretsmanager\./, ''));
+          this.bodies.push(Buffer.concat(chunks).toString('utf8'));
+        }
+        const forward = http.request(
+          {
+            host: upstream.hostname,
+            port: upstream.port,
+            path: req.url,
+            method: req.method,
+            headers: req.headers,
+          },
+          (answer) => {
+            res.writeHead(answer.statusCode ?? 502, answer.headers);
+            answer.pipe(res);
+          },
+        );
+        forward.on('error', () => {
+          res.writeHead(502);
+          res.end();
+        });
+        forward.end(Buffer.concat(chunks));
+      });
+    });
+    await new Promise<void>((resolve) => this.#server!.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
+  }
+
+  /**
+   * Secret reads (batched or single) seen since `from` (an index into actions) that asked for any
+   * of `paths`; other tests' SecretSources (the 2 s rotation one) keep reading in the background.
+   */
+  reads(from: number, paths: string[]): number {
+    let count = 0;
+    for (let i = from; i < this.actions.length; i++) {
+      const read = this.actions[i] === 'BatchGetSecretValue' || this.actions[i] === 'GetSecretValue';
+      if (read && paths.some((path) => this.bodies[i]!.includes(JSON.stringify(path)))) count++;
+    }
+    return count;
+  }
+
+  async stop(): Promise<void> {
+    this.#server?.closeAllConnections();
+    await new Promise<void>((resolve) => (this.#server ? this.#server.close(() => resolve()) : resolve()));
+  }
+}
+
+const proxy = new CountingProxy();
+const admin = new SecretsManagerClient({
+  region: requireEnv('AWS_REGION'),
+  endpoint: requireEnv('AWS_ENDPOINT_URL'),
+});
+const createdSecrets: string[] = [];
+
+async function createAwsSecret(name: string, value: string): Promise<string> {
+  const path = `${prefix}/${name}`;
+  await admin.send(new CreateSecretCommand({ Name: path, SecretString: value }));
+  createdSecrets.push(path);
+  return path;
+}
+
+// --------------------------------------------------------------------------------------------
+// Kubernetes
+
+interface Condition {
+  type: string;
+  status: string;
+  reason: string;
+  message: string;
+}
+
+interface SourceObject {
+  metadata: { name: string };
+  status?: { conditions?: Condition[] };
+}
+
+async function createProvider(name: string, aws: Record<string, unknown>): Promise<void> {
+  await custom.createNamespacedCustomObject({
+    group: GROUP,
+    version: VERSION,
+    namespace,
+    plural: 'secretproviders',
+    body: { apiVersion: `${GROUP}/${VERSION}`, kind: 'SecretProvider', metadata: { name }, spec: { aws } },
+  });
+}
+
+async function providerReady(name: string): Promise<Condition | undefined> {
+  const provider = (await custom.getNamespacedCustomObject({
+    group: GROUP,
+    version: VERSION,
+    namespace,
+    plural: 'secretproviders',
+    name,
+  })) as { status?: { conditions?: Condition[] } };
+  return provider.status?.conditions?.find((c) => c.type === 'Ready');
+}
+
+async function createSource(
+  name: string,
+  spec: Record<string, unknown>,
+  provider: string = PROVIDER,
+): Promise<void> {
+  await custom.createNamespacedCustomObject({
+    group: GROUP,
+    version: VERSION,
+    namespace,
+    plural: 'secretsources',
+    body: {
+      apiVersion: `${GROUP}/${VERSION}`,
+      kind: 'SecretSource',
+      metadata: { name },
+      spec: { providerRef: { kind: 'SecretProvider', name: provider }, target: { name }, ...spec },
+    },
+  });
+}
+
+async function getSource(name: string): Promise<SourceObject | undefined> {
+  try {
+    return (await custom.getNamespacedCustomObject({
+      group: GROUP,
+      version: VERSION,
+      namespace,
+      plural: 'secretsources',
+      name,
+    })) as SourceObject;
+  } catch (error) {
+    if (statusCode(error) === 404) return undefined;
+    throw error;
+  }
+}
+
+async function patchSource(name: string, body: object): Promise<void> {
+  await custom.patchNamespacedCustomObject(
+    { group: GROUP, version: VERSION, namespace, plural: 'secretsources', name, body },
+    MERGE_PATCH,
+  );
+}
+
+const readyOf = (source: SourceObject | undefined): Condition | undefined =>
+  source?.status?.conditions?.find((c) => c.type === 'Ready');
+
+async function waitReady(name: string, status: 'True' | 'False', reason: string, timeoutMs = 20_000) {
+  return eventually(async () => {
+    const ready = readyOf(await getSource(name));
+    if (ready?.status !== status || ready.reason !== reason)
+      throw new Error(
+        `SecretSource ${name}: Ready is ${ready?.status}/${ready?.reason}, want ${status}/${reason}`,
+      );
+    return ready;
+  }, timeoutMs);
+}
+
+async function getSecret(name: string): Promise<k8s.V1Secret | undefined> {
+  try {
+    return await core.readNamespacedSecret({ name, namespace });
+  } catch (error) {
+    if (statusCode(error) === 404) return undefined;
+    throw error;
+  }
+}
+
+function holds(secret: k8s.V1Secret | undefined, key: string, expected: string): boolean {
+  const encoded = secret?.data?.[key];
+  return encoded !== undefined && Buffer.from(encoded, 'base64').toString('utf8') === expected;
+}
+
+async function waitValue(name: string, key: string, expected: string, timeoutMs = 20_000): Promise<void> {
+  await eventually(async () => {
+    if (!holds(await getSecret(name), key, expected))
+      throw new Error(`Secret ${name} key ${key} does not hold the expected value`);
+  }, timeoutMs);
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+// --------------------------------------------------------------------------------------------
+
+beforeAll(async () => {
+  await proxy.start(requireEnv('AWS_ENDPOINT_URL'));
+  await installCrds(kc);
+  await installOperatorRbac(kc);
+  namespace = await createNamespace(kc, 'aws');
+  // moto accepts any key pair while IAM enforcement is off; the environment's test keys are used.
+  await core.createNamespacedSecret({
+    namespace,
+    body: {
+      metadata: { name: CREDS_SECRET },
+      stringData: {
+        'access-key-id': requireEnv('AWS_ACCESS_KEY_ID'),
+        'secret-access-key': requireEnv('AWS_SECRET_ACCESS_KEY'),
+      },
+    },
+  });
+  await createProvider(PROVIDER, {
+    region: requireEnv('AWS_REGION'),
+    endpoint: proxy.url,
+    auth: {
+      secretRef: {
+        name: CREDS_SECRET,
+        accessKeyIdKey: 'access-key-id',
+        secretAccessKeyKey: 'secret-access-key',
+      },
+    },
+  });
+  operator = await startOperator({
+    kubeconfig: await operatorKubeconfigFile(kc),
+    namespaces: [namespace],
+    extraArgs: [`--leader-election-id=${uniqueName('e2e-aws')}`],
+  });
+  await eventually(async () => {
+    const ready = await providerReady(PROVIDER);
+    if (ready?.status !== 'True') throw new Error(`provider Ready is ${ready?.status}/${ready?.reason}`);
+  }, 30_000);
+}, 120_000);
+
+afterAll(async () => {
+  try {
+    if (operator) {
+      const { items } = (await custom.listNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        namespace,
+        plural: 'secretsources',
+      })) as { items: SourceObject[] };
+      await Promise.all(
+        items.map((s) =>
+          custom
+            .deleteNamespacedCustomObject({
+              group: GROUP,
+              version: VERSION,
+              namespace,
+              plural: 'secretsources',
+              name: s.metadata.name,
+            })
+            .catch(() => undefined),
+        ),
+      );
+      await eventually(async () => {
+        const left = (await custom.listNamespacedCustomObject({
+          group: GROUP,
+          version: VERSION,
+          namespace,
+          plural: 'secretsources',
+        })) as { items: unknown[] };
+        if (left.items.length > 0) throw new Error(`${left.items.length} SecretSources left`);
+      }).catch(() => undefined);
+      operatorExit = await operator.stop();
+    }
+  } finally {
+    if (namespace) {
+      const { items } = (await custom
+        .listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: 'secretsources' })
+        .catch(() => ({ items: [] }))) as { items: SourceObject[] };
+      for (const source of items)
+        await patchSource(source.metadata.name, { metadata: { finalizers: null } }).catch(() => undefined);
+      await deleteNamespace(kc, namespace);
+    }
+    for (const name of createdSecrets)
+      await admin
+        .send(new DeleteSecretCommand({ SecretId: name, ForceDeleteWithoutRecovery: true }))
+        .catch(() => undefined);
+    admin.destroy();
+    await proxy.stop();
+  }
+  expect(operatorExit).toBe(0);
+  const output = operator.output();
+  const leaked = neverPrinted.filter(
+    (value) => output.includes(value) || output.includes(Buffer.from(value).toString('base64')),
+  );
+  expect(leaked.length).toBe(0);
+}, 60_000);
+
+test('a JSON property (data) and a whole JSON secret (dataFrom) sync into one Secret', async () => {
+  const password = generated();
+  const host = generated();
+  const port = generated();
+  const single = await createAwsSecret('db', JSON.stringify({ username: 'app', password }));
+  const map = await createAwsSecret('conn', JSON.stringify({ host, port }));
+  await createSource('json', {
+    refresh: { interval: '1h' },
+    data: [{ key: 'password', remoteRef: { path: single, property: 'password' } }],
+    dataFrom: [{ path: map }],
+  });
+  await waitReady('json', 'True', 'Synced');
+  const secret = await getSecret('json');
+  expect(Object.keys(secret?.data ?? {}).sort()).toEqual(['host', 'password', 'port']);
+  expect(holds(secret, 'password', password)).toBe(true);
+  expect(holds(secret, 'host', host)).toBe(true);
+  expect(holds(secret, 'port', port)).toBe(true);
+});
+
+test('a rotation in AWS (PutSecretValue → new AWSCURRENT) is picked up on refresh', async () => {
+  const first = generated();
+  const path = await createAwsSecret('rotating', JSON.stringify({ password: first }));
+  await createSource('rotating', {
+    refresh: { interval: '2s' },
+    data: [{ key: 'password', remoteRef: { path, property: 'password' } }],
+  });
+  await waitValue('rotating', 'password', first);
+  const second = generated();
+  await admin.send(
+    new PutSecretValueCommand({ SecretId: path, SecretString: JSON.stringify({ password: second }) }),
+  );
+  // Refresh every 2 s, plus the 5 s read-sharing window: well within 20 s.
+  await waitValue('rotating', 'password', second, 20_000);
+});
+
+test('a missing secret → Ready=False RemoteNotFound, no Secret', async () => {
+  await createSource('missing', {
+    refresh: { interval: '1h' },
+    data: [{ key: 'x', remoteRef: { path: `${prefix}/does-not-exist` } }],
+  });
+  const ready = await waitReady('missing', 'False', 'RemoteNotFound');
+  expect(ready.message).toContain('does-not-exist');
+  expect(await getSecret('missing')).toBeUndefined();
+});
+
+test('a namespaced SecretProvider without auth (the default chain) → ProviderNotAllowed', async () => {
+  await createProvider('no-auth', { region: requireEnv('AWS_REGION'), endpoint: proxy.url });
+  await createSource(
+    'no-auth',
+    { refresh: { interval: '1h' }, data: [{ key: 'x', remoteRef: { path: `${prefix}/db` } }] },
+    'no-auth',
+  );
+  await waitReady('no-auth', 'False', 'ProviderNotAllowed');
+  expect(await getSecret('no-auth')).toBeUndefined();
+});
+
+test('20 SecretSources over 4 secrets: every sync wave reads each secret at most once', async () => {
+  const values = [generated(), generated(), generated(), generated()];
+  const paths = await Promise.all(values.map((v, i) => createAwsSecret(`fan-${i}`, JSON.stringify({ v }))));
+  const names = Array.from({ length: 20 }, (_, i) => `fan-${i}`);
+  const start = proxy.actions.length;
+  await Promise.all(
+    names.map((name, i) =>
+      createSource(name, {
+        refresh: { interval: '1h' },
+        data: [{ key: 'v', remoteRef: { path: paths[i % 4], property: 'v' } }],
+      }),
+    ),
+  );
+  await Promise.all(names.map((name, i) => waitValue(name, 'v', values[i % 4]!, 30_000)));
+  // The bound: identical reads inside one 5 s window are shared by the read coalescer, and the 20
+  // SecretSources are created within well under a second, so each of the 4 secrets is read at most
+  // once (4 GetSecretValue in the worst case); the AWS batcher usually folds them into 1
+  // BatchGetSecretValue. Without sharing it would be 20 reads.
+  const initial = proxy.reads(start, paths);
+  expect(initial).toBeGreaterThanOrEqual(1);
+  expect(initial).toBeLessThanOrEqual(4);
+
+  // A second wave after the shared window has closed: a spec change on all 20 at once (a
+  // force-sync would not do: it reads fresh on purpose, bypassing the shared window); same bound.
+  await sleep(6_000);
+  const wave = proxy.actions.length;
+  await Promise.all(names.map((name) => patchSource(name, { spec: { refresh: { interval: '30m' } } })));
+  await eventually(async () => {
+    if (proxy.reads(wave, paths) === 0) throw new Error('no read yet');
+  });
+  await sleep(3_000);
+  const second = proxy.reads(wave, paths);
+  expect(second).toBeGreaterThanOrEqual(1);
+  expect(second).toBeLessThanOrEqual(4);
+}, 90_000);
