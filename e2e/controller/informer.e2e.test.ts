@@ -331,10 +331,14 @@ test('bookmarks advance the resourceVersion, and the next watch starts from ther
   await eventually(async () => expect(spy.bookmarks.some((rv) => atLeast(rv, hiddenAt))).toBe(true), 15_000);
   expect(atLeast(informer.resourceVersion(), hiddenAt)).toBe(true);
 
-  // The server ends the watch at its timeout; the informer watches again from the bookmark.
-  await eventually(async () => expect(spy.watchedFrom.length).toBeGreaterThanOrEqual(2), 15_000);
+  // The server ends the watch at its timeout; the informer watches again from the bookmark. On a
+  // busy machine the bookmark may land in a later watch than the first, so look for the first watch
+  // that starts past the hidden change rather than at a fixed position.
+  await eventually(
+    async () => expect(spy.watchedFrom.slice(1).some((rv) => atLeast(rv, hiddenAt))).toBe(true),
+    20_000,
+  );
   expect(spy.watchedFrom[0]).toBe(listedAt);
-  expect(atLeast(spy.watchedFrom[1]!, hiddenAt)).toBe(true);
   expect(restartsOf(seen)[0]).toBe(RestartReason.WatchEnded);
   expect(spy.lists).toBe(1);
   expect(informer.keys()).toEqual([]);

@@ -191,6 +191,8 @@ export class SecretSourceReconciler {
   forget(key: string): void {
     this.#refreshDue.delete(key);
     this.#ownWrites.forget(key);
+    const [namespace = '', name = ''] = key.split('/');
+    this.#o.metrics?.certificateNotAfter?.(namespace, name, undefined);
   }
 
   /** The object as it is after our own latest writes, which the informer may not show yet. */
@@ -354,7 +356,12 @@ export class SecretSourceReconciler {
     // A refresh that found nothing new writes nothing: at 10,000 sources a
     // status write per refresh is pure etcd churn (docs/adr/0003).
     if (result !== 'unchanged' || statusChanged(previous, status)) {
-      await this.#o.kube.patchSecretSourceStatus(namespace, name, status);
+      // null removes a notAfter left by an earlier certificate (the status write is a merge patch).
+      const dropNotAfter = previous?.certificateNotAfter !== undefined && !status.certificateNotAfter;
+      await this.#o.kube.patchSecretSourceStatus(namespace, name, {
+        ...status,
+        ...(dropNotAfter ? { certificateNotAfter: null } : {}),
+      });
       this.#ownWrites.recordStatus(key, source.metadata.uid, source.metadata.generation, {
         ...previous,
         ...status,

@@ -77,6 +77,19 @@ test('a key that does not match the certificate is refused', () => {
   ).toThrow('tls.key matches none of the 2 certificates in tls.crt');
 });
 
+test("a CA's key with the certificates it issued is refused, not written as the leaf's", () => {
+  expect(() =>
+    build([
+      [TLS_CERT_KEY, b(chain.leaf.certPem + chain.intermediate.certPem)],
+      [TLS_PRIVATE_KEY_KEY, b(chain.intermediate.keyPem)],
+    ]),
+  ).toThrow(
+    new SecretSpecError(
+      'tls.key belongs to a CA certificate that issued another certificate in tls.crt, not to the leaf',
+    ),
+  );
+});
+
 test('an expired certificate is written and reported with its notAfter', () => {
   const expired = makeCertificate({
     commonName: 'expired.test',

@@ -9,6 +9,7 @@ import { SecretSpecError } from './errors.js';
 import {
   certificatesPem,
   isPrivateKeyLabel,
+  issuedBy,
   orderCertificates,
   parseCertificates,
   parsePem,
@@ -125,6 +126,13 @@ export function buildTlsData(input: ReadonlyMap<string, Buffer>, options: TlsOpt
           : `${certSource}: no certificate is the leaf of the others`,
     );
   }
+  if (key && issuedAnother(ordered.leaf, certificates)) {
+    // The key is a CA's (e.g. issuing_ca's key mapped to tls.key): writing it as the serving key,
+    // with the real leaf listed after its own issuer, would be a broken chain and a leaked CA key.
+    throw new SecretSpecError(
+      `${TLS_PRIVATE_KEY_KEY} belongs to a CA certificate that issued another certificate in ${certSource}, not to the leaf`,
+    );
+  }
   data.set(TLS_CERT_KEY, Buffer.from(certificatesPem([ordered.leaf, ...ordered.chain]), 'utf8'));
   if (keyPem !== undefined) data.set(TLS_PRIVATE_KEY_KEY, Buffer.from(keyPem, 'utf8'));
   caCertificates(data, ordered.roots);
@@ -140,6 +148,11 @@ export function buildTlsData(input: ReadonlyMap<string, Buffer>, options: TlsOpt
       notYetValid: now < notBefore.getTime(),
     },
   };
+}
+
+/** Whether `cert` issued a certificate of the bundle other than itself (a duplicate of it does not count). */
+function issuedAnother(cert: X509Certificate, certificates: readonly X509Certificate[]): boolean {
+  return certificates.some((other) => other.fingerprint256 !== cert.fingerprint256 && issuedBy(other, cert));
 }
 
 /** ca.crt: the given CA certificates (validated) plus self-signed roots found in the bundle. */
