@@ -12,6 +12,7 @@ import type {
   VaultProvider,
 } from '../../api/v1alpha1/types.generated.js';
 import { InvalidSpecError, type ErrorSubject } from '../errors.js';
+import { nonEmpty, objectAt, stringAt } from '../spec-fields.js';
 
 // The wire shape is the generated CRD type; the defaults are the API package's constants.
 export type VaultProviderSpec = VaultProvider;
@@ -161,43 +162,6 @@ function decodeCaBundle(value: string, fail: (what: string) => never): string {
   const decoded = Buffer.from(value, 'base64').toString('utf8');
   if (decoded.includes('-----BEGIN')) return decoded;
   return fail('caBundle must be PEM (or base64-encoded PEM)');
-}
-
-function objectAt(raw: unknown, where: string, fail: (what: string) => never): Record<string, unknown> {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) fail(`${where} must be an object`);
-  return raw as Record<string, unknown>;
-}
-
-function stringAt(
-  object: Record<string, unknown>,
-  field: string,
-  fail: (what: string) => never,
-  options: { required: true; where?: string },
-): string;
-function stringAt(
-  object: Record<string, unknown>,
-  field: string,
-  fail: (what: string) => never,
-  options?: { required?: false; where?: string },
-): string | undefined;
-function stringAt(
-  object: Record<string, unknown>,
-  field: string,
-  fail: (what: string) => never,
-  options: { required?: boolean; where?: string } = {},
-): string | undefined {
-  const value = object[field];
-  const name = options.where ? `${options.where}.${field}` : field;
-  if (value === undefined || value === null) {
-    return options.required ? fail(`${name} is required`) : undefined;
-  }
-  if (typeof value !== 'string') return fail(`${name} must be a string`);
-  if (options.required && value === '') return fail(`${name} must not be empty`);
-  return value;
-}
-
-function nonEmpty(value: string | undefined): string | undefined {
-  return value === undefined || value === '' ? undefined : value;
 }
 
 function trimSlashes(value: string): string {
