@@ -17,6 +17,7 @@ import {
   requireEnv,
   statusCode,
   uniqueName,
+  readSecretIfExists,
 } from '../support/kube.js';
 import {
   OPERATOR_NAMESPACE,
@@ -172,13 +173,8 @@ async function waitForReady(
   }, timeoutMs);
 }
 
-async function readSecret(namespace: string, name: string): Promise<k8s.V1Secret | undefined> {
-  try {
-    return await core.readNamespacedSecret({ namespace, name });
-  } catch (error) {
-    if (statusCode(error) === 404) return undefined;
-    throw error;
-  }
+function readSecret(namespace: string, name: string): Promise<k8s.V1Secret | undefined> {
+  return readSecretIfExists(core, namespace, name);
 }
 
 /** Waits until Secret `name` holds `expected` under key `value` (compared by digest, never printed). */

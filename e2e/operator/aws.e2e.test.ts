@@ -23,6 +23,8 @@ import {
   requireEnv,
   statusCode,
   uniqueName,
+  readSecretIfExists,
+  readyCondition,
 } from '../support/kube.js';
 import {
   installOperatorRbac,
@@ -211,8 +213,7 @@ async function patchSource(name: string, body: object): Promise<void> {
   );
 }
 
-const readyOf = (source: SourceObject | undefined): Condition | undefined =>
-  source?.status?.conditions?.find((c) => c.type === 'Ready');
+const readyOf = (source: SourceObject | undefined): Condition | undefined => readyCondition(source);
 
 async function waitReady(name: string, status: 'True' | 'False', reason: string, timeoutMs = 20_000) {
   return eventually(async () => {
@@ -225,13 +226,8 @@ async function waitReady(name: string, status: 'True' | 'False', reason: string,
   }, timeoutMs);
 }
 
-async function getSecret(name: string): Promise<k8s.V1Secret | undefined> {
-  try {
-    return await core.readNamespacedSecret({ name, namespace });
-  } catch (error) {
-    if (statusCode(error) === 404) return undefined;
-    throw error;
-  }
+function getSecret(name: string): Promise<k8s.V1Secret | undefined> {
+  return readSecretIfExists(core, namespace, name);
 }
 
 function holds(secret: k8s.V1Secret | undefined, key: string, expected: string): boolean {

@@ -24,6 +24,8 @@ import {
   statusCode,
   statusMessage,
   uniqueName,
+  readSecretIfExists,
+  readyCondition,
 } from '../support/kube.js';
 import {
   installOperatorRbac,
@@ -168,8 +170,7 @@ async function listSources(): Promise<SourceObject[]> {
   return list.items;
 }
 
-const readyOf = (source: SourceObject | undefined): Condition | undefined =>
-  source?.status?.conditions?.find((c) => c.type === 'Ready');
+const readyOf = (source: SourceObject | undefined): Condition | undefined => readyCondition(source);
 
 async function waitReady(
   name: string,
@@ -189,13 +190,8 @@ async function waitReady(
   }, timeoutMs);
 }
 
-async function getSecret(name: string): Promise<k8s.V1Secret | undefined> {
-  try {
-    return await core.readNamespacedSecret({ name, namespace });
-  } catch (error) {
-    if (statusCode(error) === 404) return undefined;
-    throw error;
-  }
+function getSecret(name: string): Promise<k8s.V1Secret | undefined> {
+  return readSecretIfExists(core, namespace, name);
 }
 
 /** Waits for the SecretSource to be Synced and returns its Secret. */

@@ -14,6 +14,8 @@ import {
   requireEnv,
   statusCode,
   uniqueName,
+  readSecretIfExists,
+  readyCondition,
 } from '../support/kube.js';
 import {
   installOperatorRbac,
@@ -208,8 +210,7 @@ async function deleteSource(name: string): Promise<void> {
   });
 }
 
-const readyOf = (source: SourceObject | undefined): Condition | undefined =>
-  source?.status?.conditions?.find((c) => c.type === 'Ready');
+const readyOf = (source: SourceObject | undefined): Condition | undefined => readyCondition(source);
 
 /** Waits for Ready to have this status and reason; returns the SecretSource. */
 async function waitReady(
@@ -230,13 +231,8 @@ async function waitReady(
   }, timeoutMs);
 }
 
-async function getSecret(name: string): Promise<k8s.V1Secret | undefined> {
-  try {
-    return await core.readNamespacedSecret({ name, namespace });
-  } catch (error) {
-    if (statusCode(error) === 404) return undefined;
-    throw error;
-  }
+function getSecret(name: string): Promise<k8s.V1Secret | undefined> {
+  return readSecretIfExists(core, namespace, name);
 }
 
 async function waitSecret(name: string): Promise<k8s.V1Secret> {

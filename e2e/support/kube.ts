@@ -117,3 +117,24 @@ export function statusMessage(error: unknown): string {
     return text;
   }
 }
+
+/** The Secret, or undefined when it does not exist. */
+export async function readSecretIfExists(
+  core: k8s.CoreV1Api,
+  namespace: string,
+  name: string,
+): Promise<k8s.V1Secret | undefined> {
+  try {
+    return await core.readNamespacedSecret({ name, namespace });
+  } catch (error) {
+    if (statusCode(error) === 404) return undefined;
+    throw error;
+  }
+}
+
+/** The Ready condition of an object's status. */
+export function readyCondition<C extends { type: string }>(
+  object: { status?: { conditions?: C[] } } | undefined,
+): C | undefined {
+  return object?.status?.conditions?.find((c) => c.type === 'Ready');
+}
