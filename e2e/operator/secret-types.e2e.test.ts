@@ -354,6 +354,42 @@ test('Opaque: Base64 decoding, and dataFrom keys renamed by a rewrite rule', asy
   expect(holds(secret, 'app_password', dbPassword)).toBe(true);
 });
 
+test('duplicateKeys LastWins: a later dataFrom and then data win; unset again, the duplicate is InvalidSpec and the Secret stays', async () => {
+  const first = { shared: generated(), both: generated(), onlyFirst: generated() };
+  const second = { both: generated(), onlySecond: generated() };
+  const override = generated();
+  const firstPath = await putKv('duplicates-first', first);
+  const secondPath = await putKv('duplicates-second', second);
+  const overridePath = await putKv('duplicates-override', { shared: override });
+  await createSource('duplicates', {
+    duplicateKeys: 'LastWins',
+    dataFrom: [{ path: firstPath }, { path: secondPath }],
+    data: [{ key: 'shared', remoteRef: { path: overridePath, property: 'shared' } }],
+  });
+
+  const secret = await synced('duplicates');
+  expect(keysOf(secret)).toEqual(['both', 'onlyFirst', 'onlySecond', 'shared']);
+  expect(holds(secret, 'shared', override)).toBe(true); // data[0] over dataFrom[0]
+  expect(holds(secret, 'both', second.both)).toBe(true); // dataFrom[1] over dataFrom[0]
+  expect(holds(secret, 'onlyFirst', first.onlyFirst) && holds(secret, 'onlySecond', second.onlySecond)).toBe(
+    true,
+  );
+
+  // A merge patch with null removes the field: the default, Error, applies again.
+  await patchSource('duplicates', { spec: { duplicateKeys: null } });
+  const failed = await waitReady('duplicates', 'False', 'InvalidSpec');
+  expect(readyOf(failed)!.message).toBe('key "both" is produced by both dataFrom[0] and dataFrom[1]');
+  await waitEvent('duplicates', 'Warning', 'InvalidSpec');
+  const kept = await getSecret('duplicates');
+  expect(kept?.metadata?.resourceVersion).toBe(secret.metadata?.resourceVersion);
+  expect(holds(kept, 'shared', override) && holds(kept, 'both', second.both)).toBe(true);
+
+  // Declared again: Ready comes back, and the same content means no Secret write.
+  await patchSource('duplicates', { spec: { duplicateKeys: 'LastWins' } });
+  await waitReady('duplicates', 'True', 'Synced');
+  expect((await getSecret('duplicates'))?.metadata?.resourceVersion).toBe(secret.metadata?.resourceVersion);
+});
+
 test('Opaque from a template: b64enc, json, upper, default, join; only rendered keys are written', async () => {
   const user = generated();
   const password = `${generated()}"\\`; // json must quote and escape it

@@ -394,6 +394,48 @@ describe('refresh', () => {
     expect(world.syncResults).toEqual(['created', 'unchanged']);
   });
 
+  test('sources sharing a path share one read per interval and fall into one refresh phase', async () => {
+    const other = 'payments/db2';
+    await synced({ refresh: { interval: '1m' } });
+    world.clock.advance(20 * SECOND);
+    world.put(secretSource({ name: 'db2', refresh: { interval: '1m' } }));
+    await world.sync(other);
+    expect(world.backend.totalReads()).toBe(2); // the second source's first sync reads fresh
+
+    world.clock.advance(40 * SECOND); // db is due: one read
+    expect(await world.reconcile()).toEqual({ requeueAfterMs: MINUTE });
+    world.clock.advance(20 * SECOND); // db2 is due: it uses that read (20 s old, under half the interval)
+    // ...and schedules its next refresh from the read, so both are due together from now on.
+    expect(await world.reconcile(other)).toEqual({ requeueAfterMs: 40 * SECOND });
+    expect(world.backend.totalReads()).toBe(3);
+
+    world.clock.advance(40 * SECOND);
+    await world.reconcile();
+    await world.reconcile(other);
+    expect(world.backend.totalReads()).toBe(4);
+    expect(world.syncResults).toEqual([
+      'created',
+      'created',
+      'unchanged',
+      'unchanged',
+      'unchanged',
+      'unchanged',
+    ]);
+  });
+
+  test('a shared read older than half the interval is not used', async () => {
+    const other = 'payments/db2';
+    await synced({ refresh: { interval: '1m' } });
+    world.clock.advance(40 * SECOND);
+    world.put(secretSource({ name: 'db2', refresh: { interval: '1m' } }));
+    await world.sync(other);
+    world.clock.advance(20 * SECOND);
+    await world.reconcile(); // db reads at +60 s
+    world.clock.advance(40 * SECOND);
+    await world.reconcile(other); // +100 s: that read is 40 s old, more than 30 s
+    expect(world.backend.totalReads()).toBe(4);
+  });
+
   test('a changed value is applied once, with an Updated event and a new status', async () => {
     await synced();
     const changed = world.secretValue();
@@ -935,6 +977,50 @@ describe('spec problems', () => {
       reason: 'InvalidSpec',
       message: 'key "password" is produced by both dataFrom[0] and data[0]',
     });
+  });
+
+  test('duplicateKeys LastWins: data overrides the dataFrom key, the Secret is written, the swap logged at debug', async () => {
+    const fromData = world.secretValue();
+    const user = world.secretValue();
+    world.backend.set('app/db', { password: world.secretValue(), user });
+    world.backend.set('app/override', { password: fromData });
+    world.put(
+      secretSource({
+        spec: {
+          data: [{ key: 'password', remoteRef: { path: 'app/override', property: 'password' } }],
+          dataFrom: [{ path: 'app/db' }],
+          duplicateKeys: 'LastWins',
+        },
+      }),
+    );
+
+    expect(await world.sync()).toEqual({ requeueAfterMs: HOUR });
+
+    const { secret } = world.kube.writes('applySecret')[0]!;
+    expect(Object.keys(secret.data).sort()).toEqual(['password', 'user']);
+    expect(decoded(secret.data, 'password') === fromData).toBe(true);
+    expect(decoded(secret.data, 'user') === user).toBe(true);
+    expect(world.ready()).toMatchObject({ status: 'True', reason: 'Synced' });
+    expect(world.logger.entries.find((e) => e.message === 'duplicate keys: last wins')).toEqual({
+      level: 'debug',
+      fields: {
+        secretSource: KEY,
+        replacedKeys: [{ key: 'password', replaced: 'dataFrom[0]', by: 'data[0]' }],
+      },
+      message: 'duplicate keys: last wins',
+    });
+
+    // Unset again, the default refuses the duplicate and leaves the Secret as it was.
+    world.edit((s) => delete s.spec.duplicateKeys, { specChange: true });
+    const writes = world.kube.writes('applySecret').length;
+    await world.sync();
+    expect(world.kube.writes('applySecret')).toHaveLength(writes);
+    expect(world.ready()).toMatchObject({
+      status: 'False',
+      reason: 'InvalidSpec',
+      message: 'key "password" is produced by both dataFrom[0] and data[0]',
+    });
+    expect(decoded(world.liveSecret()?.data, 'password') === fromData).toBe(true);
   });
 
   test('an object that does not parse is InvalidSpec and not retried', async () => {

@@ -16,7 +16,7 @@ import type { ProviderObject } from '../providers/client-cache.js';
 import { ProviderError } from '../providers/errors.js';
 import type { CoalescingReader } from '../providers/read-coalescer.js';
 import type { ProviderClient } from '../providers/types.js';
-import { nextRefresh, validateRefreshTiming } from '../rotation/schedule.js';
+import { nextRefreshAfterRead, sharedReadMaxAgeMs, validateRefreshTiming } from '../rotation/schedule.js';
 import { buildSecretContent } from '../secrets/content.js';
 import { liveContentHash } from '../secrets/content-hash.js';
 import {
@@ -250,9 +250,15 @@ export class SecretSourceReconciler {
     const provider = this.#o.providers.resolve(spec.providerRef, namespace);
     const client = await this.#o.clients.acquire(provider, namespace, signal);
     // A force-sync must see the backend as it is now, not a value another
-    // SecretSource read a moment ago; everything else may share a recent read.
+    // SecretSource read a moment ago; everything else may share a recent read,
+    // a periodic refresh one up to half its interval old (docs/adr/0008).
     const fresh = trigger === 'force-sync';
-    const fetched = await collectData(spec, client, this.#o.reader, { fresh, signal });
+    const maxAgeMs = trigger === 'refresh-due' ? sharedReadMaxAgeMs(spec.refresh) : undefined;
+    const fetched = await collectData(spec, client, this.#o.reader, {
+      fresh,
+      signal,
+      ...(maxAgeMs === undefined ? {} : { maxAgeMs }),
+    });
 
     const merge = target.creationPolicy === 'Merge';
     const content = buildSecretContent({
@@ -260,6 +266,7 @@ export class SecretSourceReconciler {
       type: merge ? (live?.type ?? target.type) : target.type,
       data: fetched.data,
       dataFrom: fetched.dataFrom,
+      duplicateKeys: spec.duplicateKeys,
       template: target.template,
       templateConfigMap: await this.#templateConfigMap(namespace, spec),
       dockerConfig: target.dockerConfig,
@@ -269,6 +276,13 @@ export class SecretSourceReconciler {
       merge,
     });
     const data = content.data;
+    if (content.replacedKeys) {
+      // Key names and entry places only: which entry won is worth knowing when a value surprises.
+      this.#o.logger.debug(
+        { secretSource: key, replacedKeys: content.replacedKeys },
+        'duplicate keys: last wins',
+      );
+    }
     if (content.certificate?.expired) {
       this.#o.events.record(
         involved(source),
@@ -325,7 +339,7 @@ export class SecretSourceReconciler {
       );
     }
 
-    this.#scheduleRefresh(key, spec);
+    this.#scheduleRefresh(key, spec, fetched.oldestReadAt);
     const now = new Date(this.#o.clock.now());
     const previous = source.status;
     const message = `${data.size} keys from ${provider.kind}/${provider.name}`;
@@ -407,9 +421,11 @@ export class SecretSourceReconciler {
     return due;
   }
 
-  #scheduleRefresh(key: string, spec: ResolvedSecretSourceSpec): void {
+  /** `readAt`: when the oldest read the sync used started; the next interval counts from it. */
+  #scheduleRefresh(key: string, spec: ResolvedSecretSourceSpec, readAt?: number): void {
     const now = new Date(this.#o.clock.now());
-    this.#refreshDue.set(key, nextRefresh(spec.refresh, now, this.#o.random, now).getTime());
+    const from = readAt === undefined ? undefined : new Date(readAt);
+    this.#refreshDue.set(key, nextRefreshAfterRead(spec.refresh, from, this.#o.random, now).getTime());
   }
 
   #untilRefresh(key: string, source: SecretSource, spec: ResolvedSecretSourceSpec): number | undefined {

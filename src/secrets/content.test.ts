@@ -79,6 +79,46 @@ describe('Opaque', () => {
     expect(error.message).toBe('key "password" is produced by both dataFrom[0] and data[0]');
   });
 
+  test('duplicateKeys LastWins is passed through: data replaces the dataFrom key, and the swap is reported', () => {
+    const replacedValue = randomBytes(16);
+    const content = buildSecretContent(
+      input({ dataFrom: [{ values: new Map([['password', replacedValue]]) }], duplicateKeys: 'LastWins' }),
+    );
+    expect(content.data.get('password')!.equals(b(password))).toBe(true);
+    expect(content.replacedKeys).toEqual([{ key: 'password', replaced: 'dataFrom[0]', by: 'data[0]' }]);
+  });
+
+  test('duplicateKeys Error is the same as unset; without duplicates nothing is reported replaced', () => {
+    const duplicate = { dataFrom: [{ values: new Map([['password', b(password)]]) }] };
+    expect(failure(input({ ...duplicate, duplicateKeys: 'Error' })).message).toBe(
+      'key "password" is produced by both dataFrom[0] and data[0]',
+    );
+    expect(buildSecretContent(input({ duplicateKeys: 'LastWins' }))).not.toHaveProperty('replacedKeys');
+  });
+
+  test('LastWins does not relax the template checks: template.data and ConfigMap, dockerConfig and template', () => {
+    const configMap = { name: 'tpl', data: { a: 'x' } };
+    expect(
+      failure(
+        input({
+          duplicateKeys: 'LastWins',
+          template: { data: { a: 'y' }, configMapRef: { name: 'tpl' } },
+          templateConfigMap: configMap,
+        }),
+      ).message,
+    ).toBe('key "a" is produced by both target.template.data and ConfigMap tpl');
+    expect(
+      failure(
+        input({
+          duplicateKeys: 'LastWins',
+          type: 'kubernetes.io/dockerconfigjson',
+          dockerConfig: { registry: 'ghcr.io', username: '{{ .username }}', password: '{{ .password }}' },
+          template: { data: { '.dockerconfigjson': '{}' } },
+        }),
+      ).message,
+    ).toBe('key .dockerconfigjson is produced by both target.dockerConfig and a template');
+  });
+
   test('over 1 MiB in total is refused, naming the largest key', () => {
     const error = failure(
       input({

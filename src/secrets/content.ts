@@ -4,7 +4,12 @@
 // the same bytes and the content hash stays stable across refreshes. Every
 // check runs here, before anything is written; failures are SecretSpecError
 // (reason InvalidSpec) or SecretTemplateError (reason InvalidTemplate).
-import type { DeepReadonly, DockerConfig, SecretTemplate } from '../api/v1alpha1/index.js';
+import type {
+  DeepReadonly,
+  DockerConfig,
+  DuplicateKeysPolicy,
+  SecretTemplate,
+} from '../api/v1alpha1/index.js';
 import {
   buildDockerConfigJson,
   DOCKER_CFG_KEY,
@@ -13,7 +18,12 @@ import {
   validateDockerConfigJson,
 } from './docker-config.js';
 import { SecretSpecError } from './errors.js';
-import { mapFetchedData, type FetchedDataEntry, type FetchedDataFrom } from './key-mapping.js';
+import {
+  mapFetchedData,
+  type FetchedDataEntry,
+  type FetchedDataFrom,
+  type ReplacedKey,
+} from './key-mapping.js';
 import { quoteKey, secretKeyProblem } from './keys.js';
 import { mergeAnnotations, mergeLabels } from './metadata.js';
 import { isPrivateKeyLabel, parsePem } from './pem.js';
@@ -22,7 +32,7 @@ import { MAX_SECRET_BYTES } from './target.js';
 import { TemplateRenderer } from './template-engine.js';
 import { buildTlsData, type CertificateInfo } from './tls.js';
 
-export type { FetchedDataEntry, FetchedDataFrom } from './key-mapping.js';
+export type { FetchedDataEntry, FetchedDataFrom, ReplacedKey } from './key-mapping.js';
 export type { CertificateInfo } from './tls.js';
 
 /** A ConfigMap named by spec.target.template.configMapRef, as the controller fetched it. */
@@ -38,6 +48,8 @@ export interface SecretContentInput {
   data?: readonly FetchedDataEntry[];
   /** spec.dataFrom[] in order, each with the map it fetched. */
   dataFrom?: readonly FetchedDataFrom[];
+  /** spec.duplicateKeys: a key produced twice is an error (the default) or the later entry wins. */
+  duplicateKeys?: DuplicateKeysPolicy;
   template?: DeepReadonly<SecretTemplate>;
   /** Required when template.configMapRef is set. */
   templateConfigMap?: TemplateConfigMap;
@@ -58,6 +70,8 @@ export interface SecretContent {
   annotations: Record<string, string>;
   /** The leaf certificate of a kubernetes.io/tls Secret. */
   certificate?: CertificateInfo;
+  /** Keys a later entry took over under duplicateKeys LastWins; absent when none was. */
+  replacedKeys?: ReplacedKey[];
 }
 
 export function buildSecretContent(input: SecretContentInput): SecretContent {
@@ -66,7 +80,9 @@ export function buildSecretContent(input: SecretContentInput): SecretContent {
   checkSecretType(type);
   checkAnnotationsAllowed(input.annotations ?? {}, 'target.annotations');
 
-  const fetched = mapFetchedData(input.data ?? [], input.dataFrom ?? []);
+  const fetched = mapFetchedData(input.data ?? [], input.dataFrom ?? [], {
+    duplicateKeys: input.duplicateKeys,
+  });
   const renderer = new TemplateRenderer(fetched.values);
   const dataTemplates = collectDataTemplates(template, input.templateConfigMap);
 
@@ -145,7 +161,14 @@ export function buildSecretContent(input: SecretContentInput): SecretContent {
   }
 
   checkTotalSize(data);
-  return { type, data, labels, annotations, ...(certificate ? { certificate } : {}) };
+  return {
+    type,
+    data,
+    labels,
+    annotations,
+    ...(certificate ? { certificate } : {}),
+    ...(fetched.replaced.length > 0 ? { replacedKeys: fetched.replaced } : {}),
+  };
 }
 
 interface DataTemplate {

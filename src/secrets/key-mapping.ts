@@ -1,9 +1,10 @@
 // Turns what was fetched for spec.data[] and spec.dataFrom[] into one
 // key → bytes map: values decoded, dataFrom keys rewritten, and every key
-// produced twice refused. A key from two places is a spec error by design
-// (docs/secret-types.md): silently letting one win hides a typo until the
-// wrong value reaches a workload.
-import type { Decoding, Rewrite } from '../api/v1alpha1/index.js';
+// produced twice refused unless spec.duplicateKeys is LastWins. Refusing is
+// the default (docs/secret-types.md, docs/adr/0007-duplicate-keys.md):
+// silently letting one win hides a typo until the wrong value reaches a
+// workload. LastWins applies ESO's order, the one order users already know.
+import type { Decoding, DuplicateKeysPolicy, Rewrite } from '../api/v1alpha1/index.js';
 import { decodeValue } from './decoding.js';
 import { SecretSpecError } from './errors.js';
 import { quoteKey } from './keys.js';
@@ -23,22 +24,49 @@ export interface FetchedDataFrom {
   rewrite?: readonly Readonly<Rewrite>[];
 }
 
+/** A key LastWins gave to a later entry: names and places only, never values. */
+export interface ReplacedKey {
+  key: string;
+  /** Where the replaced value came from, e.g. `dataFrom[0]`. */
+  replaced: string;
+  /** Where the value that won came from, e.g. `data[1]`. */
+  by: string;
+}
+
 export interface MappedData {
   values: Map<string, Buffer>;
   /** Where each key came from, for messages: `data[0]`, `dataFrom[1] (remote key "a/b")`. */
   origins: Map<string, string>;
+  /** In the order they happened; always empty under the Error policy. */
+  replaced: ReplacedKey[];
 }
 
+export interface KeyMappingOptions {
+  /** spec.duplicateKeys; default Error. */
+  duplicateKeys?: DuplicateKeysPolicy;
+}
+
+/**
+ * Entries are applied in this order: dataFrom[0], dataFrom[1], …, then data[0], data[1], …;
+ * within one dataFrom entry, remote keys in sorted order. Every value is decoded, a replaced one
+ * too, so a value that does not decode is an error whichever entry wins.
+ */
 export function mapFetchedData(
   data: readonly FetchedDataEntry[],
   dataFrom: readonly FetchedDataFrom[],
+  options: KeyMappingOptions = {},
 ): MappedData {
+  const lastWins = options.duplicateKeys === 'LastWins';
   const values = new Map<string, Buffer>();
   const origins = new Map<string, string>();
+  const replaced: ReplacedKey[] = [];
   const put = (key: string, value: Buffer, origin: string): void => {
     const previous = origins.get(key);
     if (previous !== undefined) {
-      throw new SecretSpecError(`key ${quoteKey(key)} is produced by both ${previous} and ${origin}`);
+      if (!lastWins) {
+        throw new SecretSpecError(`key ${quoteKey(key)} is produced by both ${previous} and ${origin}`);
+      }
+      replaced.push({ key, replaced: previous, by: origin });
     }
     origins.set(key, origin);
     values.set(key, value);
@@ -47,7 +75,8 @@ export function mapFetchedData(
   dataFrom.forEach((entry, index) => {
     const where = `dataFrom[${index}]`;
     const rewrites = compileRewrites(entry.rewrite ?? [], where);
-    // Sorted so messages (which duplicate is reported) do not depend on backend order.
+    // Sorted so the result (which duplicate is reported, or which one wins) does not depend on
+    // the order the backend listed the keys in.
     for (const remoteKey of [...entry.values.keys()].sort()) {
       const origin = rewrites.length > 0 ? `${where} (remote key ${quoteKey(remoteKey)})` : where;
       const key = rewriteKey(remoteKey, rewrites);
@@ -67,5 +96,5 @@ export function mapFetchedData(
       where,
     );
   });
-  return { values, origins };
+  return { values, origins, replaced };
 }

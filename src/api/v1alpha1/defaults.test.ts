@@ -15,6 +15,7 @@ describe('resolveSecretSourceSpec', () => {
       providerRef: { kind: 'SecretProvider', name: 'vault' },
       data: [{ key: 'k', remoteRef: { path: 'p' }, decoding: 'None' }],
       dataFrom: [],
+      duplicateKeys: 'Error',
       target: {
         name: 'db',
         type: 'Opaque',
@@ -75,6 +76,13 @@ describe('resolveSecretSourceSpec', () => {
       policy: 'OnChange',
     });
     expect(resolved.restartTargets).toEqual([{ kind: 'Deployment', name: 'api' }]);
+  });
+
+  it.each(['Error', 'LastWins'] as const)('keeps duplicateKeys %s', (duplicateKeys) => {
+    const resolved = resolveSecretSourceSpec(
+      source({ data: [{ key: 'k', remoteRef: { path: 'p' } }], duplicateKeys }),
+    );
+    expect(resolved.duplicateKeys).toBe(duplicateKeys);
   });
 
   it('reads empty strings as unset', () => {

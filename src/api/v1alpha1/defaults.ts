@@ -7,6 +7,7 @@ import type {
   RestartTarget,
   Rewrite,
   SecretSource,
+  SecretSourceSpec,
   SecretTemplate,
   DockerConfig,
   FindQuery,
@@ -21,6 +22,7 @@ export type DeepReadonly<T> = T extends (infer U)[]
 
 export const DEFAULT_SECRET_TYPE = 'Opaque';
 export const DEFAULT_REFRESH_INTERVAL = '1h';
+export const DEFAULT_DUPLICATE_KEYS = 'Error';
 export const DEFAULT_VAULT_KV_MOUNT = 'secret';
 export const DEFAULT_VAULT_KV_VERSION = 'v2';
 export const DEFAULT_VAULT_KUBERNETES_MOUNT = 'kubernetes';
@@ -56,10 +58,14 @@ export type ResolvedRefresh = { policy: 'Periodic' | 'OnChange' | 'CreatedOnce';
   | { interval?: undefined; schedule: string; timeZone?: string }
 );
 
+/** What a key produced by two entries does (spec.duplicateKeys). */
+export type DuplicateKeysPolicy = NonNullable<SecretSourceSpec['duplicateKeys']>;
+
 export interface ResolvedSecretSourceSpecShape {
   providerRef: ProviderRef;
   data: ResolvedDataItem[];
   dataFrom: ResolvedDataFrom[];
+  duplicateKeys: DuplicateKeysPolicy;
   target: ResolvedTarget;
   refresh: ResolvedRefresh;
   restartTargets: RestartTarget[];
@@ -88,6 +94,7 @@ export function resolveSecretSourceSpec(source: SecretSource): ResolvedSecretSou
       // The schema admits exactly one of path and find.
       return entry.path !== undefined ? { ...common, path: entry.path } : { ...common, find: entry.find! };
     }),
+    duplicateKeys: spec.duplicateKeys ?? DEFAULT_DUPLICATE_KEYS,
     target: {
       name: set(target.name) ?? source.metadata.name,
       type: set(target.type) ?? DEFAULT_SECRET_TYPE,

@@ -4,6 +4,7 @@ export {
   CREATION_POLICIES,
   DECODINGS,
   DELETION_POLICIES,
+  DUPLICATE_KEYS_POLICIES,
   FORBIDDEN_SECRET_TYPES,
   GROUP,
   PROVIDER_KINDS,
@@ -20,6 +21,7 @@ export {
   parseSecretSource,
 } from './parse.js';
 export {
+  DEFAULT_DUPLICATE_KEYS,
   DEFAULT_REFRESH_INTERVAL,
   DEFAULT_SECRET_TYPE,
   DEFAULT_VAULT_APPROLE_MOUNT,
@@ -28,6 +30,7 @@ export {
   DEFAULT_VAULT_KV_VERSION,
   resolveSecretSourceSpec,
   type DeepReadonly,
+  type DuplicateKeysPolicy,
   type ResolvedDataFrom,
   type ResolvedDataItem,
   type ResolvedRefresh,

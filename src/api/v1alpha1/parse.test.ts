@@ -208,6 +208,16 @@ describe('parseSecretSource', () => {
     expect(problemsOf(() => parseSecretSource(source({ refresh }))).join('\n')).toContain(message);
   });
 
+  it.each(['Error', 'LastWins'])('accepts duplicateKeys %s', (duplicateKeys) => {
+    expect(parseSecretSource(source({ duplicateKeys })).spec.duplicateKeys).toBe(duplicateKeys);
+  });
+
+  it.each(['FirstWins', 'lastWins', ''])('refuses duplicateKeys %j, listing the allowed values', (value) => {
+    expect(problemsOf(() => parseSecretSource(source({ duplicateKeys: value })))).toEqual([
+      'spec.duplicateKeys: must be one of "Error", "LastWins"',
+    ]);
+  });
+
   it('never puts field values into the message', () => {
     const value = randomBytes(24).toString('hex');
     const bad = source({

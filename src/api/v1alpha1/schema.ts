@@ -665,6 +665,7 @@ export const CREATION_POLICIES = ['Owner', 'Orphan', 'Merge'] as const;
 export const DELETION_POLICIES = ['Retain', 'Delete'] as const;
 export const REFRESH_POLICIES = ['Periodic', 'OnChange', 'CreatedOnce'] as const;
 export const RESTART_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet'] as const;
+export const DUPLICATE_KEYS_POLICIES = ['Error', 'LastWins'] as const;
 /** Secret types that grant cluster access; the operator never writes them. */
 export const FORBIDDEN_SECRET_TYPES = [
   'kubernetes.io/service-account-token',
@@ -945,9 +946,13 @@ export const secretSourceSpecSchema: JSONSchemaProps = namedType(
           'x-kubernetes-list-map-keys': ['key'],
         }),
         dataFrom: list(
-          'Sources of many keys at once. A key produced twice (by two entries, or by data and dataFrom) is an InvalidSpec error.',
+          'Sources of many keys at once. A key produced twice (by two entries, or by data and dataFrom) is an InvalidSpec error unless duplicateKeys is LastWins.',
           dataFromItem('A source.'),
           100,
+        ),
+        duplicateKeys: enumOf(
+          'What a key produced by two entries does. Error (the default): an InvalidSpec error naming both entries. LastWins: entries are applied in the order dataFrom[0], dataFrom[1], …, then data[0], data[1], … (within one dataFrom entry, remote keys in sorted order) and a later entry replaces an earlier one, so data overrides dataFrom (the order of External Secrets Operator).',
+          DUPLICATE_KEYS_POLICIES,
         ),
         target: secretTarget('The Secret to write. Default: an Opaque Secret named like the SecretSource.'),
         refresh: refresh('When to fetch again. Default: every hour.'),

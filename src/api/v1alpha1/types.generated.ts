@@ -78,9 +78,13 @@ export interface SecretSourceSpec {
    */
   data?: SecretSourceData[];
   /**
-   * Sources of many keys at once. A key produced twice (by two entries, or by data and dataFrom) is an InvalidSpec error.
+   * Sources of many keys at once. A key produced twice (by two entries, or by data and dataFrom) is an InvalidSpec error unless duplicateKeys is LastWins.
    */
   dataFrom?: SecretSourceDataFrom[];
+  /**
+   * What a key produced by two entries does. Error (the default): an InvalidSpec error naming both entries. LastWins: entries are applied in the order dataFrom[0], dataFrom[1], …, then data[0], data[1], … (within one dataFrom entry, remote keys in sorted order) and a later entry replaces an earlier one, so data overrides dataFrom (the order of External Secrets Operator).
+   */
+  duplicateKeys?: 'Error' | 'LastWins';
   target?: SecretTarget;
   refresh?: Refresh;
   /**
