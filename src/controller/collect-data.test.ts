@@ -171,3 +171,24 @@ test('dataFrom.find maps every secret the provider finds by its remote path', as
   expect([...values.keys()]).toEqual(['team/one', 'team/two']);
   expect(values.get('team/one')!.toString() === one).toBe(true);
 });
+
+test('reports when the oldest read it used started, so the next refresh counts from there', async () => {
+  backend.set('a', { v: generated() });
+  backend.set('b', { v: generated() });
+  const spec = (paths: string[]) => ({
+    data: paths.map((path, i) => ({ key: `k${i}`, remoteRef: { path, property: 'v' } })),
+  });
+  const refresh = { ...options(), maxAgeMs: 30_000 };
+  await collectData(spec(['a']), client, reader, refresh);
+  clock.advance(10_000);
+  const shared = await collectData(spec(['a', 'b']), client, reader, refresh);
+  expect(shared.oldestReadAt).toBe(0);
+  expect(backend.reads).toEqual(
+    new Map([
+      ['a', 1],
+      ['b', 1],
+    ]),
+  );
+  const fresh = await collectData(spec(['a', 'b']), client, reader, options(true));
+  expect(fresh.oldestReadAt).toBe(10_000);
+});

@@ -6,7 +6,7 @@
 import type { DeepReadonly, Decoding, FindQuery, Rewrite } from '../api/v1alpha1/index.js';
 import type { CachedProviderClient } from '../providers/client-cache.js';
 import { InvalidRefError } from '../providers/errors.js';
-import type { CoalescingReader } from '../providers/read-coalescer.js';
+import type { CoalescingReader, ReadOptions } from '../providers/read-coalescer.js';
 import type { FetchedDataEntry, FetchedDataFrom } from '../secrets/content.js';
 
 export interface DataEntry {
@@ -25,12 +25,16 @@ export interface DataFromEntry {
 
 export interface CollectOptions {
   fresh: boolean;
+  /** How old a shared read may be (ReadOptions.maxAgeMs); the reader's window when unset. */
+  maxAgeMs?: number;
   signal: AbortSignal;
 }
 
 export interface Fetched {
   data: FetchedDataEntry[];
   dataFrom: FetchedDataFrom[];
+  /** When the oldest read used here started (clock ms); undefined when nothing went through the reader. */
+  oldestReadAt?: number;
 }
 
 export async function collectData(
@@ -39,11 +43,17 @@ export async function collectData(
   reader: CoalescingReader,
   options: CollectOptions,
 ): Promise<Fetched> {
+  let oldestReadAt: number | undefined;
+  const readOptions = {
+    ...options,
+    onRead: (startedAt: number) => (oldestReadAt = Math.min(oldestReadAt ?? startedAt, startedAt)),
+  };
   // Start every read at once; the reader shares identical ones.
-  const dataReads = (spec.data ?? []).map((entry) => reader.get(client, entry.remoteRef, options));
-  const mapReads = (spec.dataFrom ?? []).map((entry) => readMap(entry, client, reader, options));
+  const dataReads = (spec.data ?? []).map((entry) => reader.get(client, entry.remoteRef, readOptions));
+  const mapReads = (spec.dataFrom ?? []).map((entry) => readMap(entry, client, reader, readOptions));
   const [values, maps] = await Promise.all([Promise.all(dataReads), Promise.all(mapReads)]);
   return {
+    ...(oldestReadAt === undefined ? {} : { oldestReadAt }),
     data: (spec.data ?? []).map((entry, index) => ({
       key: entry.key,
       value: values[index]!.value,
@@ -61,7 +71,7 @@ async function readMap(
   entry: DataFromEntry,
   client: CachedProviderClient,
   reader: CoalescingReader,
-  options: CollectOptions,
+  options: ReadOptions,
 ): Promise<ReadonlyMap<string, Buffer>> {
   if (entry.path !== undefined) {
     return reader.getMap(client, { path: entry.path, version: entry.version }, options);

@@ -89,6 +89,50 @@ describe('ReadCoalescer', () => {
   });
 });
 
+describe('ReadCoalescer: longer reuse for periodic refreshes', () => {
+  test('maxAgeMs extends reuse for callers that ask, measured from when the read started', async () => {
+    const clock = new FakeClock(1_000);
+    const coalescer = new ReadCoalescer({ clock, windowMs: 5_000 });
+    let loads = 0;
+    const loader = () => Promise.resolve(`v${++loads}`);
+    const started: number[] = [];
+    const onRead = (at: number) => started.push(at);
+    const refresh = { maxAgeMs: 30_000, onRead };
+    expect(await coalescer.read('k', loader, { signal: signal(), ...refresh })).toBe('v1');
+    clock.advance(20_000);
+    // Another periodic refresh that accepts 30 s gets the shared read and learns how old it is.
+    expect(await coalescer.read('k', loader, { signal: signal(), ...refresh })).toBe('v1');
+    // A caller with the default window reads again.
+    expect(await coalescer.read('k', loader, { signal: signal(), onRead })).toBe('v2');
+    expect(started).toEqual([1_000, 1_000, 21_000]);
+  });
+
+  test('a fresh read ignores maxAgeMs', async () => {
+    const clock = new FakeClock();
+    const coalescer = new ReadCoalescer({ clock });
+    let loads = 0;
+    const loader = () => Promise.resolve(`v${++loads}`);
+    await coalescer.read('k', loader, { signal: signal() });
+    clock.advance(1_000);
+    const read = coalescer.read('k', loader, { signal: signal(), fresh: true, maxAgeMs: 60_000 });
+    expect(await read).toBe('v2');
+  });
+
+  test('a read is kept as long as the longest maxAgeMs asked for it, then pruned', async () => {
+    const clock = new FakeClock();
+    const coalescer = new ReadCoalescer({ clock, windowMs: 5_000 });
+    const loader = () => Promise.resolve('v');
+    await coalescer.read('long', loader, { signal: signal(), maxAgeMs: 60_000 });
+    await coalescer.read('short', loader, { signal: signal() });
+    clock.advance(10_000);
+    await coalescer.read('other', loader, { signal: signal() }); // prunes
+    expect(coalescer.size).toBe(2); // long and other
+    clock.advance(55_000);
+    await coalescer.read('other', loader, { signal: signal() });
+    expect(coalescer.size).toBe(1); // only the new read of other
+  });
+});
+
 describe('CoalescingReader', () => {
   function fakeClient(documents: Record<string, object>) {
     const calls: RemoteRef[] = [];

@@ -1,6 +1,10 @@
 // Identical remote reads are done once: reads in flight are shared, and a result is reused for
-// windowMs unless the caller asks for a fresh read (force-sync). Errors are not reused. This is how
-// 1,000 SecretSources over 10 paths make about 10 calls per refresh window.
+// windowMs — or for as long as the caller says it may be old (maxAgeMs: a periodic refresh accepts
+// half its interval, see src/rotation/schedule.ts) — unless the caller asks for a fresh read
+// (force-sync). Errors are not reused. Callers learn when the read they got started (onRead), so a
+// refresh that used an older shared read schedules its next one from that time: content never gets
+// older than one interval, and SecretSources sharing a path fall into the same refresh phase. This
+// is how 1,000 SecretSources over 10 paths make about 10 calls per refresh window (docs/adr/0005).
 import { raceAbort } from './abort.js';
 import type { CachedProviderClient } from './client-cache.js';
 import { propertyOf, valueMap } from './property.js';
@@ -15,6 +19,10 @@ export interface ReadCoalescerOptions {
 export interface ReadOptions {
   /** Skip reused results and reads started by non-fresh callers (force-sync). */
   fresh?: boolean;
+  /** Reuse a finished read younger than this (measured from when it started). Default: windowMs. */
+  maxAgeMs?: number;
+  /** Called with the time (clock ms) the read this caller gets started. */
+  onRead?: (startedAt: number) => void;
   signal: AbortSignal;
 }
 
@@ -22,7 +30,10 @@ interface Slot {
   promise: Promise<unknown>;
   fresh: boolean;
   waiters: number;
+  startedAt: number;
   settledAt?: number;
+  /** Kept for reuse this long after it started: the longest maxAgeMs a caller asked with. */
+  retainMs: number;
   controller: AbortController;
 }
 
@@ -46,21 +57,31 @@ export class ReadCoalescer {
   async read<T>(key: string, load: (signal: AbortSignal) => Promise<T>, options: ReadOptions): Promise<T> {
     const now = this.#clock.now();
     this.#prune(now);
+    const maxAgeMs = options.maxAgeMs ?? this.#windowMs;
     let slot = this.#slots.get(key);
     if (slot?.settledAt !== undefined) {
-      if (!options.fresh && now - slot.settledAt < this.#windowMs) return slot.promise as Promise<T>;
-      slot = undefined;
+      if (options.fresh || now - slot.startedAt >= maxAgeMs) slot = undefined;
     } else if (slot && options.fresh && !slot.fresh) {
       // A read that started before the force-sync may miss the change the user wants to see.
       slot = undefined;
     }
-    if (!slot) slot = this.#start(key, load, options.fresh ?? false);
+    slot ??= this.#start(key, load, options.fresh ?? false, now);
+    slot.retainMs = Math.max(slot.retainMs, maxAgeMs);
+    options.onRead?.(slot.startedAt);
+    if (slot.settledAt !== undefined) return slot.promise as Promise<T>;
     return this.#wait(key, slot, options.signal) as Promise<T>;
   }
 
-  #start<T>(key: string, load: (signal: AbortSignal) => Promise<T>, fresh: boolean): Slot {
+  #start<T>(key: string, load: (signal: AbortSignal) => Promise<T>, fresh: boolean, now: number): Slot {
     const controller = new AbortController();
-    const slot: Slot = { promise: Promise.resolve(), fresh, waiters: 0, controller };
+    const slot: Slot = {
+      promise: Promise.resolve(),
+      fresh,
+      waiters: 0,
+      startedAt: now,
+      retainMs: this.#windowMs,
+      controller,
+    };
     slot.promise = load(controller.signal).then(
       (value) => {
         slot.settledAt = this.#clock.now();
@@ -94,7 +115,7 @@ export class ReadCoalescer {
     if (now - this.#lastPrune < this.#windowMs) return;
     this.#lastPrune = now;
     for (const [key, slot] of this.#slots) {
-      if (slot.settledAt !== undefined && now - slot.settledAt >= this.#windowMs) this.#slots.delete(key);
+      if (slot.settledAt !== undefined && now - slot.startedAt >= slot.retainMs) this.#slots.delete(key);
     }
   }
 }

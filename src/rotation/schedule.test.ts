@@ -2,7 +2,9 @@ import {
   InvalidScheduleError,
   MIN_REFRESH_DELAY_MS,
   nextRefresh,
+  nextRefreshAfterRead,
   parseJitter,
+  sharedReadMaxAgeMs,
   validateRefreshTiming,
 } from './schedule.js';
 
@@ -125,6 +127,34 @@ describe('nextRefresh with a schedule', () => {
     expect(nextRefresh({ ...hourly, jitter: '2m' }, lastSync, fixed(0.5)).getTime()).toBe(slot + 60_000);
     expect(nextRefresh({ ...hourly, jitter: '3h' }, lastSync, fixed(0.999)).getTime()).toBeLessThan(
       slot + HOUR,
+    );
+  });
+});
+
+describe('refreshes that use a shared read', () => {
+  const now = at('2026-11-26T10:20:00Z');
+  const readAt = at('2026-11-26T10:00:00Z');
+
+  it('may use a read up to half the interval old; cron schedules keep the short window', () => {
+    expect(sharedReadMaxAgeMs({ interval: '1h' })).toBe(HOUR / 2);
+    expect(sharedReadMaxAgeMs({})).toBe(HOUR / 2);
+    expect(sharedReadMaxAgeMs({ schedule: '0 3 * * *' })).toBeUndefined();
+  });
+
+  it('counts an interval from when the read started, so content is never older than one interval', () => {
+    expect(nextRefreshAfterRead({ interval: '1h' }, readAt, noRandom, now).toISOString()).toBe(
+      '2026-11-26T11:00:00.000Z',
+    );
+    expect(nextRefreshAfterRead({ interval: '1h' }, undefined, noRandom, now).toISOString()).toBe(
+      '2026-11-26T11:20:00.000Z',
+    );
+  });
+
+  it('keeps cron slots counted from now', () => {
+    const cronNow = at('2026-11-26T03:00:02Z');
+    const cronRead = at('2026-11-26T02:59:58Z');
+    expect(nextRefreshAfterRead({ schedule: '0 3 * * *' }, cronRead, noRandom, cronNow).toISOString()).toBe(
+      '2026-11-27T03:00:00.000Z',
     );
   });
 });

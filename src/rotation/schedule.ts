@@ -86,6 +86,28 @@ export function nextRefresh(
   return new Date(Math.max(Math.round(due), now.getTime() + MIN_REFRESH_DELAY_MS));
 }
 
+/**
+ * How old a read shared with other SecretSources a periodic refresh may use: half its interval. The
+ * next refresh then counts from when that read started (nextRefreshAfterRead), so a Secret is never
+ * older than one interval, and SecretSources reading the same secret drift into the same refresh
+ * phase and share one read per interval. Undefined for cron schedules, which keep their slots.
+ */
+export function sharedReadMaxAgeMs(timing: RefreshTiming): number | undefined {
+  const parsed = parseTiming(timing);
+  return parsed.kind === 'interval' ? parsed.ms / 2 : undefined;
+}
+
+/** nextRefresh counted from when the values used started to be read (intervals only; see above). */
+export function nextRefreshAfterRead(
+  timing: RefreshTiming,
+  readAt: Date | undefined,
+  random: () => number,
+  now: Date,
+): Date {
+  const fromRead = readAt !== undefined && parseTiming(timing).kind === 'interval';
+  return nextRefresh(timing, fromRead ? readAt : now, random, now);
+}
+
 function parseTiming(timing: RefreshTiming): Timing {
   if (timing.interval !== undefined && timing.schedule !== undefined) {
     throw new InvalidScheduleError('refresh: set either interval or schedule, not both');
