@@ -1,11 +1,13 @@
 // `make bench`: the sync core against the real local environment (e2e/.run). Creates N SecretSources
-// over PATHS OpenBao paths before the operator starts, then measures: time until all N are Ready,
-// provider calls and Kubernetes writes of the initial sync, the same for one refresh cycle in which
-// nothing changed (target: 0 writes, about PATHS provider calls), the operator's peak RSS and CPU,
-// and the ceiling: a plain client server-side-applying N Secrets at the same concurrency.
-// Prints a table and writes bench/results/sync-<N>.json. Values are generated and never printed.
+// over PATHS distinct secrets in the backend (BACKEND=openbao, the default, or aws: moto) before the
+// operator starts, then measures: time until all N are Ready, provider calls and Kubernetes writes of
+// the initial sync, the same for one refresh cycle in which nothing changed (target: 0 writes, about
+// PATHS provider calls or fewer), the operator's peak RSS and CPU, and the ceiling: a plain client
+// server-side-applying N Secrets at the same concurrency. For aws the calls moto received are counted
+// too (a counting proxy in front of it). Prints a table and writes bench/results/sync-<N>.json
+// (sync-aws-<N>.json). Values are generated and never printed.
 //
-//   N=1000 PATHS=10 node --import tsx bench/sync.bench.ts      (e2e/bench.sh starts the environment)
+//   N=1000 PATHS=10 BACKEND=aws node --import tsx bench/sync.bench.ts   (e2e/bench.sh starts the environment)
 import '../e2e/support/load-env.js';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -34,7 +36,7 @@ import { mapBounded } from './support/bounded.js';
 import { withReusedConnections } from './support/kube-connections.js';
 import { readyState, ReadyWatch } from './support/ready-watch.js';
 import { isTransient, retryTransient } from './support/retry.js';
-import { OpenBaoAdmin } from './support/openbao.js';
+import { backendName, createBackend, type BackendName } from './support/backends.js';
 import {
   busyPercent,
   busySeconds,
@@ -51,20 +53,20 @@ import { table, type BenchResult } from './support/sync-result.js';
 const GROUP = 'secretsource.dev';
 const VERSION = 'v1alpha1';
 const MANAGED_LABEL = 'secretsource.dev/managed';
-const PROVIDER = 'openbao';
-const TOKEN_SECRET = 'openbao-token';
+const PROVIDER = 'bench-backend';
 const POLL_MS = 250;
 /** Fail when the Ready count has not grown for this long (a misconfiguration, not a slow run). */
 const STALL_MS = 60_000;
 const MERGE_PATCH = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 const APPLY_PATCH = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.ServerSideApply);
 /** Servers of the local environment whose CPU time the bench reports (pid files in e2e/.run/pids). */
-const SERVERS = ['kube-apiserver', 'etcd', 'openbao'] as const;
+const KUBE_SERVERS = ['kube-apiserver', 'etcd'] as const;
 
 // ------------------------------------------------------------------------------------------------
 // Settings
 
 interface Settings {
+  backend: BackendName;
   n: number;
   paths: number;
   /** The operator's --concurrency, and the ceiling client's requests in flight. */
@@ -90,6 +92,7 @@ function settings(env: NodeJS.ProcessEnv): Settings {
   const refreshInterval = env.REFRESH_INTERVAL ?? defaultRefreshInterval(n);
   parseDuration(refreshInterval);
   return {
+    backend: backendName(env.BACKEND),
     n,
     paths: Math.min(paths, n),
     concurrency,
@@ -247,10 +250,10 @@ function delta(after: Counters, before: Counters): Delta {
   };
 }
 
-function serverPids(): Record<string, number> {
+function serverPids(backendServer: string): Record<string, number> {
   const run = requireEnv('SECRETSOURCE_RUN_DIR');
   const pids: Record<string, number> = {};
-  for (const server of SERVERS) {
+  for (const server of [...KUBE_SERVERS, backendServer]) {
     try {
       pids[server] = Number(readFileSync(path.join(run, 'pids', `${server}.pid`), 'utf8').trim());
     } catch {
@@ -320,18 +323,15 @@ interface ReadyProgress {
 
 async function main(): Promise<void> {
   const s = settings(process.env);
-  const bao = new OpenBaoAdmin(requireEnv('VAULT_ADDR'), requireEnv('VAULT_TOKEN'));
-  const runId = randomBytes(4).toString('hex');
-  const pathPrefix = `bench-${runId}`;
-  const policy = `bench-${runId}`;
-  const secretValues: string[] = [];
-  const cleanups: (() => Promise<unknown>)[] = [];
+  const backend = createBackend(s.backend, randomBytes(4).toString('hex'));
+  const secretValues = backend.generated;
+  const cleanups: (() => Promise<unknown>)[] = [() => backend.cleanup()];
   let operator: RunningOperator | undefined;
   const log = (message: string): void =>
     console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
 
   log(
-    `N=${s.n} PATHS=${s.paths} concurrency=${s.concurrency} refresh=${s.refreshInterval} ` +
+    `BACKEND=${s.backend} N=${s.n} PATHS=${s.paths} concurrency=${s.concurrency} refresh=${s.refreshInterval} ` +
       `kube-qps=${s.kubeQps} kube-burst=${s.kubeBurst} load average=${loadavg()[0]!.toFixed(2)}`,
   );
   const loadBefore = loadavg()[0]!;
@@ -342,36 +342,21 @@ async function main(): Promise<void> {
     const namespace = await createNamespace(kc, 'bench');
     cleanups.push(() => deleteNamespaceAndWait(namespace, s.createConcurrency, log));
 
-    await bao.putPolicy(policy, `path "secret/data/${pathPrefix}/*" { capabilities = ["read"] }`);
-    cleanups.push(() => bao.deletePolicy(policy));
-    const token = await bao.createToken([policy], '8h');
-    secretValues.push(token);
-    cleanups.push(() => bao.revokeToken(token));
-    const kvPaths = Array.from({ length: s.paths }, (_, i) => `${pathPrefix}/p${i}`);
-    cleanups.push(() => mapBounded(kvPaths, 8, (p) => bao.deleteKv(p)));
-    await mapBounded(kvPaths, s.createConcurrency, async (kvPath) => {
-      const value = randomBytes(16).toString('hex');
-      secretValues.push(value);
-      await bao.putKv(kvPath, { value });
-    });
-
-    await core.createNamespacedSecret({
-      namespace,
-      body: { metadata: { name: TOKEN_SECRET }, stringData: { token } },
-    });
-    await createProvider(namespace);
+    const remoteRefs = await backend.createSecrets(s.paths, s.createConcurrency);
+    await createProvider(namespace, await backend.providerSpec(core, namespace));
 
     const createStarted = Date.now();
     await mapBounded(
       Array.from({ length: s.n }, (_, i) => i),
       s.createConcurrency,
-      (i) => createSource(namespace, sourceName(i, s.n), kvPaths[i % s.paths]!, s.refreshInterval),
+      (i) => createSource(namespace, sourceName(i, s.n), remoteRefs[i % s.paths]!, s.refreshInterval),
     );
     const createSeconds = seconds(Date.now() - createStarted);
     log(`created ${s.n} SecretSources in ${createSeconds}s (${s.createConcurrency} in flight)`);
 
     // 2. Start the operator; time until all N are Ready.
-    const pids = serverPids();
+    const pids = serverPids(backend.server);
+    const requestsAtStart = backend.mark();
     const cpuAtStart = { ...cpuOf(pids), bench: benchCpu() };
     const machineAtStart = machineCpu();
     const kubeconfig = await operatorKubeconfigFile(kc);
@@ -399,6 +384,8 @@ async function main(): Promise<void> {
     // 3. The initial sync's calls and writes, once the queue is empty and writes have stopped.
     const atReady = counters(await scrape(operator.metricsUrl));
     const settled = await waitSettled(operator.metricsUrl, 10_000);
+    const requestsInitial = backend.requestsSince(requestsAtStart);
+    const requestsAtSettled = backend.mark();
     const eventsInitial = await eventCount(namespace);
     const initial = delta(settled, emptyCounters());
 
@@ -406,10 +393,12 @@ async function main(): Promise<void> {
     const versionsBefore = await resourceVersions(namespace);
     const cycleEnd = await waitRefreshCycle(operator.metricsUrl, settled, s, progress, log);
     const cycle = delta(cycleEnd.counters, settled);
+    const requestsCycle = backend.requestsSince(requestsAtSettled);
     const versionsAfter = await resourceVersions(namespace);
     const eventsAfterCycle = await eventCount(namespace);
     log(
-      `refresh cycle: ${cycle.providerCalls} provider calls, ${cycle.kubeWrites} kube writes, ` +
+      `refresh cycle: ${cycle.providerCalls} provider calls for ${s.paths} distinct secrets, ` +
+        `${cycle.kubeWrites} kube writes, ` +
         `${changedObjects(versionsBefore, versionsAfter)} objects changed`,
     );
 
@@ -449,6 +438,7 @@ async function main(): Promise<void> {
       code: codeVersion(),
       benchReadRetries: { ...retried },
       settings: {
+        backend: s.backend,
         n: s.n,
         paths: s.paths,
         concurrency: s.concurrency,
@@ -477,6 +467,7 @@ async function main(): Promise<void> {
         },
         providerCalls: initial.providerCalls,
         providerCallsByOperation: initial.providerCallsByOperation,
+        ...(requestsInitial ? { backendRequests: requestsInitial } : {}),
         kubeWrites: initial.kubeWrites,
         kubeWritesPerSecretSource: round(initial.kubeWrites / s.n, 2),
         kubeWritesByResource: initial.kubeWritesByResource,
@@ -501,6 +492,9 @@ async function main(): Promise<void> {
         complete: cycleEnd.complete,
         providerCalls: cycle.providerCalls,
         providerCallsByOperation: cycle.providerCallsByOperation,
+        distinctSecrets: s.paths,
+        providerCallsPerDistinctSecret: round(cycle.providerCalls / s.paths, 2),
+        ...(requestsCycle ? { backendRequests: requestsCycle } : {}),
         kubeWrites: cycle.kubeWrites,
         kubeWritesByResource: cycle.kubeWritesByResource,
         objectsChangedOnApiServer: changedObjects(versionsBefore, versionsAfter),
@@ -527,8 +521,9 @@ async function main(): Promise<void> {
         reusedConnectionsCpuSeconds: reused.cpuSeconds,
       },
     };
+    const backendPart = s.backend === 'openbao' ? '' : `${s.backend}-`;
     const suffix = s.readyMethod === 'watch' ? '-watch' : '';
-    const file = path.join(repoRoot, 'bench', 'results', `sync-${s.n}${suffix}.json`);
+    const file = path.join(repoRoot, 'bench', 'results', `sync-${backendPart}${s.n}${suffix}.json`);
     mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
     console.log(`\n${table(result)}\nwritten to ${path.relative(process.cwd(), file)}`);
@@ -577,32 +572,20 @@ function phaseSeconds(at: number | undefined, started: number): number | undefin
   return at === undefined ? undefined : seconds(at - started);
 }
 
-async function createProvider(namespace: string): Promise<void> {
+async function createProvider(namespace: string, spec: Record<string, unknown>): Promise<void> {
   await custom.createNamespacedCustomObject({
     group: GROUP,
     version: VERSION,
     namespace,
     plural: 'secretproviders',
-    body: {
-      apiVersion: `${GROUP}/${VERSION}`,
-      kind: 'SecretProvider',
-      metadata: { name: PROVIDER },
-      spec: {
-        vault: {
-          server: requireEnv('VAULT_ADDR'),
-          path: 'secret',
-          version: 'v2',
-          auth: { token: { secretRef: { name: TOKEN_SECRET, key: 'token' } } },
-        },
-      },
-    },
+    body: { apiVersion: `${GROUP}/${VERSION}`, kind: 'SecretProvider', metadata: { name: PROVIDER }, spec },
   });
 }
 
 async function createSource(
   namespace: string,
   name: string,
-  kvPath: string,
+  remoteRef: Record<string, unknown>,
   interval: string,
 ): Promise<void> {
   await custom.createNamespacedCustomObject({
@@ -617,13 +600,12 @@ async function createSource(
       spec: {
         providerRef: { kind: 'SecretProvider', name: PROVIDER },
         refresh: { interval },
-        data: [{ key: 'value', remoteRef: { path: kvPath, property: 'value' } }],
+        data: [{ key: 'value', remoteRef }],
       },
     },
   });
 }
 
-/** What the operator writes for one SecretSource, applied directly (a generated value, one key). */
 /** Mean CPU seconds per process of one list of the namespace's SecretSources. */
 async function listCost(namespace: string, pids: Record<string, number>): Promise<Record<string, number>> {
   const lists = 5;

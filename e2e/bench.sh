@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # make bench: benchmarks of the sync core against the local environment (bench/sync.bench.ts).
 # Starts the environment when it is not up and stops it afterwards; leaves one it found running.
-# Settings come from the environment: N (SecretSources, default 1000), PATHS (distinct OpenBao
-# paths, default max(10, N/100)), CONCURRENCY (operator --concurrency, default the operator's),
-# REFRESH_INTERVAL, KUBE_QPS, KUBE_BURST, CREATE_CONCURRENCY, READY_TIMEOUT_S.
-# Results: bench/results/sync-<N>.json.
+# Settings come from the environment: BACKEND (openbao, the default, or aws: moto), N (SecretSources,
+# default 1000), PATHS (distinct secrets, default max(10, N/100)), CONCURRENCY (operator
+# --concurrency, default the operator's), REFRESH_INTERVAL, KUBE_QPS, KUBE_BURST, CREATE_CONCURRENCY,
+# READY_TIMEOUT_S. Results: bench/results/sync-<N>.json, sync-aws-<N>.json for BACKEND=aws.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 run="${SECRETSOURCE_RUN_DIR:-$root/e2e/.run}"

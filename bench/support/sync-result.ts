@@ -8,6 +8,7 @@ export interface BenchResult {
   /** Transient errors (by HTTP status) the bench's own reads retried during the run. */
   benchReadRetries: Record<string, number>;
   settings: {
+    backend: 'openbao' | 'aws';
     n: number;
     paths: number;
     concurrency: number;
@@ -35,6 +36,8 @@ export interface BenchResult {
     readinessPollsCpuSecondsEstimate: Record<string, number>;
     providerCalls: number;
     providerCallsByOperation: Record<string, number>;
+    /** Requests the backend server received per action (aws: counted by a proxy in front of moto). */
+    backendRequests?: Record<string, number>;
     kubeWrites: number;
     kubeWritesPerSecretSource: number;
     kubeWritesByResource: Record<string, number>;
@@ -63,6 +66,11 @@ export interface BenchResult {
     complete: boolean;
     providerCalls: number;
     providerCallsByOperation: Record<string, number>;
+    /** PATHS: the distinct secrets the N SecretSources read. */
+    distinctSecrets: number;
+    /** providerCalls ÷ distinctSecrets: 1 means each secret was read once; below 1, reads were batched. */
+    providerCallsPerDistinctSecret: number;
+    backendRequests?: Record<string, number>;
     kubeWrites: number;
     kubeWritesByResource: Record<string, number>;
     objectsChangedOnApiServer: number;
@@ -91,14 +99,28 @@ export interface BenchResult {
   };
 }
 
+/** `a=1, b=2` */
+function list(values: Record<string, number> | undefined): string {
+  return Object.entries(values ?? {})
+    .map(([key, value]) => `${key}=${value}`)
+    .join(', ');
+}
+
+function backendRows(r: BenchResult): [string, string][] {
+  if (!r.initialSync.backendRequests) return [];
+  return [
+    [`${r.settings.backend} received: initial`, list(r.initialSync.backendRequests) || 'none'],
+    [`${r.settings.backend} received: refresh cycle`, list(r.refreshCycle.backendRequests) || 'none'],
+  ];
+}
+
 /** The figures a reader wants first, one per line. */
 export function table(r: BenchResult): string {
-  const list = (values: Record<string, number>): string =>
-    Object.entries(values)
-      .map(([key, value]) => `${key}=${value}`)
-      .join(', ');
   const rows: [string, string][] = [
-    ['SecretSources / OpenBao paths', `${r.settings.n} / ${r.settings.paths}`],
+    [
+      'backend: SecretSources / distinct secrets',
+      `${r.settings.backend}: ${r.settings.n} / ${r.settings.paths}`,
+    ],
     [
       'concurrency / refresh interval / readiness',
       `${r.settings.concurrency} / ${r.settings.refreshInterval} / ${r.initialSync.readinessMethod}`,
@@ -124,8 +146,9 @@ export function table(r: BenchResult): string {
     ],
     [
       'refresh cycle: provider calls',
-      `${r.refreshCycle.providerCalls} (${list(r.refreshCycle.providerCallsByOperation) || 'none'})`,
+      `${r.refreshCycle.providerCalls} = ${r.refreshCycle.providerCallsPerDistinctSecret} per distinct secret (${list(r.refreshCycle.providerCallsByOperation) || 'none'})`,
     ],
+    ...backendRows(r),
     [
       'refresh cycle: kube writes',
       `${r.refreshCycle.kubeWrites} (objects changed: ${r.refreshCycle.objectsChangedOnApiServer}, Events: ${r.refreshCycle.eventsCreated})`,

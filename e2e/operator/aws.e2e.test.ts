@@ -4,8 +4,6 @@
 // $AWS_ENDPOINT_URL (as in e2e/providers/aws.e2e.test.ts), so the tests see how many Secrets Manager
 // calls moto received. Values are random and compared without printing them.
 import { randomBytes } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { jest } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
 import {
@@ -26,6 +24,7 @@ import {
   readSecretIfExists,
   readyCondition,
 } from '../support/kube.js';
+import { CountingProxy } from '../support/counting-proxy.js';
 import {
   installOperatorRbac,
   operatorKubeconfigFile,
@@ -59,68 +58,6 @@ function generated(): string {
 
 // --------------------------------------------------------------------------------------------
 // moto
-
-/** Forwards to moto and records every Secrets Manager action (X-Amz-Target) it saw. */
-class CountingProxy {
-  readonly actions: string[] = [];
-  /** The request body of each action, same index: which secrets a read asked for. */
-  readonly bodies: string[] = [];
-  #server: http.Server | undefined;
-  url = '';
-
-  async start(target: string): Promise<void> {
-    const upstream = new URL(target);
-    this.#server = http.createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (chunk: Buffer) => chunks.push(chunk));
-      req.on('end', () => {
-        const action = req.headers['x-amz-target'];
-        if (typeof action === 'string') {
-          this.actions.push(action.replace(/^secretsmanager\./, ''));
-          this.bodies.push(Buffer.concat(chunks).toString('utf8'));
-        }
-        const forward = http.request(
-          {
-            host: upstream.hostname,
-            port: upstream.port,
-            path: req.url,
-            method: req.method,
-            headers: req.headers,
-          },
-          (answer) => {
-            res.writeHead(answer.statusCode ?? 502, answer.headers);
-            answer.pipe(res);
-          },
-        );
-        forward.on('error', () => {
-          res.writeHead(502);
-          res.end();
-        });
-        forward.end(Buffer.concat(chunks));
-      });
-    });
-    await new Promise<void>((resolve) => this.#server!.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
-  }
-
-  /**
-   * Secret reads (batched or single) seen since `from` (an index into actions) that asked for any
-   * of `paths`; other tests' SecretSources (the 2 s rotation one) keep reading in the background.
-   */
-  reads(from: number, paths: string[]): number {
-    let count = 0;
-    for (let i = from; i < this.actions.length; i++) {
-      const read = this.actions[i] === 'BatchGetSecretValue' || this.actions[i] === 'GetSecretValue';
-      if (read && paths.some((path) => this.bodies[i]!.includes(JSON.stringify(path)))) count++;
-    }
-    return count;
-  }
-
-  async stop(): Promise<void> {
-    this.#server?.closeAllConnections();
-    await new Promise<void>((resolve) => (this.#server ? this.#server.close(() => resolve()) : resolve()));
-  }
-}
 
 const proxy = new CountingProxy();
 const admin = new SecretsManagerClient({

@@ -9,8 +9,6 @@
 // behaviours that hinge on AccessDeniedException (validate() passing without ListSecrets, falling
 // back from a denied BatchGetSecretValue to GetSecretValue) are covered by the unit tests.
 import { randomBytes, randomUUID } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   CreateSecretCommand,
   DeleteSecretCommand,
@@ -48,6 +46,7 @@ import {
   type RemoteValue,
 } from '../../src/providers/types.js';
 import { requireEnv } from '../support/kube.js';
+import { CountingProxy } from '../support/counting-proxy.js';
 
 const motoUrl = (): string => requireEnv('AWS_ENDPOINT_URL');
 const region = (): string => requireEnv('AWS_REGION');
@@ -65,67 +64,6 @@ const consumerNamespace = 'team-a';
 
 // ---------------------------------------------------------------------------------------------
 // Collaborators
-
-/** Forwards to moto and records every Secrets Manager action and the access key that signed it. */
-class CountingProxy {
-  readonly actions: string[] = [];
-  readonly signers: string[] = [];
-  #server: http.Server | undefined;
-  #url = '';
-
-  get url(): string {
-    return this.#url;
-  }
-
-  async start(target: string): Promise<void> {
-    const upstream = new URL(target);
-    this.#server = http.createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (chunk: Buffer) => chunks.push(chunk));
-      req.on('end', () => {
-        const action = req.headers['x-amz-target'];
-        if (typeof action === 'string') this.actions.push(action.replace(/^secretsmanager\./, ''));
-        const signer = /Credential=([^/]+)\//.exec(req.headers.authorization ?? '')?.[1];
-        if (signer) this.signers.push(signer);
-        // Headers (Host included) go on unchanged: moto checks the signature when IAM is enforced.
-        const forward = http.request(
-          {
-            host: upstream.hostname,
-            port: upstream.port,
-            path: req.url,
-            method: req.method,
-            headers: req.headers,
-          },
-          (answer) => {
-            res.writeHead(answer.statusCode ?? 502, answer.headers);
-            answer.pipe(res);
-          },
-        );
-        forward.on('error', () => {
-          res.writeHead(502);
-          res.end();
-        });
-        forward.end(Buffer.concat(chunks));
-      });
-    });
-    await new Promise<void>((resolve) => this.#server!.listen(0, '127.0.0.1', resolve));
-    this.#url = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
-  }
-
-  count(action: string): number {
-    return this.actions.filter((seen) => seen === action).length;
-  }
-
-  reset(): void {
-    this.actions.length = 0;
-    this.signers.length = 0;
-  }
-
-  async stop(): Promise<void> {
-    this.#server?.closeAllConnections();
-    await new Promise<void>((resolve) => (this.#server ? this.#server.close(() => resolve()) : resolve()));
-  }
-}
 
 class TestCredentials implements CredentialSource {
   readonly #secrets = new Map<string, CredentialSecretValue>();

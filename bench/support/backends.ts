@@ -1,0 +1,191 @@
+// The secret backends the sync bench can run against (BACKEND=openbao|aws). Each one creates the
+// distinct secrets the N SecretSources read, the credentials Secret and provider spec the operator
+// uses, and cleans up after itself. Values are generated, handed to the caller so it can check the
+// operator's output for them, and never printed.
+import { randomBytes } from 'node:crypto';
+import type * as k8s from '@kubernetes/client-node';
+import {
+  CreateSecretCommand,
+  DeleteSecretCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { requireEnv } from '../../e2e/support/kube.js';
+import { CountingProxy } from '../../e2e/support/counting-proxy.js';
+import { mapBounded } from './bounded.js';
+import { OpenBaoAdmin } from './openbao.js';
+
+export type BackendName = 'openbao' | 'aws';
+
+export function backendName(text: string | undefined): BackendName {
+  if (text === undefined || text === '' || text === 'openbao') return 'openbao';
+  if (text === 'aws') return 'aws';
+  throw new Error(`BACKEND: expected openbao or aws, got ${text}`);
+}
+
+export interface BenchBackend {
+  readonly name: BackendName;
+  /** The local environment's server process (its pid file in e2e/.run/pids), for CPU figures. */
+  readonly server: string;
+  /**
+   * Creates `count` secrets, each holding one generated value under the property `value`, and
+   * returns the remoteRef that reads each one.
+   */
+  createSecrets(count: number, concurrency: number): Promise<Record<string, unknown>[]>;
+  /** Creates the credentials Secret in `namespace` and returns the SecretProvider spec using it. */
+  providerSpec(core: k8s.CoreV1Api, namespace: string): Promise<Record<string, unknown>>;
+  /**
+   * What the server itself received, per action, since `from` (a mark() value); undefined when the
+   * backend cannot tell (then only the operator's metrics count calls).
+   */
+  requestsSince(from: number): Record<string, number> | undefined;
+  mark(): number;
+  /** Generated values and credentials that must never appear in the operator's output. */
+  readonly generated: readonly string[];
+  cleanup(): Promise<void>;
+}
+
+const CREDENTIALS_SECRET = 'bench-backend-credentials';
+
+export function createBackend(name: BackendName, runId: string): BenchBackend {
+  return name === 'aws' ? new AwsBackend(runId) : new OpenBaoBackend(runId);
+}
+
+abstract class BaseBackend {
+  readonly generated: string[] = [];
+  protected readonly cleanups: (() => Promise<unknown>)[] = [];
+
+  protected newValue(): string {
+    const value = randomBytes(16).toString('hex');
+    this.generated.push(value);
+    return value;
+  }
+
+  async cleanup(): Promise<void> {
+    for (const step of this.cleanups.reverse()) {
+      await step().catch((error: unknown) => console.error(`backend cleanup failed: ${String(error)}`));
+    }
+  }
+}
+
+/** OpenBao KV v2 on `secret/`, read with a non-root token limited to the bench's paths. */
+class OpenBaoBackend extends BaseBackend implements BenchBackend {
+  readonly name = 'openbao';
+  readonly server = 'openbao';
+  readonly #bao = new OpenBaoAdmin(requireEnv('VAULT_ADDR'), requireEnv('VAULT_TOKEN'));
+  readonly #prefix: string;
+
+  constructor(runId: string) {
+    super();
+    this.#prefix = `bench-${runId}`;
+  }
+
+  async createSecrets(count: number, concurrency: number): Promise<Record<string, unknown>[]> {
+    const paths = Array.from({ length: count }, (_, i) => `${this.#prefix}/p${i}`);
+    this.cleanups.push(() => mapBounded(paths, 8, (p) => this.#bao.deleteKv(p)));
+    await mapBounded(paths, concurrency, (p) => this.#bao.putKv(p, { value: this.newValue() }));
+    return paths.map((path) => ({ path, property: 'value' }));
+  }
+
+  async providerSpec(core: k8s.CoreV1Api, namespace: string): Promise<Record<string, unknown>> {
+    const policy = this.#prefix;
+    await this.#bao.putPolicy(policy, `path "secret/data/${this.#prefix}/*" { capabilities = ["read"] }`);
+    this.cleanups.push(() => this.#bao.deletePolicy(policy));
+    const token = await this.#bao.createToken([policy], '8h');
+    this.generated.push(token);
+    this.cleanups.push(() => this.#bao.revokeToken(token));
+    await core.createNamespacedSecret({
+      namespace,
+      body: { metadata: { name: CREDENTIALS_SECRET }, stringData: { token } },
+    });
+    return {
+      vault: {
+        server: requireEnv('VAULT_ADDR'),
+        path: 'secret',
+        version: 'v2',
+        auth: { token: { secretRef: { name: CREDENTIALS_SECRET, key: 'token' } } },
+      },
+    };
+  }
+
+  requestsSince(): undefined {
+    return undefined;
+  }
+
+  mark(): number {
+    return 0;
+  }
+}
+
+/**
+ * Secrets Manager on moto, reached through a counting proxy so the bench reports the calls moto
+ * received (what AWS would bill) next to the operator's own count.
+ */
+class AwsBackend extends BaseBackend implements BenchBackend {
+  readonly name = 'aws';
+  readonly server = 'moto';
+  readonly #admin = new SecretsManagerClient({
+    region: requireEnv('AWS_REGION'),
+    endpoint: requireEnv('AWS_ENDPOINT_URL'),
+  });
+  readonly #proxy = new CountingProxy();
+  readonly #prefix: string;
+
+  constructor(runId: string) {
+    super();
+    this.#prefix = `bench-${runId}`;
+  }
+
+  async createSecrets(count: number, concurrency: number): Promise<Record<string, unknown>[]> {
+    const names = Array.from({ length: count }, (_, i) => `${this.#prefix}/p${i}`);
+    this.cleanups.push(() =>
+      mapBounded(names, 8, (name) =>
+        this.#admin.send(new DeleteSecretCommand({ SecretId: name, ForceDeleteWithoutRecovery: true })),
+      ),
+    );
+    await mapBounded(names, concurrency, (name) =>
+      this.#admin.send(
+        new CreateSecretCommand({ Name: name, SecretString: JSON.stringify({ value: this.newValue() }) }),
+      ),
+    );
+    return names.map((path) => ({ path, property: 'value' }));
+  }
+
+  async providerSpec(core: k8s.CoreV1Api, namespace: string): Promise<Record<string, unknown>> {
+    await this.#proxy.start(requireEnv('AWS_ENDPOINT_URL'));
+    this.cleanups.push(() => this.#proxy.stop());
+    // moto accepts any key pair while IAM enforcement is off: a generated secret key, so the
+    // operator's output can be checked for it like for the values.
+    const secretAccessKey = this.newValue();
+    await core.createNamespacedSecret({
+      namespace,
+      body: {
+        metadata: { name: CREDENTIALS_SECRET },
+        stringData: {
+          'access-key-id': requireEnv('AWS_ACCESS_KEY_ID'),
+          'secret-access-key': secretAccessKey,
+        },
+      },
+    });
+    return {
+      aws: {
+        region: requireEnv('AWS_REGION'),
+        endpoint: this.#proxy.url,
+        auth: {
+          secretRef: {
+            name: CREDENTIALS_SECRET,
+            accessKeyIdKey: 'access-key-id',
+            secretAccessKeyKey: 'secret-access-key',
+          },
+        },
+      },
+    };
+  }
+
+  requestsSince(from: number): Record<string, number> {
+    return this.#proxy.countsSince(from);
+  }
+
+  mark(): number {
+    return this.#proxy.actions.length;
+  }
+}
