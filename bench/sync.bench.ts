@@ -48,7 +48,7 @@ import {
   type ProcessMemory,
 } from './support/proc.js';
 import { difference, scrape, sumOf, total, totalBy, type Sample } from './support/prometheus.js';
-import { table, type BenchResult } from './support/sync-result.js';
+import { table, type BenchResult, type RefreshCycleResult } from './support/sync-result.js';
 
 const GROUP = 'secretsource.dev';
 const VERSION = 'v1alpha1';
@@ -76,6 +76,8 @@ interface Settings {
   kubeQps: number;
   kubeBurst: number;
   refreshInterval: string;
+  /** CYCLES: quiet refresh cycles measured after the initial sync. */
+  cycles: number;
   readyTimeoutMs: number;
   /** READY_METHOD: "list" (a list of all N every 250 ms) or "watch" (one watch, checked every 250 ms). */
   readyMethod: 'list' | 'watch';
@@ -85,7 +87,7 @@ interface Settings {
 
 function settings(env: NodeJS.ProcessEnv): Settings {
   const n = whole(env, 'N', 1000);
-  const paths = whole(env, 'PATHS', Math.max(10, Math.floor(n / 100)));
+  const paths = whole(env, 'PATHS', defaultPaths(n));
   const concurrencyFlag = env.CONCURRENCY ? [`--concurrency=${env.CONCURRENCY}`] : [];
   // The operator's own default when CONCURRENCY is unset, so the ceiling always matches it.
   const concurrency = parseRunConfig(concurrencyFlag, {}).concurrency;
@@ -101,10 +103,15 @@ function settings(env: NodeJS.ProcessEnv): Settings {
     kubeQps: whole(env, 'KUBE_QPS', 500),
     kubeBurst: whole(env, 'KUBE_BURST', 1000),
     refreshInterval,
+    cycles: whole(env, 'CYCLES', 2),
     readyTimeoutMs: whole(env, 'READY_TIMEOUT_S', Math.max(300, Math.ceil(n / 10))) * 1000,
     readyMethod: readyMethod(env.READY_METHOD),
     cpuProfileDir: env.CPU_PROFILE_DIR ? path.resolve(env.CPU_PROFILE_DIR) : undefined,
   };
+}
+
+function defaultPaths(n: number): number {
+  return Math.min(n, Math.max(10, Math.floor(n / 100)));
 }
 
 /**
@@ -385,27 +392,63 @@ async function main(): Promise<void> {
     const atReady = counters(await scrape(operator.metricsUrl));
     const settled = await waitSettled(operator.metricsUrl, 10_000);
     const requestsInitial = backend.requestsSince(requestsAtStart);
-    const requestsAtSettled = backend.mark();
     const eventsInitial = await eventCount(namespace);
     const initial = delta(settled, emptyCounters());
 
-    // 4. One refresh cycle in which nothing changed in OpenBao.
-    const versionsBefore = await resourceVersions(namespace);
-    const cycleEnd = await waitRefreshCycle(operator.metricsUrl, settled, s, progress, log);
-    const cycle = delta(cycleEnd.counters, settled);
-    const requestsCycle = backend.requestsSince(requestsAtSettled);
-    const versionsAfter = await resourceVersions(namespace);
-    const eventsAfterCycle = await eventCount(namespace);
-    log(
-      `refresh cycle: ${cycle.providerCalls} provider calls for ${s.paths} distinct secrets, ` +
-        `${cycle.kubeWrites} kube writes, ` +
-        `${changedObjects(versionsBefore, versionsAfter)} objects changed`,
-    );
+    // 4. CYCLES refresh cycles in which nothing changed in the backend. The first one keeps the
+    // spread of the initial sync; from the second on, SecretSources sharing a secret refresh
+    // together (docs/adr/0008), which is where batching shows.
+    const refreshCycles: RefreshCycleResult[] = [];
+    let cycleStart = {
+      counters: settled,
+      at: readyAt,
+      requests: backend.mark(),
+      events: eventsInitial,
+      cpu: cpuAtReady,
+      machine: machineAtReady,
+    };
+    for (let number = 1; number <= s.cycles; number++) {
+      const versionsBefore = await resourceVersions(namespace);
+      const cycleEnd = await waitRefreshCycle(operator.metricsUrl, cycleStart.counters, s, progress, log);
+      const cycle = delta(cycleEnd.counters, cycleStart.counters);
+      const requests = backend.requestsSince(cycleStart.requests);
+      const versionsAfter = await resourceVersions(namespace);
+      const events = await eventCount(namespace);
+      const cpu = { operator: cpuSeconds(operatorPid) ?? 0, ...cpuOf(pids), bench: benchCpu() };
+      const machine = machineCpu();
+      refreshCycles.push({
+        spreadSeconds: seconds(cycleEnd.at - (cycleEnd.firstAt ?? cycleEnd.at)),
+        secondsFromPrevious: seconds(cycleEnd.at - cycleStart.at),
+        complete: cycleEnd.complete,
+        providerCalls: cycle.providerCalls,
+        providerCallsByOperation: cycle.providerCallsByOperation,
+        distinctSecrets: s.paths,
+        providerCallsPerDistinctSecret: round(cycle.providerCalls / s.paths, 2),
+        ...(requests ? { backendRequests: requests } : {}),
+        kubeWrites: cycle.kubeWrites,
+        kubeWritesByResource: cycle.kubeWritesByResource,
+        objectsChangedOnApiServer: changedObjects(versionsBefore, versionsAfter),
+        eventsCreated: events - cycleStart.events,
+        syncs: cycle.syncs,
+        cpuSeconds: withOther(cpuDelta(cpu, cycleStart.cpu), busySeconds(machine, cycleStart.machine)),
+        machineCpuBusyPercent: busyPercent(machine, cycleStart.machine),
+      });
+      log(
+        `refresh cycle ${number}: ${cycle.providerCalls} provider calls for ${s.paths} distinct secrets, ` +
+          `${cycle.kubeWrites} kube writes, ${changedObjects(versionsBefore, versionsAfter)} objects changed`,
+      );
+      cycleStart = {
+        counters: cycleEnd.counters,
+        at: cycleEnd.at,
+        requests: backend.mark(),
+        events,
+        cpu,
+        machine,
+      };
+    }
 
     // 5. Peak memory and CPU, then stop the operator.
     const memory: ProcessMemory = processMemory(operatorPid);
-    const cpuAtEnd = { operator: cpuSeconds(operatorPid) ?? 0, ...cpuOf(pids), bench: benchCpu() };
-    const machineAtEnd = machineCpu();
     const exitCode = await operator.stop();
     const output = operator.output();
     operator = undefined;
@@ -446,6 +489,7 @@ async function main(): Promise<void> {
         kubeQps: s.kubeQps,
         kubeBurst: s.kubeBurst,
         refreshInterval: s.refreshInterval,
+        cycles: s.cycles,
         readyMethod: s.readyMethod,
       },
       setup: { createSecretSourcesSeconds: createSeconds },
@@ -486,27 +530,11 @@ async function main(): Promise<void> {
         operatorRssMiBAtReady: memoryAtReady.rssMiB,
         operatorPeakOpenSockets: progress.peakSockets,
       },
-      refreshCycle: {
-        spreadSeconds: seconds(cycleEnd.at - (cycleEnd.firstAt ?? cycleEnd.at)),
-        secondsFromAllReady: seconds(cycleEnd.at - readyAt),
-        complete: cycleEnd.complete,
-        providerCalls: cycle.providerCalls,
-        providerCallsByOperation: cycle.providerCallsByOperation,
-        distinctSecrets: s.paths,
-        providerCallsPerDistinctSecret: round(cycle.providerCalls / s.paths, 2),
-        ...(requestsCycle ? { backendRequests: requestsCycle } : {}),
-        kubeWrites: cycle.kubeWrites,
-        kubeWritesByResource: cycle.kubeWritesByResource,
-        objectsChangedOnApiServer: changedObjects(versionsBefore, versionsAfter),
-        eventsCreated: eventsAfterCycle - eventsInitial,
-        syncs: cycle.syncs,
-        cpuSeconds: withOther(cpuDelta(cpuAtEnd, cpuAtReady), busySeconds(machineAtEnd, machineAtReady)),
-        machineCpuBusyPercent: busyPercent(machineAtEnd, machineAtReady),
-      },
+      refreshCycles,
       operator: {
         peakRssMiB: memory.peakRssMiB,
         rssMiBAtEnd: memory.rssMiB,
-        heapUsedMiBAtEnd: mib(cycleEnd.counters.heapUsedBytes),
+        heapUsedMiBAtEnd: mib(cycleStart.counters.heapUsedBytes),
         exitCode,
         errorLogLines: errorLines,
         generatedValuesInOutput: leaked,
@@ -522,7 +550,8 @@ async function main(): Promise<void> {
       },
     };
     const backendPart = s.backend === 'openbao' ? '' : `${s.backend}-`;
-    const suffix = s.readyMethod === 'watch' ? '-watch' : '';
+    const pathsPart = s.paths === defaultPaths(s.n) ? '' : `-p${s.paths}`;
+    const suffix = `${pathsPart}${s.readyMethod === 'watch' ? '-watch' : ''}`;
     const file = path.join(repoRoot, 'bench', 'results', `sync-${backendPart}${s.n}${suffix}.json`);
     mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);

@@ -4,7 +4,7 @@
 # Settings come from the environment: BACKEND (openbao, the default, or aws: moto), N (SecretSources,
 # default 1000), PATHS (distinct secrets, default max(10, N/100)), CONCURRENCY (operator
 # --concurrency, default the operator's), REFRESH_INTERVAL, KUBE_QPS, KUBE_BURST, CREATE_CONCURRENCY,
-# READY_TIMEOUT_S. Results: bench/results/sync-<N>.json, sync-aws-<N>.json for BACKEND=aws.
+# READY_TIMEOUT_S. Results: bench/results/sync[-aws]-<N>[-p<PATHS>].json.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 run="${SECRETSOURCE_RUN_DIR:-$root/e2e/.run}"

@@ -16,6 +16,7 @@ export interface BenchResult {
     kubeQps: number;
     kubeBurst: number;
     refreshInterval: string;
+    cycles: number;
     readyMethod: 'list' | 'watch';
   };
   setup: { createSecretSourcesSeconds: number };
@@ -59,26 +60,8 @@ export interface BenchResult {
     /** Most sockets the operator held open at one readiness poll (a new connection per API call shows here). */
     operatorPeakOpenSockets: number;
   };
-  refreshCycle: {
-    /** From the first refresh seen to the N-th (polled every 250 ms). */
-    spreadSeconds: number;
-    secondsFromAllReady: number;
-    complete: boolean;
-    providerCalls: number;
-    providerCallsByOperation: Record<string, number>;
-    /** PATHS: the distinct secrets the N SecretSources read. */
-    distinctSecrets: number;
-    /** providerCalls ÷ distinctSecrets: 1 means each secret was read once; below 1, reads were batched. */
-    providerCallsPerDistinctSecret: number;
-    backendRequests?: Record<string, number>;
-    kubeWrites: number;
-    kubeWritesByResource: Record<string, number>;
-    objectsChangedOnApiServer: number;
-    eventsCreated: number;
-    syncs: Record<string, number>;
-    cpuSeconds: Record<string, number>;
-    machineCpuBusyPercent: number;
-  };
+  /** CYCLES quiet refresh cycles, in order. */
+  refreshCycles: RefreshCycleResult[];
   operator: {
     peakRssMiB: number;
     rssMiBAtEnd: number;
@@ -99,6 +82,30 @@ export interface BenchResult {
   };
 }
 
+/** One refresh of every SecretSource with nothing changed in the backend. */
+export interface RefreshCycleResult {
+  /** From the first refresh seen to the N-th (polled every 250 ms). */
+  spreadSeconds: number;
+  /** From all Ready (first cycle) or the end of the previous cycle. */
+  secondsFromPrevious: number;
+  complete: boolean;
+  providerCalls: number;
+  providerCallsByOperation: Record<string, number>;
+  /** PATHS: the distinct secrets the N SecretSources read. */
+  distinctSecrets: number;
+  /** providerCalls ÷ distinctSecrets: 1 means each secret was read once; below 1, reads were batched. */
+  providerCallsPerDistinctSecret: number;
+  /** Requests the backend server received per action (aws: counted by a proxy in front of moto). */
+  backendRequests?: Record<string, number>;
+  kubeWrites: number;
+  kubeWritesByResource: Record<string, number>;
+  objectsChangedOnApiServer: number;
+  eventsCreated: number;
+  syncs: Record<string, number>;
+  cpuSeconds: Record<string, number>;
+  machineCpuBusyPercent: number;
+}
+
 /** `a=1, b=2` */
 function list(values: Record<string, number> | undefined): string {
   return Object.entries(values ?? {})
@@ -106,11 +113,28 @@ function list(values: Record<string, number> | undefined): string {
     .join(', ');
 }
 
-function backendRows(r: BenchResult): [string, string][] {
-  if (!r.initialSync.backendRequests) return [];
+/** Rows for one refresh cycle, labelled "cycle 1", "cycle 2", ... */
+function cycleRows(r: BenchResult, cycle: RefreshCycleResult, number: number): [string, string][] {
+  const label = `refresh cycle ${number}`;
   return [
-    [`${r.settings.backend} received: initial`, list(r.initialSync.backendRequests) || 'none'],
-    [`${r.settings.backend} received: refresh cycle`, list(r.refreshCycle.backendRequests) || 'none'],
+    [
+      `${label}: provider calls`,
+      `${cycle.providerCalls} = ${cycle.providerCallsPerDistinctSecret} per distinct secret (${list(cycle.providerCallsByOperation) || 'none'})`,
+    ],
+    ...(cycle.backendRequests
+      ? [
+          [`${label}: ${r.settings.backend} received`, list(cycle.backendRequests) || 'none'] as [
+            string,
+            string,
+          ],
+        ]
+      : []),
+    [
+      `${label}: kube writes`,
+      `${cycle.kubeWrites} (objects changed: ${cycle.objectsChangedOnApiServer}, Events: ${cycle.eventsCreated})`,
+    ],
+    [`${label}: first to last refresh`, `${cycle.spreadSeconds} s${cycle.complete ? '' : ' (INCOMPLETE)'}`],
+    [`${label}: CPU seconds`, `${list(cycle.cpuSeconds)} (machine ${cycle.machineCpuBusyPercent}% busy)`],
   ];
 }
 
@@ -134,6 +158,9 @@ export function table(r: BenchResult): string {
       'initial: provider calls',
       `${r.initialSync.providerCalls} (${list(r.initialSync.providerCallsByOperation)})`,
     ],
+    ...(r.initialSync.backendRequests
+      ? [[`initial: ${r.settings.backend} received`, list(r.initialSync.backendRequests)] as [string, string]]
+      : []),
     [
       'initial: kube writes',
       `${r.initialSync.kubeWrites} = ${r.initialSync.kubeWritesPerSecretSource}/source (${list(r.initialSync.kubeWritesByResource)})`,
@@ -144,23 +171,7 @@ export function table(r: BenchResult): string {
       'initial: CPU seconds',
       `${list(r.initialSync.cpuSeconds)} (machine ${r.initialSync.machineCpuBusyPercent}% busy)`,
     ],
-    [
-      'refresh cycle: provider calls',
-      `${r.refreshCycle.providerCalls} = ${r.refreshCycle.providerCallsPerDistinctSecret} per distinct secret (${list(r.refreshCycle.providerCallsByOperation) || 'none'})`,
-    ],
-    ...backendRows(r),
-    [
-      'refresh cycle: kube writes',
-      `${r.refreshCycle.kubeWrites} (objects changed: ${r.refreshCycle.objectsChangedOnApiServer}, Events: ${r.refreshCycle.eventsCreated})`,
-    ],
-    [
-      'refresh cycle: first to last refresh',
-      `${r.refreshCycle.spreadSeconds} s${r.refreshCycle.complete ? '' : ' (INCOMPLETE)'}`,
-    ],
-    [
-      'refresh cycle: CPU seconds',
-      `${list(r.refreshCycle.cpuSeconds)} (machine ${r.refreshCycle.machineCpuBusyPercent}% busy)`,
-    ],
+    ...r.refreshCycles.flatMap((cycle, index) => cycleRows(r, cycle, index + 1)),
     ['operator: most open sockets at a poll', `${r.initialSync.operatorPeakOpenSockets}`],
     [
       'operator peak RSS (VmHWM)',

@@ -150,6 +150,13 @@ describe('refreshes that use a shared read', () => {
     );
   });
 
+  it('rounds an interval refresh up to the whole second, so refreshes due together start together', () => {
+    const read = at('2026-11-26T10:19:40.250Z');
+    expect(nextRefreshAfterRead({ interval: '1m' }, read, noRandom, now).toISOString()).toBe(
+      '2026-11-26T10:20:41.000Z',
+    );
+  });
+
   it('keeps cron slots counted from now', () => {
     const cronNow = at('2026-11-26T03:00:02Z');
     const cronRead = at('2026-11-26T02:59:58Z');

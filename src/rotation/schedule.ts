@@ -97,15 +97,26 @@ export function sharedReadMaxAgeMs(timing: RefreshTiming): number | undefined {
   return parsed.kind === 'interval' ? parsed.ms / 2 : undefined;
 }
 
-/** nextRefresh counted from when the values used started to be read (intervals only; see above). */
+/**
+ * Interval refreshes are rounded up to whole seconds, so SecretSources whose refreshes fall in the
+ * same second start together and their reads of different secrets can share a batch call (AWS
+ * BatchGetSecretValue) instead of trickling in one by one.
+ */
+export const REFRESH_ALIGNMENT_MS = 1_000;
+
+/**
+ * nextRefresh counted from when the values used started to be read (intervals only, rounded up to
+ * REFRESH_ALIGNMENT_MS; see above). Cron schedules count from `now`.
+ */
 export function nextRefreshAfterRead(
   timing: RefreshTiming,
   readAt: Date | undefined,
   random: () => number,
   now: Date,
 ): Date {
-  const fromRead = readAt !== undefined && parseTiming(timing).kind === 'interval';
-  return nextRefresh(timing, fromRead ? readAt : now, random, now);
+  if (parseTiming(timing).kind !== 'interval') return nextRefresh(timing, now, random, now);
+  const due = nextRefresh(timing, readAt ?? now, random, now).getTime();
+  return new Date(Math.ceil(due / REFRESH_ALIGNMENT_MS) * REFRESH_ALIGNMENT_MS);
 }
 
 function parseTiming(timing: RefreshTiming): Timing {

@@ -33,7 +33,7 @@ import {
 export interface AwsProviderClientOptions {
   clock: ProviderClock;
   logger?: ProviderLogger;
-  /** Window of the get() micro-batcher; 0 sends every get() on its own. Default 10 ms. */
+  /** Window of the get() micro-batcher; 0 sends every get() on its own. Default 25 ms. */
   batchWindowMs?: number;
   /** Largest number of secrets find() returns; more is an InvalidRefError. Default 1000. */
   maxFindResults?: number;
@@ -63,7 +63,7 @@ export class AwsProviderClient implements ProviderClient {
     this.#maxFindResults = options.maxFindResults ?? 1000;
     this.#concurrency = Math.max(1, options.concurrency ?? 8);
     this.#onClose = options.onClose;
-    const windowMs = options.batchWindowMs ?? 10;
+    const windowMs = options.batchWindowMs ?? 25;
     this.#batcher =
       windowMs > 0
         ? new SecretBatcher({

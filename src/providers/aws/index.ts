@@ -18,7 +18,7 @@ export { AwsProviderClient } from './client.js';
 export { parseAwsSpec, type AwsProviderSpec, type AwsSettings } from './spec.js';
 
 export interface AwsClientOptions {
-  /** Window of the get() micro-batcher (one BatchGetSecretValue per window); 0 turns it off. Default 10 ms. */
+  /** Window of the get() micro-batcher (one BatchGetSecretValue per window); 0 turns it off. Default 25 ms. */
   batchWindowMs?: number;
   /** Per-request limit. Default 30 s. */
   requestTimeoutMs?: number;
