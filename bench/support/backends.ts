@@ -53,6 +53,17 @@ export function createBackend(name: BackendName, runId: string): BenchBackend {
 abstract class BaseBackend {
   readonly generated: string[] = [];
   protected readonly cleanups: (() => Promise<unknown>)[] = [];
+  /** Names of this run's secrets (and OpenBao policy) start with it. */
+  protected readonly prefix: string;
+
+  constructor(runId: string) {
+    this.prefix = `bench-${runId}`;
+  }
+
+  /** The names of `count` secrets of this run. */
+  protected names(count: number): string[] {
+    return Array.from({ length: count }, (_, i) => `${this.prefix}/p${i}`);
+  }
 
   protected newValue(): string {
     const value = randomBytes(16).toString('hex');
@@ -72,23 +83,17 @@ class OpenBaoBackend extends BaseBackend implements BenchBackend {
   readonly name = 'openbao';
   readonly server = 'openbao';
   readonly #bao = new OpenBaoAdmin(requireEnv('VAULT_ADDR'), requireEnv('VAULT_TOKEN'));
-  readonly #prefix: string;
-
-  constructor(runId: string) {
-    super();
-    this.#prefix = `bench-${runId}`;
-  }
 
   async createSecrets(count: number, concurrency: number): Promise<Record<string, unknown>[]> {
-    const paths = Array.from({ length: count }, (_, i) => `${this.#prefix}/p${i}`);
+    const paths = this.names(count);
     this.cleanups.push(() => mapBounded(paths, 8, (p) => this.#bao.deleteKv(p)));
     await mapBounded(paths, concurrency, (p) => this.#bao.putKv(p, { value: this.newValue() }));
     return paths.map((path) => ({ path, property: 'value' }));
   }
 
   async providerSpec(core: k8s.CoreV1Api, namespace: string): Promise<Record<string, unknown>> {
-    const policy = this.#prefix;
-    await this.#bao.putPolicy(policy, `path "secret/data/${this.#prefix}/*" { capabilities = ["read"] }`);
+    const policy = this.prefix;
+    await this.#bao.putPolicy(policy, `path "secret/data/${this.prefix}/*" { capabilities = ["read"] }`);
     this.cleanups.push(() => this.#bao.deletePolicy(policy));
     const token = await this.#bao.createToken([policy], '8h');
     this.generated.push(token);
@@ -128,15 +133,9 @@ class AwsBackend extends BaseBackend implements BenchBackend {
     endpoint: requireEnv('AWS_ENDPOINT_URL'),
   });
   readonly #proxy = new CountingProxy();
-  readonly #prefix: string;
-
-  constructor(runId: string) {
-    super();
-    this.#prefix = `bench-${runId}`;
-  }
 
   async createSecrets(count: number, concurrency: number): Promise<Record<string, unknown>[]> {
-    const names = Array.from({ length: count }, (_, i) => `${this.#prefix}/p${i}`);
+    const names = this.names(count);
     this.cleanups.push(() =>
       mapBounded(names, 8, (name) =>
         this.#admin.send(new DeleteSecretCommand({ SecretId: name, ForceDeleteWithoutRecovery: true })),
