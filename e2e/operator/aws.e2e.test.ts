@@ -334,6 +334,39 @@ test('a namespaced SecretProvider without auth (the default chain) → ProviderN
   expect(await getSecret('no-auth')).toBeUndefined();
 });
 
+/** Groups times (ms) into waves: a gap longer than `gapMs` starts a new one. */
+function waves(times: number[], gapMs: number): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  return sorted.filter((time, i) => i === 0 || time - sorted[i - 1]! > gapMs).length;
+}
+
+test('periodic refreshes share a read up to half the interval old and fall into one phase', async () => {
+  // Group A syncs at 0 s; group B at about 7 s, after the 5 s share window, so B reads on its own.
+  // A refreshes at about 20 s and reads; B, due at about 27 s, uses that read (7 s old, under half
+  // the 20 s interval) and counts its next refresh from it: from then on A and B refresh together.
+  // Without that, the secrets would be read in 4 waves in the 40 s watched (A at 20 and 40, B at
+  // 27 and 47); with it, in 2.
+  const values = [generated(), generated()];
+  const paths = await Promise.all(values.map((v, i) => createAwsSecret(`phase-${i}`, JSON.stringify({ v }))));
+  const spec = (i: number) => ({
+    refresh: { interval: '20s' },
+    data: [{ key: 'v', remoteRef: { path: paths[i % 2], property: 'v' } }],
+  });
+  const groupA = ['phase-a0', 'phase-a1', 'phase-a2', 'phase-a3'];
+  const groupB = ['phase-b0', 'phase-b1', 'phase-b2', 'phase-b3'];
+  await Promise.all(groupA.map((name, i) => createSource(name, spec(i))));
+  await Promise.all(groupA.map((name, i) => waitValue(name, 'v', values[i % 2]!, 30_000)));
+  await sleep(7_000);
+  await Promise.all(groupB.map((name, i) => createSource(name, spec(i))));
+  await Promise.all(groupB.map((name, i) => waitValue(name, 'v', values[i % 2]!, 30_000)));
+
+  const watched = proxy.actions.length;
+  await sleep(40_000);
+  const times = proxy.readTimes(watched, paths);
+  expect(times.length).toBeGreaterThanOrEqual(1);
+  expect(waves(times, 3_000)).toBeLessThanOrEqual(2);
+}, 120_000);
+
 test('20 SecretSources over 4 secrets: every sync wave reads each secret at most once', async () => {
   const values = [generated(), generated(), generated(), generated()];
   const paths = await Promise.all(values.map((v, i) => createAwsSecret(`fan-${i}`, JSON.stringify({ v }))));

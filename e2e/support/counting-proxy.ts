@@ -11,6 +11,8 @@ export class CountingProxy {
   readonly actions: string[] = [];
   /** The request body of each action, same index: which secrets a read asked for. */
   readonly bodies: string[] = [];
+  /** When each action arrived (epoch ms), same index. */
+  readonly times: number[] = [];
   /** The access key id of every signed request (STS calls included). */
   readonly signers: string[] = [];
   #server: http.Server | undefined;
@@ -33,6 +35,7 @@ export class CountingProxy {
         if (typeof action === 'string') {
           this.actions.push(action.replace(/^secretsmanager\./, ''));
           this.bodies.push(body.toString('utf8'));
+          this.times.push(Date.now());
         }
         const signer = /Credential=([^/]+)\//.exec(req.headers.authorization ?? '')?.[1];
         if (signer) this.signers.push(signer);
@@ -80,17 +83,24 @@ export class CountingProxy {
    * SecretSources may keep reading in the background.
    */
   reads(from: number, secretIds: readonly string[]): number {
-    let count = 0;
+    return this.readTimes(from, secretIds).length;
+  }
+
+  /** When each of those reads arrived (epoch ms). */
+  readTimes(from: number, secretIds: readonly string[]): number[] {
+    const times: number[] = [];
     for (let i = from; i < this.actions.length; i++) {
       const read = this.actions[i] === 'BatchGetSecretValue' || this.actions[i] === 'GetSecretValue';
-      if (read && secretIds.some((id) => this.bodies[i]!.includes(JSON.stringify(id)))) count++;
+      if (read && secretIds.some((id) => this.bodies[i]!.includes(JSON.stringify(id))))
+        times.push(this.times[i]!);
     }
-    return count;
+    return times;
   }
 
   reset(): void {
     this.actions.length = 0;
     this.bodies.length = 0;
+    this.times.length = 0;
     this.signers.length = 0;
   }
 
