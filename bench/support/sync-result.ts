@@ -165,7 +165,7 @@ export function table(r: BenchResult): string {
       'initial: kube writes',
       `${r.initialSync.kubeWrites} = ${r.initialSync.kubeWritesPerSecretSource}/source (${list(r.initialSync.kubeWritesByResource)})`,
     ],
-    ['initial: Events created (not in writes metric)', `${r.initialSync.eventsCreated}`],
+    ['initial: Events created (in kube writes)', `${r.initialSync.eventsCreated}`],
     ['initial: extra syncs (nothing new) before settled', `${r.initialSync.unchangedSyncsBeforeSettled}`],
     [
       'initial: CPU seconds',

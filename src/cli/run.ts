@@ -46,9 +46,11 @@ export async function runOperator(config: RunConfig, logger: Logger): Promise<vo
     countByReadiness(manager.secretSources.list() as { status?: unknown }[]),
   );
 
+  // One write budget (--kube-qps/--kube-burst) for the gateway's writes and the Events.
+  const writeLimiter = new TokenBucket({ qps: config.kubeQps, burst: config.kubeBurst, clock });
   const kube = new ClientNodeKubeGateway({
     kubeConfig,
-    limiter: new TokenBucket({ qps: config.kubeQps, burst: config.kubeBurst, clock }),
+    limiter: writeLimiter,
     onWrite: (resource, verb) => metrics.kubeWrite(resource, verb as 'apply'),
   });
   const clients = new ProviderClientCache({
@@ -62,6 +64,8 @@ export async function runOperator(config: RunConfig, logger: Logger): Promise<vo
     core: kubeConfig.makeApiClient(k8s.CoreV1Api),
     clock,
     instance: config.leaderElectionIdentity,
+    limiter: writeLimiter,
+    onWrite: () => metrics.kubeWrite('events', 'create'),
     onError: (error) => logger.debug({ error: String(error) }, 'event not recorded'),
   });
   const sources = new SecretSourceReconciler({

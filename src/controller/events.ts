@@ -1,8 +1,10 @@
 // Events are the audit trail: one for each create, update, delete and failure
 // of a managed Secret. A failure that repeats while the reconcile backs off is
-// recorded once per window instead of once per retry.
-import * as k8s from '@kubernetes/client-node';
+// recorded once per window instead of once per retry. Events are writes like
+// any other: they wait for the same write limiter (--kube-qps) and are counted.
+import type * as k8s from '@kubernetes/client-node';
 import type { Clock } from './clock.js';
+import type { WriteLimiter } from './kube-gateway.js';
 
 export type EventType = 'Normal' | 'Warning';
 
@@ -21,25 +23,33 @@ export interface EventRecorder {
 export const REPORTING_CONTROLLER = 'secretsource.dev/operator';
 
 export class KubeEventRecorder implements EventRecorder {
-  readonly #core: k8s.CoreV1Api;
+  readonly #core: Pick<k8s.CoreV1Api, 'createNamespacedEvent'>;
   readonly #clock: Clock;
   readonly #repeatWindowMs: number;
   readonly #instance: string;
   readonly #lastRecorded = new Map<string, number>();
   readonly #onError: (error: unknown) => void;
+  readonly #limiter: WriteLimiter | undefined;
+  readonly #onWrite: () => void;
 
   constructor(options: {
-    core: k8s.CoreV1Api;
+    core: Pick<k8s.CoreV1Api, 'createNamespacedEvent'>;
     clock: Clock;
     instance: string;
     repeatWindowMs?: number;
     onError?: (error: unknown) => void;
+    /** The Kubernetes write limiter the gateway uses, so Events count against --kube-qps too. */
+    limiter?: WriteLimiter;
+    /** Called for every Event created (the writes metric). */
+    onWrite?: () => void;
   }) {
     this.#core = options.core;
     this.#clock = options.clock;
     this.#instance = options.instance;
     this.#repeatWindowMs = options.repeatWindowMs ?? 10 * 60_000;
     this.#onError = options.onError ?? (() => undefined);
+    this.#limiter = options.limiter;
+    this.#onWrite = options.onWrite ?? (() => undefined);
   }
 
   record(object: InvolvedObject, type: EventType, reason: string, message: string): void {
@@ -52,25 +62,31 @@ export class KubeEventRecorder implements EventRecorder {
 
     const namespace = object.namespace ?? 'default';
     const time = new Date(now);
-    // Events are best effort: a failure to record one must never fail a sync.
-    this.#core
-      .createNamespacedEvent({
-        namespace,
-        body: {
-          metadata: { generateName: `${object.name}.`, namespace },
-          involvedObject: { ...object, namespace: object.namespace },
-          type,
-          reason,
-          message: message.slice(0, 1024),
-          source: { component: 'secretsource-operator' },
-          reportingComponent: REPORTING_CONTROLLER,
-          reportingInstance: this.#instance,
-          firstTimestamp: time,
-          lastTimestamp: time,
-          count: 1,
-        },
-      })
-      .catch(this.#onError);
+    // Events are best effort: a failure to record one must never fail a sync, and
+    // waiting for the write limiter must not hold up the reconcile that records it.
+    void this.#create(namespace, {
+      metadata: { generateName: `${object.name}.`, namespace },
+      involvedObject: { ...object, namespace: object.namespace },
+      type,
+      reason,
+      message: message.slice(0, 1024),
+      source: { component: 'secretsource-operator' },
+      reportingComponent: REPORTING_CONTROLLER,
+      reportingInstance: this.#instance,
+      firstTimestamp: time,
+      lastTimestamp: time,
+      count: 1,
+    });
+  }
+
+  async #create(namespace: string, body: k8s.CoreV1Event): Promise<void> {
+    try {
+      await this.#limiter?.take();
+      await this.#core.createNamespacedEvent({ namespace, body });
+      this.#onWrite();
+    } catch (error) {
+      this.#onError(error);
+    }
   }
 
   #forgetOlderThan(cutoff: number): void {
