@@ -11,8 +11,9 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { requireEnv } from '../../e2e/support/kube.js';
 import { CountingProxy } from '../../e2e/support/counting-proxy.js';
+import { openBaoTokenProvider } from '../../e2e/support/secret-sources.js';
+import { OpenBaoAdmin } from '../../e2e/support/openbao-admin.js';
 import { mapBounded } from './bounded.js';
-import { OpenBaoAdmin } from './openbao.js';
 
 export type BackendName = 'openbao' | 'aws';
 
@@ -102,14 +103,7 @@ class OpenBaoBackend extends BaseBackend implements BenchBackend {
       namespace,
       body: { metadata: { name: CREDENTIALS_SECRET }, stringData: { token } },
     });
-    return {
-      vault: {
-        server: requireEnv('VAULT_ADDR'),
-        path: 'secret',
-        version: 'v2',
-        auth: { token: { secretRef: { name: CREDENTIALS_SECRET, key: 'token' } } },
-      },
-    };
+    return openBaoTokenProvider(CREDENTIALS_SECRET);
   }
 
   requestsSince(): undefined {

@@ -17,8 +17,9 @@ import {
   requireEnv,
   statusCode,
   uniqueName,
-  readSecretIfExists,
+  readyCondition,
 } from '../support/kube.js';
+import { OpenBaoAdmin } from '../support/openbao-admin.js';
 import {
   OPERATOR_NAMESPACE,
   freePort,
@@ -27,11 +28,16 @@ import {
   startOperator,
   type RunningOperator,
 } from '../support/operator.js';
+import {
+  API_VERSION,
+  GROUP,
+  SecretSourceObjects,
+  VERSION,
+  type Condition,
+} from '../support/secret-sources.js';
 
 jest.setTimeout(90_000);
 
-const GROUP = 'secretsource.dev';
-const VERSION = 'v1alpha1';
 const ADMIT_LABEL = 'e2e.secretsource.dev/auth-and-ha';
 
 const kc = adminKubeConfig();
@@ -39,6 +45,7 @@ const core = kc.makeApiClient(k8s.CoreV1Api);
 const rbac = kc.makeApiClient(k8s.RbacAuthorizationV1Api);
 const custom = kc.makeApiClient(k8s.CustomObjectsApi);
 const leases = kc.makeApiClient(k8s.CoordinationV1Api);
+const openbao = OpenBaoAdmin.fromEnv();
 
 /** Every value and credential this file generates: none may show up in operator output or Events. */
 const sensitive: string[] = [];
@@ -61,23 +68,6 @@ function generated(): string {
 
 const digest = (text: string): string => createHash('sha256').update(text).digest('hex');
 
-/** A call to an OpenBao server; errors carry only the method, path and status. */
-async function vault(
-  method: string,
-  apiPath: string,
-  body?: unknown,
-  server = { addr: requireEnv('VAULT_ADDR'), token: requireEnv('VAULT_TOKEN') },
-): Promise<Record<string, unknown>> {
-  const response = await fetch(`${server.addr}/v1/${apiPath}`, {
-    method,
-    headers: { 'X-Vault-Token': server.token, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  if (!response.ok) throw new Error(`OpenBao ${method} ${apiPath}: HTTP ${response.status}`);
-  const text = await response.text();
-  return text === '' ? {} : (JSON.parse(text) as Record<string, unknown>);
-}
-
 async function createNamespaceWith(prefix: string, labels: Record<string, string> = {}): Promise<string> {
   const name = uniqueName(prefix);
   await core.createNamespace({ body: { metadata: { name, labels } } });
@@ -89,29 +79,20 @@ async function createSecret(namespace: string, name: string, data: Record<string
   await core.createNamespacedSecret({ namespace, body: { metadata: { name }, stringData: data } });
 }
 
-interface Condition {
-  type: string;
-  status: string;
-  reason: string;
-  message: string;
-}
-interface WithStatus {
-  status?: { conditions?: Condition[] };
+const objectsByNamespace = new Map<string, SecretSourceObjects>();
+
+/** The SecretSource helpers of one namespace (every SecretSource here names its provider). */
+function objectsIn(namespace: string): SecretSourceObjects {
+  let objects = objectsByNamespace.get(namespace);
+  if (!objects) {
+    objects = new SecretSourceObjects(kc, namespace, { provider: 'vault' });
+    objectsByNamespace.set(namespace, objects);
+  }
+  return objects;
 }
 
-async function createProvider(namespace: string, name: string, vaultSpec: object): Promise<void> {
-  await custom.createNamespacedCustomObject({
-    group: GROUP,
-    version: VERSION,
-    namespace,
-    plural: 'secretproviders',
-    body: {
-      apiVersion: `${GROUP}/${VERSION}`,
-      kind: 'SecretProvider',
-      metadata: { name },
-      spec: { vault: vaultSpec },
-    },
-  });
+function createProvider(namespace: string, name: string, vaultSpec: object): Promise<void> {
+  return objectsIn(namespace).createProvider(name, { vault: vaultSpec });
 }
 
 interface SourceOptions {
@@ -121,92 +102,52 @@ interface SourceOptions {
 }
 
 /** A SecretSource writing Secret `name` with one key, `value`, from `<remotePath>` property `value`. */
-async function createSource(namespace: string, name: string, options: SourceOptions): Promise<void> {
-  await custom.createNamespacedCustomObject({
-    group: GROUP,
-    version: VERSION,
-    namespace,
-    plural: 'secretsources',
-    body: {
-      apiVersion: `${GROUP}/${VERSION}`,
-      kind: 'SecretSource',
-      metadata: { name },
-      spec: {
-        providerRef: options.provider,
-        refresh: { interval: options.interval ?? '1h' },
-        target: { name },
-        data: [{ key: 'value', remoteRef: { path: options.remotePath, property: 'value' } }],
-      },
-    },
+function createSource(namespace: string, name: string, options: SourceOptions): Promise<void> {
+  return objectsIn(namespace).createSource(name, {
+    providerRef: options.provider,
+    refresh: { interval: options.interval ?? '1h' },
+    target: { name },
+    data: [{ key: 'value', remoteRef: { path: options.remotePath, property: 'value' } }],
   });
 }
 
-async function readyOf(plural: string, namespace: string, name: string): Promise<Condition | undefined> {
-  const object = (await custom.getNamespacedCustomObject({
-    group: GROUP,
-    version: VERSION,
-    namespace,
-    plural,
-    name,
-  })) as WithStatus;
-  return object.status?.conditions?.find((condition) => condition.type === 'Ready');
-}
-
-/** Waits for Ready to have this status (and reason); status messages never hold values. */
+/** Waits for a SecretSource's Ready to have this status and reason; status messages never hold values. */
 async function waitForReady(
   namespace: string,
   name: string,
   status: 'True' | 'False',
-  reason?: string,
+  reason: string,
   timeoutMs = 30_000,
-  plural = 'secretsources',
 ): Promise<Condition> {
-  return eventually(async () => {
-    const ready = await readyOf(plural, namespace, name);
-    if (ready?.status !== status || (reason !== undefined && ready.reason !== reason)) {
-      throw new Error(
-        `${plural} ${namespace}/${name}: Ready is ${ready?.status}/${ready?.reason} (${ready?.message}), ` +
-          `want ${status}/${reason ?? 'any'}`,
-      );
-    }
-    return ready;
-  }, timeoutMs);
+  return readyCondition(await objectsIn(namespace).waitReady(name, status, reason, timeoutMs))!;
 }
 
 function readSecret(namespace: string, name: string): Promise<k8s.V1Secret | undefined> {
-  return readSecretIfExists(core, namespace, name);
+  return objectsIn(namespace).getSecret(name);
 }
 
-/** Waits until Secret `name` holds `expected` under key `value` (compared by digest, never printed). */
-async function waitForSecretValue(
+/** Waits until Secret `name` holds `expected` under key `value` (never printed). */
+function waitForSecretValue(
   namespace: string,
   name: string,
   expected: string,
   timeoutMs = 30_000,
 ): Promise<k8s.V1Secret> {
-  return eventually(async () => {
-    const secret = await readSecret(namespace, name);
-    const encoded = secret?.data?.['value'];
-    if (encoded === undefined) throw new Error(`Secret ${namespace}/${name} has no key "value" yet`);
-    const actual = Buffer.from(encoded, 'base64').toString('utf8');
-    if (digest(actual) !== digest(expected)) throw new Error(`Secret ${namespace}/${name} differs`);
-    return secret!;
-  }, timeoutMs);
+  return objectsIn(namespace).waitValue(name, 'value', expected, timeoutMs);
 }
 
 /** Writes a random value at `<basePath>/<name>` of the shared OpenBao and returns it. */
 async function remoteValue(name: string): Promise<{ remotePath: string; value: string }> {
   const value = generated();
   const remotePath = `${basePath}/${name}`;
-  await vault('POST', `secret/data/${remotePath}`, { data: { value } });
-  cleanups.push(() => vault('DELETE', `secret/metadata/${remotePath}`));
+  await openbao.putKv(remotePath, { value });
+  cleanups.push(() => openbao.deleteKv(remotePath));
   return { remotePath, value };
 }
 
 /** A token of the reader policy, as an application team would be given. */
 async function readerToken(): Promise<string> {
-  const created = await vault('POST', 'auth/token/create', { policies: [readerPolicy], ttl: '1h' });
-  const token = (created.auth as { client_token: string }).client_token;
+  const token = await openbao.createToken([readerPolicy], '1h');
   sensitive.push(token);
   return token;
 }
@@ -271,28 +212,6 @@ async function launch(
   }
   operators.push(Object.assign(operator, { leaseId }));
   return operator;
-}
-
-async function dropFinalizers(namespace: string): Promise<void> {
-  const list = (await custom.listNamespacedCustomObject({
-    group: GROUP,
-    version: VERSION,
-    namespace,
-    plural: 'secretsources',
-  })) as { items: { metadata: { name: string; finalizers?: string[] } }[] };
-  for (const item of list.items.filter((source) => source.metadata.finalizers?.length)) {
-    await custom.patchNamespacedCustomObject(
-      {
-        group: GROUP,
-        version: VERSION,
-        namespace,
-        plural: 'secretsources',
-        name: item.metadata.name,
-        body: { metadata: { finalizers: null } },
-      },
-      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
-    );
-  }
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -369,7 +288,7 @@ class DevOpenBao {
   }
 
   write(remotePath: string, data: Record<string, string>): Promise<unknown> {
-    return vault('POST', `secret/data/${remotePath}`, { data }, { addr: this.addr, token: this.token });
+    return new OpenBaoAdmin(this.addr, this.token).putKv(remotePath, data);
   }
 }
 
@@ -385,10 +304,8 @@ beforeAll(async () => {
   operatorKubeconfig = await operatorKubeconfigFile(kc);
   nsA = await createNamespaceWith('auth-a', { [ADMIT_LABEL]: runId });
   nsB = await createNamespaceWith('auth-b');
-  await vault('PUT', `sys/policies/acl/${readerPolicy}`, {
-    policy: `path "secret/data/${basePath}/*" { capabilities = ["read"] }`,
-  });
-  cleanups.push(() => vault('DELETE', `sys/policies/acl/${readerPolicy}`));
+  await openbao.putPolicy(readerPolicy, `path "secret/data/${basePath}/*" { capabilities = ["read"] }`);
+  cleanups.push(() => openbao.deletePolicy(readerPolicy));
   await createSecret(nsA, tokenSecret, { token: await readerToken() });
 });
 
@@ -396,7 +313,7 @@ afterAll(async () => {
   await Promise.all(operators.map((operator) => operator.kill()));
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
   // With the operators gone nobody would remove their finalizers, and the namespaces would hang.
-  await Promise.all(namespaces.map((namespace) => dropFinalizers(namespace).catch(() => undefined)));
+  await Promise.all(namespaces.map((namespace) => objectsIn(namespace).dropFinalizers()));
   await Promise.all(namespaces.map((namespace) => deleteNamespace(kc, namespace)));
 });
 
@@ -420,7 +337,7 @@ describe('one operator watching two namespaces', () => {
     });
     await waitForSecretValue(nsA, 'by-token', value);
     await waitForReady(nsA, 'by-token', 'True', 'Synced');
-    await waitForReady(nsA, 'by-token', 'True', 'Valid', 30_000, 'secretproviders');
+    await objectsIn(nsA).waitProviderReady('by-token', 'True', 'Valid', 30_000);
   });
 
   test('kubernetes auth: the operator requests the ServiceAccount token itself', async () => {
@@ -454,15 +371,15 @@ describe('one operator watching two namespaces', () => {
     expect(reviewerJwt).not.toBe('');
     sensitive.push(reviewerJwt);
 
-    await vault('POST', `sys/auth/${mount}`, { type: 'kubernetes' });
-    cleanups.push(() => vault('DELETE', `sys/auth/${mount}`));
-    await vault('POST', `auth/${mount}/config`, {
+    await openbao.request('POST', `sys/auth/${mount}`, { type: 'kubernetes' });
+    cleanups.push(() => openbao.request('DELETE', `sys/auth/${mount}`));
+    await openbao.request('POST', `auth/${mount}/config`, {
       kubernetes_host: requireEnv('KUBE_API_URL'),
       kubernetes_ca_cert: readFileSync(requireEnv('KUBE_CA_FILE'), 'utf8'),
       token_reviewer_jwt: reviewerJwt,
       disable_local_ca_jwt: true,
     });
-    await vault('POST', `auth/${mount}/role/${role}`, {
+    await openbao.request('POST', `auth/${mount}/role/${role}`, {
       bound_service_account_names: ['app'],
       bound_service_account_namespaces: [nsA],
       audience: 'vault',
@@ -488,13 +405,18 @@ describe('one operator watching two namespaces', () => {
 
   test('appRole auth: role_id in the spec, secret_id in a Secret', async () => {
     const mount = `approle-${runId}`;
-    await vault('POST', `sys/auth/${mount}`, { type: 'approle' });
-    cleanups.push(() => vault('DELETE', `sys/auth/${mount}`));
-    await vault('POST', `auth/${mount}/role/app`, { token_policies: [readerPolicy], token_ttl: '10m' });
-    const roleId = ((await vault('GET', `auth/${mount}/role/app/role-id`)).data as { role_id: string })
-      .role_id;
-    const secretId = ((await vault('POST', `auth/${mount}/role/app/secret-id`)).data as { secret_id: string })
-      .secret_id;
+    await openbao.request('POST', `sys/auth/${mount}`, { type: 'approle' });
+    cleanups.push(() => openbao.request('DELETE', `sys/auth/${mount}`));
+    await openbao.request('POST', `auth/${mount}/role/app`, {
+      token_policies: [readerPolicy],
+      token_ttl: '10m',
+    });
+    const roleId = (
+      (await openbao.request('GET', `auth/${mount}/role/app/role-id`)).data as { role_id: string }
+    ).role_id;
+    const secretId = (
+      (await openbao.request('POST', `auth/${mount}/role/app/secret-id`)).data as { secret_id: string }
+    ).secret_id;
     sensitive.push(secretId);
     await createSecret(nsA, 'approle', { 'secret-id': secretId });
 
@@ -519,7 +441,7 @@ describe('one operator watching two namespaces', () => {
       version: VERSION,
       plural: 'clustersecretproviders',
       body: {
-        apiVersion: `${GROUP}/${VERSION}`,
+        apiVersion: API_VERSION,
         kind: 'ClusterSecretProvider',
         metadata: { name },
         spec: {
@@ -560,7 +482,7 @@ describe('one operator watching two namespaces', () => {
       remotePath,
     });
     await waitForReady(nsB, 'borrowed-token', 'False', 'ProviderNotAllowed');
-    await waitForReady(nsB, 'borrowed-token', 'False', 'ProviderNotAllowed', 30_000, 'secretproviders');
+    await objectsIn(nsB).waitProviderReady('borrowed-token', 'False', 'ProviderNotAllowed', 30_000);
     expect(await readSecret(nsB, 'borrowed-token')).toBeUndefined();
   });
 
@@ -589,21 +511,13 @@ describe('one operator watching two namespaces', () => {
     await server.kill();
     await waitForReady(nsA, 'outage', 'False', 'Unavailable', 30_000);
     // Events are recorded alongside the status write, not before it.
-    await eventually(async () => {
-      const events = await core.listNamespacedEvent({
-        namespace: nsA,
-        fieldSelector: 'involvedObject.kind=SecretSource,involvedObject.name=outage',
-      });
-      if (!events.items.some((event) => event.type === 'Warning' && event.reason === 'Unavailable')) {
-        throw new Error('no Warning Event with reason Unavailable yet');
-      }
-    });
+    await objectsIn(nsA).waitEvent('outage', 'Warning', 'Unavailable');
     // Let the retries run on a little: none of them may touch the Secret.
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     const during = await readSecret(nsA, 'outage');
     expect(during?.metadata?.resourceVersion).toBe(synced.metadata?.resourceVersion);
     expect(digest(JSON.stringify(during?.data))).toBe(digest(JSON.stringify(synced.data)));
-    expect((await readyOf('secretsources', nsA, 'outage'))?.reason).toBe('Unavailable');
+    expect(readyCondition(await objectsIn(nsA).getSource('outage'))?.reason).toBe('Unavailable');
 
     // A dev server starts empty; the same root token id makes the provider's token valid again.
     await server.start();

@@ -19,9 +19,7 @@ import {
   eventually,
   installCrds,
   requireEnv,
-  statusCode,
   uniqueName,
-  readSecretIfExists,
   readyCondition,
 } from '../support/kube.js';
 import { CountingProxy } from '../support/counting-proxy.js';
@@ -31,22 +29,20 @@ import {
   startOperator,
   type RunningOperator,
 } from '../support/operator.js';
+import { SecretSourceObjects, holds } from '../support/secret-sources.js';
 
 jest.setTimeout(60_000);
 
-const GROUP = 'secretsource.dev';
-const VERSION = 'v1alpha1';
 const PROVIDER = 'aws';
 const CREDS_SECRET = 'aws-creds';
 
 const kc = adminKubeConfig();
 const core = kc.makeApiClient(k8s.CoreV1Api);
-const custom = kc.makeApiClient(k8s.CustomObjectsApi);
-const MERGE_PATCH = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 
 const neverPrinted: string[] = [];
 const prefix = uniqueName('e2e-op-aws');
 let namespace: string;
+let objects: SecretSourceObjects;
 let operator: RunningOperator;
 let operatorExit: number | null | undefined;
 
@@ -73,112 +69,6 @@ async function createAwsSecret(name: string, value: string): Promise<string> {
   return path;
 }
 
-// --------------------------------------------------------------------------------------------
-// Kubernetes
-
-interface Condition {
-  type: string;
-  status: string;
-  reason: string;
-  message: string;
-}
-
-interface SourceObject {
-  metadata: { name: string };
-  status?: { conditions?: Condition[] };
-}
-
-async function createProvider(name: string, aws: Record<string, unknown>): Promise<void> {
-  await custom.createNamespacedCustomObject({
-    group: GROUP,
-    version: VERSION,
-    namespace,
-    plural: 'secretproviders',
-    body: { apiVersion: `${GROUP}/${VERSION}`, kind: 'SecretProvider', metadata: { name }, spec: { aws } },
-  });
-}
-
-async function providerReady(name: string): Promise<Condition | undefined> {
-  const provider = (await custom.getNamespacedCustomObject({
-    group: GROUP,
-    version: VERSION,
-    namespace,
-    plural: 'secretproviders',
-    name,
-  })) as { status?: { conditions?: Condition[] } };
-  return provider.status?.conditions?.find((c) => c.type === 'Ready');
-}
-
-async function createSource(
-  name: string,
-  spec: Record<string, unknown>,
-  provider: string = PROVIDER,
-): Promise<void> {
-  await custom.createNamespacedCustomObject({
-    group: GROUP,
-    version: VERSION,
-    namespace,
-    plural: 'secretsources',
-    body: {
-      apiVersion: `${GROUP}/${VERSION}`,
-      kind: 'SecretSource',
-      metadata: { name },
-      spec: { providerRef: { kind: 'SecretProvider', name: provider }, target: { name }, ...spec },
-    },
-  });
-}
-
-async function getSource(name: string): Promise<SourceObject | undefined> {
-  try {
-    return (await custom.getNamespacedCustomObject({
-      group: GROUP,
-      version: VERSION,
-      namespace,
-      plural: 'secretsources',
-      name,
-    })) as SourceObject;
-  } catch (error) {
-    if (statusCode(error) === 404) return undefined;
-    throw error;
-  }
-}
-
-async function patchSource(name: string, body: object): Promise<void> {
-  await custom.patchNamespacedCustomObject(
-    { group: GROUP, version: VERSION, namespace, plural: 'secretsources', name, body },
-    MERGE_PATCH,
-  );
-}
-
-const readyOf = (source: SourceObject | undefined): Condition | undefined => readyCondition(source);
-
-async function waitReady(name: string, status: 'True' | 'False', reason: string, timeoutMs = 20_000) {
-  return eventually(async () => {
-    const ready = readyOf(await getSource(name));
-    if (ready?.status !== status || ready.reason !== reason)
-      throw new Error(
-        `SecretSource ${name}: Ready is ${ready?.status}/${ready?.reason}, want ${status}/${reason}`,
-      );
-    return ready;
-  }, timeoutMs);
-}
-
-function getSecret(name: string): Promise<k8s.V1Secret | undefined> {
-  return readSecretIfExists(core, namespace, name);
-}
-
-function holds(secret: k8s.V1Secret | undefined, key: string, expected: string): boolean {
-  const encoded = secret?.data?.[key];
-  return encoded !== undefined && Buffer.from(encoded, 'base64').toString('utf8') === expected;
-}
-
-async function waitValue(name: string, key: string, expected: string, timeoutMs = 20_000): Promise<void> {
-  await eventually(async () => {
-    if (!holds(await getSecret(name), key, expected))
-      throw new Error(`Secret ${name} key ${key} does not hold the expected value`);
-  }, timeoutMs);
-}
-
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 // --------------------------------------------------------------------------------------------
@@ -188,6 +78,10 @@ beforeAll(async () => {
   await installCrds(kc);
   await installOperatorRbac(kc);
   namespace = await createNamespace(kc, 'aws');
+  objects = new SecretSourceObjects(kc, namespace, {
+    provider: PROVIDER,
+    sourceDefaults: (name) => ({ target: { name } }),
+  });
   // moto accepts any key pair while IAM enforcement is off; the environment's test keys are used.
   await core.createNamespacedSecret({
     namespace,
@@ -199,14 +93,16 @@ beforeAll(async () => {
       },
     },
   });
-  await createProvider(PROVIDER, {
-    region: requireEnv('AWS_REGION'),
-    endpoint: proxy.url,
-    auth: {
-      secretRef: {
-        name: CREDS_SECRET,
-        accessKeyIdKey: 'access-key-id',
-        secretAccessKeyKey: 'secret-access-key',
+  await objects.createProvider(PROVIDER, {
+    aws: {
+      region: requireEnv('AWS_REGION'),
+      endpoint: proxy.url,
+      auth: {
+        secretRef: {
+          name: CREDS_SECRET,
+          accessKeyIdKey: 'access-key-id',
+          secretAccessKeyKey: 'secret-access-key',
+        },
       },
     },
   });
@@ -215,52 +111,18 @@ beforeAll(async () => {
     namespaces: [namespace],
     extraArgs: [`--leader-election-id=${uniqueName('e2e-aws')}`],
   });
-  await eventually(async () => {
-    const ready = await providerReady(PROVIDER);
-    if (ready?.status !== 'True') throw new Error(`provider Ready is ${ready?.status}/${ready?.reason}`);
-  }, 30_000);
+  await objects.waitProviderReady(PROVIDER, 'True', undefined, 30_000);
 }, 120_000);
 
 afterAll(async () => {
   try {
     if (operator) {
-      const { items } = (await custom.listNamespacedCustomObject({
-        group: GROUP,
-        version: VERSION,
-        namespace,
-        plural: 'secretsources',
-      })) as { items: SourceObject[] };
-      await Promise.all(
-        items.map((s) =>
-          custom
-            .deleteNamespacedCustomObject({
-              group: GROUP,
-              version: VERSION,
-              namespace,
-              plural: 'secretsources',
-              name: s.metadata.name,
-            })
-            .catch(() => undefined),
-        ),
-      );
-      await eventually(async () => {
-        const left = (await custom.listNamespacedCustomObject({
-          group: GROUP,
-          version: VERSION,
-          namespace,
-          plural: 'secretsources',
-        })) as { items: unknown[] };
-        if (left.items.length > 0) throw new Error(`${left.items.length} SecretSources left`);
-      }).catch(() => undefined);
+      await objects.deleteAllSources();
       operatorExit = await operator.stop();
     }
   } finally {
     if (namespace) {
-      const { items } = (await custom
-        .listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: 'secretsources' })
-        .catch(() => ({ items: [] }))) as { items: SourceObject[] };
-      for (const source of items)
-        await patchSource(source.metadata.name, { metadata: { finalizers: null } }).catch(() => undefined);
+      await objects.dropFinalizers();
       await deleteNamespace(kc, namespace);
     }
     for (const name of createdSecrets)
@@ -284,13 +146,13 @@ test('a JSON property (data) and a whole JSON secret (dataFrom) sync into one Se
   const port = generated();
   const single = await createAwsSecret('db', JSON.stringify({ username: 'app', password }));
   const map = await createAwsSecret('conn', JSON.stringify({ host, port }));
-  await createSource('json', {
+  await objects.createSource('json', {
     refresh: { interval: '1h' },
     data: [{ key: 'password', remoteRef: { path: single, property: 'password' } }],
     dataFrom: [{ path: map }],
   });
-  await waitReady('json', 'True', 'Synced');
-  const secret = await getSecret('json');
+  await objects.waitReady('json', 'True', 'Synced');
+  const secret = await objects.getSecret('json');
   expect(Object.keys(secret?.data ?? {}).sort()).toEqual(['host', 'password', 'port']);
   expect(holds(secret, 'password', password)).toBe(true);
   expect(holds(secret, 'host', host)).toBe(true);
@@ -300,38 +162,38 @@ test('a JSON property (data) and a whole JSON secret (dataFrom) sync into one Se
 test('a rotation in AWS (PutSecretValue → new AWSCURRENT) is picked up on refresh', async () => {
   const first = generated();
   const path = await createAwsSecret('rotating', JSON.stringify({ password: first }));
-  await createSource('rotating', {
+  await objects.createSource('rotating', {
     refresh: { interval: '2s' },
     data: [{ key: 'password', remoteRef: { path, property: 'password' } }],
   });
-  await waitValue('rotating', 'password', first);
+  await objects.waitValue('rotating', 'password', first);
   const second = generated();
   await admin.send(
     new PutSecretValueCommand({ SecretId: path, SecretString: JSON.stringify({ password: second }) }),
   );
   // Refresh every 2 s, plus the 5 s read-sharing window: well within 20 s.
-  await waitValue('rotating', 'password', second, 20_000);
+  await objects.waitValue('rotating', 'password', second, 20_000);
 });
 
 test('a missing secret → Ready=False RemoteNotFound, no Secret', async () => {
-  await createSource('missing', {
+  await objects.createSource('missing', {
     refresh: { interval: '1h' },
     data: [{ key: 'x', remoteRef: { path: `${prefix}/does-not-exist` } }],
   });
-  const ready = await waitReady('missing', 'False', 'RemoteNotFound');
-  expect(ready.message).toContain('does-not-exist');
-  expect(await getSecret('missing')).toBeUndefined();
+  const missing = await objects.waitReady('missing', 'False', 'RemoteNotFound');
+  expect(readyCondition(missing)!.message).toContain('does-not-exist');
+  expect(await objects.getSecret('missing')).toBeUndefined();
 });
 
 test('a namespaced SecretProvider without auth (the default chain) → ProviderNotAllowed', async () => {
-  await createProvider('no-auth', { region: requireEnv('AWS_REGION'), endpoint: proxy.url });
-  await createSource(
+  await objects.createProvider('no-auth', { aws: { region: requireEnv('AWS_REGION'), endpoint: proxy.url } });
+  await objects.createSource(
     'no-auth',
     { refresh: { interval: '1h' }, data: [{ key: 'x', remoteRef: { path: `${prefix}/db` } }] },
     'no-auth',
   );
-  await waitReady('no-auth', 'False', 'ProviderNotAllowed');
-  expect(await getSecret('no-auth')).toBeUndefined();
+  await objects.waitReady('no-auth', 'False', 'ProviderNotAllowed');
+  expect(await objects.getSecret('no-auth')).toBeUndefined();
 });
 
 /** Groups times (ms) into waves: a gap longer than `gapMs` starts a new one. */
@@ -354,11 +216,11 @@ test('periodic refreshes share a read up to half the interval old and fall into 
   });
   const groupA = ['phase-a0', 'phase-a1', 'phase-a2', 'phase-a3'];
   const groupB = ['phase-b0', 'phase-b1', 'phase-b2', 'phase-b3'];
-  await Promise.all(groupA.map((name, i) => createSource(name, spec(i))));
-  await Promise.all(groupA.map((name, i) => waitValue(name, 'v', values[i % 2]!, 30_000)));
+  await Promise.all(groupA.map((name, i) => objects.createSource(name, spec(i))));
+  await Promise.all(groupA.map((name, i) => objects.waitValue(name, 'v', values[i % 2]!, 30_000)));
   await sleep(7_000);
-  await Promise.all(groupB.map((name, i) => createSource(name, spec(i))));
-  await Promise.all(groupB.map((name, i) => waitValue(name, 'v', values[i % 2]!, 30_000)));
+  await Promise.all(groupB.map((name, i) => objects.createSource(name, spec(i))));
+  await Promise.all(groupB.map((name, i) => objects.waitValue(name, 'v', values[i % 2]!, 30_000)));
 
   const watched = proxy.actions.length;
   await sleep(40_000);
@@ -374,13 +236,13 @@ test('20 SecretSources over 4 secrets: every sync wave reads each secret at most
   const start = proxy.actions.length;
   await Promise.all(
     names.map((name, i) =>
-      createSource(name, {
+      objects.createSource(name, {
         refresh: { interval: '1h' },
         data: [{ key: 'v', remoteRef: { path: paths[i % 4], property: 'v' } }],
       }),
     ),
   );
-  await Promise.all(names.map((name, i) => waitValue(name, 'v', values[i % 4]!, 30_000)));
+  await Promise.all(names.map((name, i) => objects.waitValue(name, 'v', values[i % 4]!, 30_000)));
   // The bound: identical reads inside one 5 s window are shared by the read coalescer, and the 20
   // SecretSources are created within well under a second, so each of the 4 secrets is read at most
   // once (4 GetSecretValue in the worst case); the AWS batcher usually folds them into 1
@@ -393,7 +255,9 @@ test('20 SecretSources over 4 secrets: every sync wave reads each secret at most
   // force-sync would not do: it reads fresh on purpose, bypassing the shared window); same bound.
   await sleep(6_000);
   const wave = proxy.actions.length;
-  await Promise.all(names.map((name) => patchSource(name, { spec: { refresh: { interval: '30m' } } })));
+  await Promise.all(
+    names.map((name) => objects.patchSource(name, { spec: { refresh: { interval: '30m' } } })),
+  );
   await eventually(async () => {
     if (proxy.reads(wave, paths) === 0) throw new Error('no read yet');
   });

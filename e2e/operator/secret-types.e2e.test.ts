@@ -20,32 +20,29 @@ import {
   deleteNamespace,
   eventually,
   installCrds,
-  requireEnv,
   statusCode,
   statusMessage,
   uniqueName,
-  readSecretIfExists,
   readyCondition,
 } from '../support/kube.js';
+import { OpenBaoAdmin } from '../support/openbao-admin.js';
 import {
   installOperatorRbac,
   operatorKubeconfigFile,
   startOperator,
   type RunningOperator,
 } from '../support/operator.js';
+import { SecretSourceObjects, bytesOf, holds, openBaoTokenProvider } from '../support/secret-sources.js';
 
 jest.setTimeout(60_000);
 
-const GROUP = 'secretsource.dev';
-const VERSION = 'v1alpha1';
 const PROVIDER = 'vault';
 const TOKEN_SECRET = 'vault-token';
 const DAY = 24 * 60 * 60 * 1000;
 
 const kc = adminKubeConfig();
 const core = kc.makeApiClient(k8s.CoreV1Api);
-const custom = kc.makeApiClient(k8s.CustomObjectsApi);
-const MERGE_PATCH = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
+const openbao = OpenBaoAdmin.fromEnv();
 
 /** Everything generated that must never show in the operator's output. */
 const neverPrinted: string[] = [];
@@ -53,6 +50,7 @@ const policy = uniqueName('e2e-types');
 const pathPrefix = uniqueName('e2e-types');
 const createdTokens: string[] = [];
 let namespace: string;
+let objects: SecretSourceObjects;
 let operator: RunningOperator;
 let operatorExit: number | null | undefined;
 
@@ -90,27 +88,13 @@ function pemCertificates(pem: string): X509Certificate[] {
 // --------------------------------------------------------------------------------------------
 // OpenBao (root token, for setting the server up)
 
-async function bao(method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
-  const response = await fetch(`${requireEnv('VAULT_ADDR')}/v1/${path}`, {
-    method,
-    headers: { 'X-Vault-Token': requireEnv('VAULT_TOKEN'), 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  if (!response.ok) throw new Error(`OpenBao setup call ${method} ${path} failed: HTTP ${response.status}`);
-  const text = await response.text();
-  return text === '' ? {} : (JSON.parse(text) as Record<string, unknown>);
-}
-
 /** Writes a KV v2 secret under this file's prefix; returns the path the SecretSource uses. */
-async function putKv(name: string, data: Record<string, string>): Promise<string> {
-  const path = `${pathPrefix}/${name}`;
-  await bao('POST', `secret/data/${path}`, { data });
-  return path;
+function putKv(name: string, data: Record<string, string>): Promise<string> {
+  return openbao.putKv(`${pathPrefix}/${name}`, data);
 }
 
 async function newToken(): Promise<string> {
-  const created = await bao('POST', 'auth/token/create', { policies: [policy], ttl: '1h' });
-  const token = (created.auth as { client_token: string }).client_token;
+  const token = await openbao.createToken([policy], '1h');
   createdTokens.push(token);
   neverPrinted.push(token);
   return token;
@@ -123,110 +107,13 @@ const properties = (path: string, keys: readonly string[], decoding?: string): o
 // --------------------------------------------------------------------------------------------
 // Kubernetes
 
-interface Condition {
-  type: string;
-  status: string;
-  reason: string;
-  message: string;
-}
-
-interface SourceObject {
-  metadata: { name: string; resourceVersion: string; finalizers?: string[] };
-  status?: { conditions?: Condition[]; certificateNotAfter?: string; syncedHash?: string };
-}
-
-const sourceApi = { group: GROUP, version: VERSION, plural: 'secretsources' };
-
-async function createSource(name: string, spec: Record<string, unknown>): Promise<void> {
-  await custom.createNamespacedCustomObject({
-    ...sourceApi,
-    namespace,
-    body: {
-      apiVersion: `${GROUP}/${VERSION}`,
-      kind: 'SecretSource',
-      metadata: { name },
-      spec: { providerRef: { kind: 'SecretProvider', name: PROVIDER }, refresh: { interval: '1h' }, ...spec },
-    },
-  });
-}
-
-async function getSource(name: string): Promise<SourceObject | undefined> {
-  try {
-    return (await custom.getNamespacedCustomObject({ ...sourceApi, namespace, name })) as SourceObject;
-  } catch (error) {
-    if (statusCode(error) === 404) return undefined;
-    throw error;
-  }
-}
-
-async function patchSource(name: string, body: object): Promise<void> {
-  await custom.patchNamespacedCustomObject({ ...sourceApi, namespace, name, body }, MERGE_PATCH);
-}
-
-async function listSources(): Promise<SourceObject[]> {
-  const list = (await custom.listNamespacedCustomObject({ ...sourceApi, namespace })) as {
-    items: SourceObject[];
-  };
-  return list.items;
-}
-
-const readyOf = (source: SourceObject | undefined): Condition | undefined => readyCondition(source);
-
-async function waitReady(
-  name: string,
-  status: 'True' | 'False',
-  reason: string,
-  timeoutMs = 20_000,
-): Promise<SourceObject> {
-  return eventually(async () => {
-    const source = await getSource(name);
-    const ready = readyOf(source);
-    if (ready?.status !== status || ready.reason !== reason) {
-      throw new Error(
-        `SecretSource ${name}: Ready is ${ready?.status}/${ready?.reason}, want ${status}/${reason}`,
-      );
-    }
-    return source!;
-  }, timeoutMs);
-}
-
-function getSecret(name: string): Promise<k8s.V1Secret | undefined> {
-  return readSecretIfExists(core, namespace, name);
-}
-
 /** Waits for the SecretSource to be Synced and returns its Secret. */
 async function synced(name: string): Promise<k8s.V1Secret> {
-  await waitReady(name, 'True', 'Synced');
-  return eventually(async () => {
-    const secret = await getSecret(name);
-    if (!secret) throw new Error(`Secret ${name} does not exist yet`);
-    return secret;
-  });
-}
-
-function bytesOf(secret: k8s.V1Secret | undefined, key: string): Buffer | undefined {
-  const encoded = secret?.data?.[key];
-  return encoded === undefined ? undefined : Buffer.from(encoded, 'base64');
-}
-
-/** Whether the Secret holds exactly these bytes under key (never prints either). */
-function holds(secret: k8s.V1Secret | undefined, key: string, expected: string | Buffer): boolean {
-  const actual = bytesOf(secret, key);
-  return actual !== undefined && actual.equals(Buffer.isBuffer(expected) ? expected : Buffer.from(expected));
+  await objects.waitReady(name, 'True', 'Synced');
+  return objects.waitSecret(name);
 }
 
 const keysOf = (secret: k8s.V1Secret | undefined): string[] => Object.keys(secret?.data ?? {}).sort();
-
-async function waitEvent(name: string, type: 'Normal' | 'Warning', reason: string): Promise<k8s.CoreV1Event> {
-  return eventually(async () => {
-    const list = await core.listNamespacedEvent({ namespace, fieldSelector: `involvedObject.name=${name}` });
-    const found = list.items.find(
-      (e) => e.involvedObject.kind === 'SecretSource' && e.type === type && e.reason === reason,
-    );
-    if (!found) throw new Error(`no ${type} Event ${reason} for SecretSource ${name}`);
-    return found;
-  });
-}
 
 /** A gauge's value for this file's SecretSource from the operator's /metrics, or undefined. */
 async function gauge(name: string, secretSource: string): Promise<number | undefined> {
@@ -254,35 +141,22 @@ beforeAll(async () => {
   await installCrds(kc);
   await installOperatorRbac(kc);
   namespace = await createNamespace(kc, 'types');
-  await bao('PUT', `sys/policies/acl/${policy}`, {
-    policy: [
+  objects = new SecretSourceObjects(kc, namespace, {
+    provider: PROVIDER,
+    sourceDefaults: () => ({ refresh: { interval: '1h' } }),
+  });
+  await openbao.putPolicy(
+    policy,
+    [
       'path "secret/data/*" { capabilities = ["read"] }',
       'path "secret/metadata/*" { capabilities = ["read", "list"] }',
     ].join('\n'),
-  });
+  );
   await core.createNamespacedSecret({
     namespace,
     body: { metadata: { name: TOKEN_SECRET }, stringData: { token: await newToken() } },
   });
-  await custom.createNamespacedCustomObject({
-    group: GROUP,
-    version: VERSION,
-    namespace,
-    plural: 'secretproviders',
-    body: {
-      apiVersion: `${GROUP}/${VERSION}`,
-      kind: 'SecretProvider',
-      metadata: { name: PROVIDER },
-      spec: {
-        vault: {
-          server: requireEnv('VAULT_ADDR'),
-          path: 'secret',
-          version: 'v2',
-          auth: { token: { secretRef: { name: TOKEN_SECRET, key: 'token' } } },
-        },
-      },
-    },
-  });
+  await objects.createProvider(PROVIDER, openBaoTokenProvider(TOKEN_SECRET));
   operator = await startOperator({
     kubeconfig: await operatorKubeconfigFile(kc),
     namespaces: [namespace],
@@ -294,31 +168,16 @@ afterAll(async () => {
   try {
     if (operator) {
       // Let the operator run its finalizers (deletionPolicy Retain), so the namespace can go away.
-      await Promise.all(
-        (await listSources()).map((s) =>
-          custom
-            .deleteNamespacedCustomObject({ ...sourceApi, namespace, name: s.metadata.name })
-            .catch(() => undefined),
-        ),
-      );
-      await eventually(async () => {
-        const left = await listSources();
-        if (left.length > 0) throw new Error(`${left.length} SecretSources left`);
-      }).catch(() => undefined);
+      await objects.deleteAllSources();
       operatorExit = await operator.stop();
     }
   } finally {
     if (namespace) {
-      const left = await listSources().catch(() => []);
-      for (const source of left) {
-        await patchSource(source.metadata.name, { metadata: { finalizers: null } }).catch(() => undefined);
-      }
+      await objects.dropFinalizers();
       await deleteNamespace(kc, namespace);
     }
-    await Promise.all(
-      createdTokens.map((token) => bao('POST', 'auth/token/revoke', { token }).catch(() => undefined)),
-    );
-    await bao('DELETE', `sys/policies/acl/${policy}`).catch(() => undefined);
+    await Promise.all(createdTokens.map((token) => openbao.revokeToken(token).catch(() => undefined)));
+    await openbao.deletePolicy(policy).catch(() => undefined);
   }
   expect(operatorExit).toBe(0);
   expect(leakedValues()).toBe(0);
@@ -341,7 +200,7 @@ test('Opaque: Base64 decoding, and dataFrom keys renamed by a rewrite rule', asy
   const dbPassword = generated();
   const single = await putKv('opaque-single', { blob: binary.toString('base64') });
   const map = await putKv('opaque-map', { 'db-user': dbUser, 'db-password': dbPassword });
-  await createSource('opaque', {
+  await objects.createSource('opaque', {
     data: [{ key: 'blob.bin', remoteRef: { path: single, property: 'blob' }, decoding: 'Base64' }],
     dataFrom: [{ path: map, rewrite: [{ regexp: { source: '^db-(?P<what>.*)$', target: 'app_${what}' } }] }],
   });
@@ -361,7 +220,7 @@ test('duplicateKeys LastWins: a later dataFrom and then data win; unset again, t
   const firstPath = await putKv('duplicates-first', first);
   const secondPath = await putKv('duplicates-second', second);
   const overridePath = await putKv('duplicates-override', { shared: override });
-  await createSource('duplicates', {
+  await objects.createSource('duplicates', {
     duplicateKeys: 'LastWins',
     dataFrom: [{ path: firstPath }, { path: secondPath }],
     data: [{ key: 'shared', remoteRef: { path: overridePath, property: 'shared' } }],
@@ -376,18 +235,20 @@ test('duplicateKeys LastWins: a later dataFrom and then data win; unset again, t
   );
 
   // A merge patch with null removes the field: the default, Error, applies again.
-  await patchSource('duplicates', { spec: { duplicateKeys: null } });
-  const failed = await waitReady('duplicates', 'False', 'InvalidSpec');
-  expect(readyOf(failed)!.message).toBe('key "both" is produced by both dataFrom[0] and dataFrom[1]');
-  await waitEvent('duplicates', 'Warning', 'InvalidSpec');
-  const kept = await getSecret('duplicates');
+  await objects.patchSource('duplicates', { spec: { duplicateKeys: null } });
+  const failed = await objects.waitReady('duplicates', 'False', 'InvalidSpec');
+  expect(readyCondition(failed)!.message).toBe('key "both" is produced by both dataFrom[0] and dataFrom[1]');
+  await objects.waitEvent('duplicates', 'Warning', 'InvalidSpec');
+  const kept = await objects.getSecret('duplicates');
   expect(kept?.metadata?.resourceVersion).toBe(secret.metadata?.resourceVersion);
   expect(holds(kept, 'shared', override) && holds(kept, 'both', second.both)).toBe(true);
 
   // Declared again: Ready comes back, and the same content means no Secret write.
-  await patchSource('duplicates', { spec: { duplicateKeys: 'LastWins' } });
-  await waitReady('duplicates', 'True', 'Synced');
-  expect((await getSecret('duplicates'))?.metadata?.resourceVersion).toBe(secret.metadata?.resourceVersion);
+  await objects.patchSource('duplicates', { spec: { duplicateKeys: 'LastWins' } });
+  await objects.waitReady('duplicates', 'True', 'Synced');
+  expect((await objects.getSecret('duplicates'))?.metadata?.resourceVersion).toBe(
+    secret.metadata?.resourceVersion,
+  );
 });
 
 test('Opaque from a template: b64enc, json, upper, default, join; only rendered keys are written', async () => {
@@ -395,7 +256,7 @@ test('Opaque from a template: b64enc, json, upper, default, join; only rendered 
   const password = `${generated()}"\\`; // json must quote and escape it
   const hosts = [generated(), generated()];
   const path = await putKv('template', { user, password, config: JSON.stringify({ hosts }) });
-  await createSource('template', {
+  await objects.createSource('template', {
     data: properties(path, ['user', 'password', 'config']),
     target: {
       template: {
@@ -433,11 +294,11 @@ test('dockerconfigjson: passed through from a JSON value, and built from target.
   neverPrinted.push(auth);
   const passThrough = JSON.stringify({ auths: { [registry]: { auth } } });
   const path = await putKv('docker', { username: user, token: pass, dockerconfigjson: passThrough });
-  await createSource('docker-passthrough', {
+  await objects.createSource('docker-passthrough', {
     data: [{ key: '.dockerconfigjson', remoteRef: { path, property: 'dockerconfigjson' } }],
     target: { type: 'kubernetes.io/dockerconfigjson' },
   });
-  await createSource('docker-built', {
+  await objects.createSource('docker-built', {
     data: properties(path, ['username', 'token']),
     target: {
       type: 'kubernetes.io/dockerconfigjson',
@@ -486,7 +347,7 @@ test('tls from PEM: leaf + chain + key → ordered tls.crt, tls.key, ca.crt; not
     private_key: chain.leaf.keyPem,
     issuing_ca: chain.root.certPem,
   });
-  await createSource('tls-pem', {
+  await objects.createSource('tls-pem', {
     data: [
       { key: 'tls.crt', remoteRef: { path, property: 'certificate' } },
       { key: 'tls.key', remoteRef: { path, property: 'private_key' } },
@@ -518,7 +379,7 @@ test('tls from PEM: leaf + chain + key → ordered tls.crt, tls.key, ca.crt; not
   );
 
   const notAfter = new X509Certificate(chain.leaf.certPem).validToDate;
-  const source = await getSource('tls-pem');
+  const source = await objects.getSource('tls-pem');
   expect(Date.parse(source!.status!.certificateNotAfter!)).toBe(notAfter.getTime());
   expect(await gauge('secretsource_certificate_not_after_timestamp_seconds', 'tls-pem')).toBe(
     notAfter.getTime() / 1000,
@@ -532,7 +393,7 @@ test('tls from PKCS#12 bundles (node-forge AES with a chain, OpenSSL 3 EC) → a
   const bundle = makePkcs12(chain.leaf, [chain.intermediate, chain.root], password);
   neverPrinted.push(bundle.toString('base64'));
   const path = await putKv('tls-p12', { bundle: bundle.toString('base64'), password });
-  await createSource('tls-p12', {
+  await objects.createSource('tls-p12', {
     data: [
       { key: 'tls.p12', remoteRef: { path, property: 'bundle' }, decoding: 'Base64' },
       { key: 'tls.p12.password', remoteRef: { path, property: 'password' } },
@@ -550,7 +411,7 @@ test('tls from PKCS#12 bundles (node-forge AES with a chain, OpenSSL 3 EC) → a
       bundle: openssl.bundle.toString('base64'),
       password: opensslPassword,
     });
-    await createSource('tls-p12-openssl', {
+    await objects.createSource('tls-p12-openssl', {
       data: [
         { key: 'tls.p12', remoteRef: { path: opensslPath, property: 'bundle' } },
         { key: 'tls.p12.password', remoteRef: { path: opensslPath, property: 'password' } },
@@ -600,14 +461,14 @@ test('tls: an expired certificate is written and reported; a key not matching it
     chain_crt: chain.leaf.certPem + chain.intermediate.certPem,
     ca_key: chain.intermediate.keyPem,
   });
-  await createSource('tls-expired', {
+  await objects.createSource('tls-expired', {
     data: [
       { key: 'tls.crt', remoteRef: { path, property: 'expired_crt' } },
       { key: 'tls.key', remoteRef: { path, property: 'expired_key' } },
     ],
     target: { type: 'kubernetes.io/tls' },
   });
-  await createSource('tls-mismatch', {
+  await objects.createSource('tls-mismatch', {
     data: [
       { key: 'tls.crt', remoteRef: { path, property: 'expired_crt' } },
       { key: 'tls.key', remoteRef: { path, property: 'other_key' } },
@@ -616,7 +477,7 @@ test('tls: an expired certificate is written and reported; a key not matching it
   });
 
   // The issuing CA's key next to the certificates it issued: not the leaf's key either.
-  await createSource('tls-ca-key', {
+  await objects.createSource('tls-ca-key', {
     data: [
       { key: 'tls.crt', remoteRef: { path, property: 'chain_crt' } },
       { key: 'tls.key', remoteRef: { path, property: 'ca_key' } },
@@ -626,17 +487,17 @@ test('tls: an expired certificate is written and reported; a key not matching it
 
   const written = await synced('tls-expired');
   expect(keyMatches(bytesOf(written, 'tls.crt')!.toString('utf8'), expired.keyPem)).toBe(true);
-  const warning = await waitEvent('tls-expired', 'Warning', 'CertificateExpired');
+  const warning = await objects.waitEvent('tls-expired', 'Warning', 'CertificateExpired');
   expect(warning.message).toContain(new X509Certificate(expired.certPem).validToDate.toISOString());
 
-  const refused = await waitReady('tls-mismatch', 'False', 'InvalidSpec');
-  expect(readyOf(refused)!.message).toContain('tls.key');
-  await waitEvent('tls-mismatch', 'Warning', 'InvalidSpec');
-  expect(await getSecret('tls-mismatch')).toBeUndefined();
+  const refused = await objects.waitReady('tls-mismatch', 'False', 'InvalidSpec');
+  expect(readyCondition(refused)!.message).toContain('tls.key');
+  await objects.waitEvent('tls-mismatch', 'Warning', 'InvalidSpec');
+  expect(await objects.getSecret('tls-mismatch')).toBeUndefined();
 
-  const caKey = await waitReady('tls-ca-key', 'False', 'InvalidSpec');
-  expect(readyOf(caKey)!.message).toContain('tls.key belongs to a CA certificate');
-  expect(await getSecret('tls-ca-key')).toBeUndefined();
+  const caKey = await objects.waitReady('tls-ca-key', 'False', 'InvalidSpec');
+  expect(readyCondition(caKey)!.message).toContain('tls.key belongs to a CA certificate');
+  expect(await objects.getSecret('tls-ca-key')).toBeUndefined();
 });
 
 // --------------------------------------------------------------------------------------------
@@ -649,11 +510,11 @@ test('basic-auth and ssh-auth', async () => {
   const sshKey = secretPem(privateKey.export({ type: 'pkcs8', format: 'pem' }) as string);
   const knownHosts = `git.e2e.example ssh-ed25519 ${generated()}`;
   const path = await putKv('auth', { username, password, deploy_key: sshKey, known_hosts: knownHosts });
-  await createSource('basic', {
+  await objects.createSource('basic', {
     data: properties(path, ['username', 'password']),
     target: { type: 'kubernetes.io/basic-auth' },
   });
-  await createSource('ssh', {
+  await objects.createSource('ssh', {
     data: [
       { key: 'ssh-privatekey', remoteRef: { path, property: 'deploy_key' } },
       { key: 'known_hosts', remoteRef: { path, property: 'known_hosts' } },
@@ -679,22 +540,22 @@ test('refused: type service-account-token at create time (422); a service-accoun
   const data = [{ key: 'token', remoteRef: { path, property: 'token' } }];
   let rejected: unknown;
   try {
-    await createSource('sa-token', { data, target: { type: 'kubernetes.io/service-account-token' } });
+    await objects.createSource('sa-token', { data, target: { type: 'kubernetes.io/service-account-token' } });
   } catch (error) {
     rejected = error;
   }
   expect(statusCode(rejected)).toBe(422);
   expect(statusMessage(rejected)).toContain('service-account-token');
-  expect(await getSource('sa-token')).toBeUndefined();
+  expect(await objects.getSource('sa-token')).toBeUndefined();
 
-  await createSource('sa-annotation', {
+  await objects.createSource('sa-annotation', {
     data,
     target: { annotations: { 'kubernetes.io/service-account.name': 'default' } },
   });
-  const refused = await waitReady('sa-annotation', 'False', 'InvalidSpec');
-  expect(readyOf(refused)!.message).toContain('kubernetes.io/service-account.name');
-  await waitEvent('sa-annotation', 'Warning', 'InvalidSpec');
-  expect(await getSecret('sa-annotation')).toBeUndefined();
+  const refused = await objects.waitReady('sa-annotation', 'False', 'InvalidSpec');
+  expect(readyCondition(refused)!.message).toContain('kubernetes.io/service-account.name');
+  await objects.waitEvent('sa-annotation', 'Warning', 'InvalidSpec');
+  expect(await objects.getSecret('sa-annotation')).toBeUndefined();
 });
 
 // --------------------------------------------------------------------------------------------
@@ -714,7 +575,7 @@ test('a template from a ConfigMap in the same namespace', async () => {
       },
     },
   });
-  await createSource('configmap', {
+  await objects.createSource('configmap', {
     data: properties(path, ['user', 'password']),
     target: { template: { configMapRef: { name: 'templates', items: ['app.properties'] } } },
   });
@@ -728,31 +589,31 @@ test('a template from a ConfigMap in the same namespace', async () => {
 test('a broken template: InvalidTemplate naming the template, and the existing Secret stays as it was', async () => {
   const token = generated();
   const path = await putKv('template-error', { token });
-  await createSource('template-error', {
+  await objects.createSource('template-error', {
     data: properties(path, ['token']),
     target: { template: { data: { 'token.txt': 'token={{ .token }}' } } },
   });
   const before = await synced('template-error');
   expect(holds(before, 'token.txt', `token=${token}`)).toBe(true);
 
-  await patchSource('template-error', {
+  await objects.patchSource('template-error', {
     spec: { target: { template: { data: { 'token.txt': 'token={{ .token | nosuchfilter }}' } } } },
   });
-  const failed = await waitReady('template-error', 'False', 'InvalidTemplate');
-  expect(readyOf(failed)!.message).toContain('target.template.data["token.txt"]');
-  await waitEvent('template-error', 'Warning', 'InvalidTemplate');
+  const failed = await objects.waitReady('template-error', 'False', 'InvalidTemplate');
+  expect(readyCondition(failed)!.message).toContain('target.template.data["token.txt"]');
+  await objects.waitEvent('template-error', 'Warning', 'InvalidTemplate');
 
-  await patchSource('template-error', {
+  await objects.patchSource('template-error', {
     spec: { target: { template: { data: { 'token.txt': 'token={% if .token %}' } } } },
   });
   await eventually(async () => {
-    const message = readyOf(await getSource('template-error'))?.message ?? '';
+    const message = readyCondition(await objects.getSource('template-error'))?.message ?? '';
     if (message.includes('nosuchfilter')) throw new Error('the syntax error is not reported yet');
   });
-  const syntax = await waitReady('template-error', 'False', 'InvalidTemplate');
-  expect(readyOf(syntax)!.message).toContain('target.template.data["token.txt"]');
+  const syntax = await objects.waitReady('template-error', 'False', 'InvalidTemplate');
+  expect(readyCondition(syntax)!.message).toContain('target.template.data["token.txt"]');
 
-  const after = await getSecret('template-error');
+  const after = await objects.getSecret('template-error');
   expect(after?.metadata?.resourceVersion).toBe(before.metadata?.resourceVersion);
   expect(holds(after, 'token.txt', `token=${token}`)).toBe(true);
 });
@@ -763,7 +624,7 @@ test('a broken template: InvalidTemplate naming the template, and the existing S
 test('immutable: written once; a later value change is not applied and reports ImmutableTarget', async () => {
   const before = generated();
   const path = await putKv('immutable', { value: before });
-  await createSource('immutable', {
+  await objects.createSource('immutable', {
     data: properties(path, ['value']),
     target: { immutable: true },
     refresh: { interval: '2s' },
@@ -773,10 +634,10 @@ test('immutable: written once; a later value change is not applied and reports I
   expect(holds(written, 'value', before)).toBe(true);
 
   await putKv('immutable', { value: generated() });
-  const failed = await waitReady('immutable', 'False', 'ImmutableTarget', 15_000);
-  expect(readyOf(failed)!.message).toContain('immutable');
-  await waitEvent('immutable', 'Warning', 'ImmutableTarget');
-  const kept = await getSecret('immutable');
+  const failed = await objects.waitReady('immutable', 'False', 'ImmutableTarget', 15_000);
+  expect(readyCondition(failed)!.message).toContain('immutable');
+  await objects.waitEvent('immutable', 'Warning', 'ImmutableTarget');
+  const kept = await objects.getSecret('immutable');
   expect(kept?.metadata?.resourceVersion).toBe(written.metadata?.resourceVersion);
   expect(sha256(bytesOf(kept, 'value')!)).toBe(sha256(Buffer.from(before)));
 });

@@ -11,23 +11,27 @@ import {
   deleteNamespace,
   eventually,
   installCrds,
-  requireEnv,
-  statusCode,
   uniqueName,
-  readSecretIfExists,
   readyCondition,
 } from '../support/kube.js';
+import { OpenBaoAdmin } from '../support/openbao-admin.js';
 import {
   installOperatorRbac,
   operatorKubeconfigFile,
   startOperator,
   type RunningOperator,
 } from '../support/operator.js';
+import {
+  GROUP,
+  MERGE_PATCH,
+  SecretSourceObjects,
+  VERSION,
+  holds,
+  openBaoTokenProvider,
+} from '../support/secret-sources.js';
 
 jest.setTimeout(60_000);
 
-const GROUP = 'secretsource.dev';
-const VERSION = 'v1alpha1';
 const MANAGED_LABEL = 'secretsource.dev/managed';
 const HASH_ANNOTATION = 'secretsource.dev/content-hash';
 const FORCE_SYNC_ANNOTATION = 'secretsource.dev/force-sync';
@@ -38,7 +42,7 @@ const kc = adminKubeConfig();
 const core = kc.makeApiClient(k8s.CoreV1Api);
 const custom = kc.makeApiClient(k8s.CustomObjectsApi);
 const apiextensions = kc.makeApiClient(k8s.ApiextensionsV1Api);
-const MERGE_PATCH = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
+const openbao = OpenBaoAdmin.fromEnv();
 
 /** Everything generated that must never show in the operator's output: values and tokens. */
 const neverPrinted: string[] = [];
@@ -46,33 +50,16 @@ const policy = uniqueName('e2e-sync');
 const pathPrefix = uniqueName('e2e-sync');
 const createdTokens: string[] = [];
 let namespace: string;
+let objects: SecretSourceObjects;
 let operator: RunningOperator;
 let operatorExit: number | null | undefined;
 
 // --------------------------------------------------------------------------------------------
 // OpenBao (root token, for setting the server up)
 
-async function bao(method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
-  const response = await fetch(`${requireEnv('VAULT_ADDR')}/v1/${path}`, {
-    method,
-    headers: { 'X-Vault-Token': requireEnv('VAULT_TOKEN'), 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  if (!response.ok) throw new Error(`OpenBao setup call ${method} ${path} failed: HTTP ${response.status}`);
-  const text = await response.text();
-  return text === '' ? {} : (JSON.parse(text) as Record<string, unknown>);
-}
-
-/** Writes a KV v2 secret under this file's prefix; returns the path the SecretSource uses. */
-async function putKv(path: string, data: Record<string, string>): Promise<string> {
-  await bao('POST', `secret/data/${path}`, { data });
-  return path;
-}
-
 /** A non-root token whose policy reads and writes secret/*. */
 async function newToken(): Promise<string> {
-  const created = await bao('POST', 'auth/token/create', { policies: [policy], ttl: '1h' });
-  const token = (created.auth as { client_token: string }).client_token;
+  const token = await openbao.createToken([policy], '1h');
   createdTokens.push(token);
   neverPrinted.push(token);
   return token;
@@ -91,34 +78,6 @@ function pathFor(test: string): string {
 // --------------------------------------------------------------------------------------------
 // Kubernetes
 
-interface Condition {
-  type: string;
-  status: string;
-  reason: string;
-  message: string;
-}
-
-interface SourceObject {
-  metadata: {
-    name: string;
-    uid: string;
-    generation: number;
-    resourceVersion: string;
-    annotations?: Record<string, string>;
-    finalizers?: string[];
-  };
-  status?: {
-    conditions?: Condition[];
-    observedGeneration?: number;
-    lastSyncTime?: string;
-    nextRefreshTime?: string;
-    syncedHash?: string;
-    targetName?: string;
-    syncedKeys?: number;
-    lastForceSync?: string;
-  };
-}
-
 async function createTokenSecret(name: string, token: string): Promise<void> {
   await core.createNamespacedSecret({ namespace, body: { metadata: { name }, stringData: { token } } });
 }
@@ -130,151 +89,8 @@ async function setTokenSecret(name: string, token: string): Promise<void> {
   );
 }
 
-async function createProvider(name: string, tokenSecret: string): Promise<void> {
-  await custom.createNamespacedCustomObject({
-    group: GROUP,
-    version: VERSION,
-    namespace,
-    plural: 'secretproviders',
-    body: {
-      apiVersion: `${GROUP}/${VERSION}`,
-      kind: 'SecretProvider',
-      metadata: { name },
-      spec: {
-        vault: {
-          server: requireEnv('VAULT_ADDR'),
-          path: 'secret',
-          version: 'v2',
-          auth: { token: { secretRef: { name: tokenSecret, key: 'token' } } },
-        },
-      },
-    },
-  });
-}
-
-async function providerReady(name: string): Promise<Condition | undefined> {
-  const provider = (await custom.getNamespacedCustomObject({
-    group: GROUP,
-    version: VERSION,
-    namespace,
-    plural: 'secretproviders',
-    name,
-  })) as { status?: { conditions?: Condition[] } };
-  return provider.status?.conditions?.find((c) => c.type === 'Ready');
-}
-
-async function createSource(name: string, spec: Record<string, unknown>): Promise<void> {
-  await custom.createNamespacedCustomObject({
-    group: GROUP,
-    version: VERSION,
-    namespace,
-    plural: 'secretsources',
-    body: {
-      apiVersion: `${GROUP}/${VERSION}`,
-      kind: 'SecretSource',
-      metadata: { name },
-      spec: { providerRef: { kind: 'SecretProvider', name: PROVIDER }, ...spec },
-    },
-  });
-}
-
-async function getSource(name: string): Promise<SourceObject | undefined> {
-  try {
-    return (await custom.getNamespacedCustomObject({
-      group: GROUP,
-      version: VERSION,
-      namespace,
-      plural: 'secretsources',
-      name,
-    })) as SourceObject;
-  } catch (error) {
-    if (statusCode(error) === 404) return undefined;
-    throw error;
-  }
-}
-
-async function patchSource(name: string, body: object): Promise<void> {
-  await custom.patchNamespacedCustomObject(
-    { group: GROUP, version: VERSION, namespace, plural: 'secretsources', name, body },
-    MERGE_PATCH,
-  );
-}
-
-async function deleteSource(name: string): Promise<void> {
-  await custom.deleteNamespacedCustomObject({
-    group: GROUP,
-    version: VERSION,
-    namespace,
-    plural: 'secretsources',
-    name,
-  });
-}
-
-const readyOf = (source: SourceObject | undefined): Condition | undefined => readyCondition(source);
-
-/** Waits for Ready to have this status and reason; returns the SecretSource. */
-async function waitReady(
-  name: string,
-  status: 'True' | 'False',
-  reason: string,
-  timeoutMs = 20_000,
-): Promise<SourceObject> {
-  return eventually(async () => {
-    const source = await getSource(name);
-    const ready = readyOf(source);
-    if (ready?.status !== status || ready.reason !== reason) {
-      throw new Error(
-        `SecretSource ${name}: Ready is ${ready?.status}/${ready?.reason}, want ${status}/${reason}`,
-      );
-    }
-    return source!;
-  }, timeoutMs);
-}
-
-function getSecret(name: string): Promise<k8s.V1Secret | undefined> {
-  return readSecretIfExists(core, namespace, name);
-}
-
-async function waitSecret(name: string): Promise<k8s.V1Secret> {
-  return eventually(async () => {
-    const secret = await getSecret(name);
-    if (!secret) throw new Error(`Secret ${name} does not exist yet`);
-    return secret;
-  });
-}
-
-/** Whether the Secret holds exactly this value under key (never prints either). */
-function holds(secret: k8s.V1Secret | undefined, key: string, expected: string): boolean {
-  const encoded = secret?.data?.[key];
-  return encoded !== undefined && Buffer.from(encoded, 'base64').toString('utf8') === expected;
-}
-
-/** Waits until the Secret holds the value; the error names the key only. */
-async function waitValue(
-  name: string,
-  key: string,
-  expected: string,
-  timeoutMs = 20_000,
-): Promise<k8s.V1Secret> {
-  return eventually(async () => {
-    const secret = await getSecret(name);
-    if (!holds(secret, key, expected))
-      throw new Error(`Secret ${name} key ${key} does not hold the expected value`);
-    return secret!;
-  }, timeoutMs);
-}
-
-async function sourceEvents(name: string): Promise<k8s.CoreV1Event[]> {
-  const list = await core.listNamespacedEvent({ namespace, fieldSelector: `involvedObject.name=${name}` });
-  return list.items.filter((e) => e.involvedObject.kind === 'SecretSource');
-}
-
-async function waitEvent(name: string, type: 'Normal' | 'Warning', reason: string): Promise<k8s.CoreV1Event> {
-  return eventually(async () => {
-    const found = (await sourceEvents(name)).find((e) => e.type === type && e.reason === reason);
-    if (!found) throw new Error(`no ${type} Event ${reason} for SecretSource ${name}`);
-    return found;
-  });
+function createProvider(name: string, tokenSecret: string): Promise<void> {
+  return objects.createProvider(name, openBaoTokenProvider(tokenSecret));
 }
 
 /** The sum of a counter over the label sets `filter` accepts, from the operator's /metrics. */
@@ -302,12 +118,14 @@ beforeAll(async () => {
   await installCrds(kc);
   await installOperatorRbac(kc);
   namespace = await createNamespace(kc, 'sync');
-  await bao('PUT', `sys/policies/acl/${policy}`, {
-    policy: [
+  objects = new SecretSourceObjects(kc, namespace, { provider: PROVIDER });
+  await openbao.putPolicy(
+    policy,
+    [
       'path "secret/data/*" { capabilities = ["create", "read", "update"] }',
       'path "secret/metadata/*" { capabilities = ["read", "list"] }',
     ].join('\n'),
-  });
+  );
   await createTokenSecret(TOKEN_SECRET, await newToken());
   await createProvider(PROVIDER, TOKEN_SECRET);
   operator = await startOperator({
@@ -315,49 +133,24 @@ beforeAll(async () => {
     namespaces: [namespace],
     extraArgs: [`--leader-election-id=${uniqueName('e2e-sync')}`],
   });
-  await eventually(async () => {
-    const ready = await providerReady(PROVIDER);
-    if (ready?.status !== 'True') throw new Error(`provider Ready is ${ready?.status}/${ready?.reason}`);
-  }, 30_000);
+  await objects.waitProviderReady(PROVIDER, 'True', undefined, 30_000);
 }, 120_000);
 
 afterAll(async () => {
   try {
     if (operator) {
       // Let the operator run every finalizer, so the namespace can go away.
-      const { items } = (await custom.listNamespacedCustomObject({
-        group: GROUP,
-        version: VERSION,
-        namespace,
-        plural: 'secretsources',
-      })) as { items: SourceObject[] };
-      await Promise.all(items.map((s) => deleteSource(s.metadata.name).catch(() => undefined)));
-      await eventually(async () => {
-        const left = (await custom.listNamespacedCustomObject({
-          group: GROUP,
-          version: VERSION,
-          namespace,
-          plural: 'secretsources',
-        })) as { items: unknown[] };
-        if (left.items.length > 0) throw new Error(`${left.items.length} SecretSources left`);
-      }).catch(() => undefined);
+      await objects.deleteAllSources();
       operatorExit = await operator.stop();
     }
   } finally {
     if (namespace) {
       // Whatever the operator left behind must not keep the namespace Terminating forever.
-      const { items } = (await custom
-        .listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: 'secretsources' })
-        .catch(() => ({ items: [] }))) as { items: SourceObject[] };
-      for (const source of items) {
-        await patchSource(source.metadata.name, { metadata: { finalizers: null } }).catch(() => undefined);
-      }
+      await objects.dropFinalizers();
       await deleteNamespace(kc, namespace);
     }
-    await Promise.all(
-      createdTokens.map((token) => bao('POST', 'auth/token/revoke', { token }).catch(() => undefined)),
-    );
-    await bao('DELETE', `sys/policies/acl/${policy}`).catch(() => undefined);
+    await Promise.all(createdTokens.map((token) => openbao.revokeToken(token).catch(() => undefined)));
+    await openbao.deletePolicy(policy).catch(() => undefined);
   }
   expect(operatorExit).toBe(0);
   const output = operator.output();
@@ -371,15 +164,15 @@ test('create: data with a property and dataFrom map → a managed, owned Secret,
   const password = generated();
   const host = generated();
   const port = generated();
-  const single = await putKv(pathFor('create-single'), { password, user: generated() });
-  const map = await putKv(pathFor('create-map'), { host, port });
-  await createSource('create', {
+  const single = await openbao.putKv(pathFor('create-single'), { password, user: generated() });
+  const map = await openbao.putKv(pathFor('create-map'), { host, port });
+  await objects.createSource('create', {
     data: [{ key: 'db-password', remoteRef: { path: single, property: 'password' } }],
     dataFrom: [{ path: map }],
   });
 
-  const source = await waitReady('create', 'True', 'Synced');
-  const secret = await waitSecret('create');
+  const source = await objects.waitReady('create', 'True', 'Synced');
+  const secret = await objects.waitSecret('create');
   expect(Object.keys(secret.data ?? {}).sort()).toEqual(['db-password', 'host', 'port']);
   expect(holds(secret, 'db-password', password)).toBe(true);
   expect(holds(secret, 'host', host)).toBe(true);
@@ -409,9 +202,9 @@ test('create: data with a property and dataFrom map → a managed, owned Secret,
   expect(status.syncedHash).toBe(hash);
   expect(status.targetName).toBe('create');
   expect(status.syncedKeys).toBe(3);
-  expect(readyOf(source)!.message).toContain('3 keys');
+  expect(readyCondition(source)!.message).toContain('3 keys');
 
-  const created = await waitEvent('create', 'Normal', 'Created');
+  const created = await objects.waitEvent('create', 'Normal', 'Created');
   expect(created.involvedObject.uid).toBe(source.metadata.uid);
 
   // kubectl's columns: the CRD declares them, and the API server's Table rendering fills them.
@@ -434,44 +227,44 @@ test('create: data with a property and dataFrom map → a managed, owned Secret,
 
 test('refresh: a value changed in OpenBao reaches the Secret within the interval', async () => {
   const before = generated();
-  const path = await putKv(pathFor('refresh'), { token: before });
-  await createSource('refresh', {
+  const path = await openbao.putKv(pathFor('refresh'), { token: before });
+  await objects.createSource('refresh', {
     data: [{ key: 'token', remoteRef: { path, property: 'token' } }],
     refresh: { interval: '2s' },
   });
-  await waitReady('refresh', 'True', 'Synced');
-  await waitValue('refresh', 'token', before);
+  await objects.waitReady('refresh', 'True', 'Synced');
+  await objects.waitValue('refresh', 'token', before);
 
   const after = generated();
-  await putKv(path, { token: after });
-  await waitValue('refresh', 'token', after, 10_000);
+  await openbao.putKv(path, { token: after });
+  await objects.waitValue('refresh', 'token', after, 10_000);
   await eventually(async () => {
-    const source = await getSource('refresh');
-    const secret = await getSecret('refresh');
+    const source = await objects.getSource('refresh');
+    const secret = await objects.getSecret('refresh');
     if (source?.status?.syncedHash !== secret?.metadata?.annotations?.[HASH_ANNOTATION])
       throw new Error('status.syncedHash does not match the Secret yet');
   });
 });
 
 test('a refresh that finds nothing new writes nothing to Kubernetes', async () => {
-  const path = await putKv(pathFor('unchanged'), { key: generated() });
-  await createSource('unchanged', {
+  const path = await openbao.putKv(pathFor('unchanged'), { key: generated() });
+  await objects.createSource('unchanged', {
     data: [{ key: 'key', remoteRef: { path, property: 'key' } }],
     refresh: { interval: '2s' },
   });
-  await waitReady('unchanged', 'True', 'Synced');
-  await waitSecret('unchanged');
+  await objects.waitReady('unchanged', 'True', 'Synced');
+  await objects.waitSecret('unchanged');
   // Past the first refresh, so creation's writes (finalizer, Secret, status) are all done.
   await sleep(2_500);
 
-  const secretBefore = (await getSecret('unchanged'))!.metadata!.resourceVersion;
-  const sourceBefore = (await getSource('unchanged'))!.metadata.resourceVersion;
+  const secretBefore = (await objects.getSecret('unchanged'))!.metadata!.resourceVersion;
+  const sourceBefore = (await objects.getSource('unchanged'))!.metadata.resourceVersion;
   const writesBefore = await metric('secretsource_kube_writes_total', ourWrites);
   const unchangedBefore = await metric('secretsource_sync_total', (l) => l.includes('result="unchanged"'));
   await sleep(6_000);
 
-  expect((await getSecret('unchanged'))!.metadata!.resourceVersion).toBe(secretBefore);
-  expect((await getSource('unchanged'))!.metadata.resourceVersion).toBe(sourceBefore);
+  expect((await objects.getSecret('unchanged'))!.metadata!.resourceVersion).toBe(secretBefore);
+  expect((await objects.getSource('unchanged'))!.metadata.resourceVersion).toBe(sourceBefore);
   expect(await metric('secretsource_kube_writes_total', ourWrites)).toBe(writesBefore);
   // ...while refreshes did run (at least two in 6 s at a 2 s interval).
   const unchangedAfter = await metric('secretsource_sync_total', (l) => l.includes('result="unchanged"'));
@@ -480,81 +273,77 @@ test('a refresh that finds nothing new writes nothing to Kubernetes', async () =
 
 test('force-sync: a new annotation value syncs at once and is recorded in status.lastForceSync', async () => {
   const before = generated();
-  const path = await putKv(pathFor('force'), { value: before });
-  await createSource('force', {
+  const path = await openbao.putKv(pathFor('force'), { value: before });
+  await objects.createSource('force', {
     data: [{ key: 'value', remoteRef: { path, property: 'value' } }],
     refresh: { interval: '1h' },
   });
-  await waitReady('force', 'True', 'Synced');
-  await waitValue('force', 'value', before);
+  await objects.waitReady('force', 'True', 'Synced');
+  await objects.waitValue('force', 'value', before);
 
   const after = generated();
-  await putKv(path, { value: after });
+  await openbao.putKv(path, { value: after });
   const request = `e2e-${Date.now()}`;
-  await patchSource('force', { metadata: { annotations: { [FORCE_SYNC_ANNOTATION]: request } } });
-  await waitValue('force', 'value', after, 10_000);
+  await objects.patchSource('force', { metadata: { annotations: { [FORCE_SYNC_ANNOTATION]: request } } });
+  await objects.waitValue('force', 'value', after, 10_000);
   await eventually(async () => {
-    const source = await getSource('force');
+    const source = await objects.getSource('force');
     if (source?.status?.lastForceSync !== request) throw new Error('status.lastForceSync not recorded yet');
   });
-  await waitEvent('force', 'Normal', 'Updated');
+  await objects.waitEvent('force', 'Normal', 'Updated');
 });
 
 test('drift: a hand-edited Secret is repaired, a deleted one recreated', async () => {
   const value = generated();
-  const path = await putKv(pathFor('drift'), { value });
-  await createSource('drift', {
+  const path = await openbao.putKv(pathFor('drift'), { value });
+  await objects.createSource('drift', {
     data: [{ key: 'value', remoteRef: { path, property: 'value' } }],
     refresh: { interval: '1h' },
   });
-  await waitReady('drift', 'True', 'Synced');
-  const original = await waitValue('drift', 'value', value);
+  await objects.waitReady('drift', 'True', 'Synced');
+  const original = await objects.waitValue('drift', 'value', value);
 
   await core.patchNamespacedSecret(
     { name: 'drift', namespace, body: { data: { value: Buffer.from(generated()).toString('base64') } } },
     MERGE_PATCH,
   );
-  const repaired = await waitValue('drift', 'value', value, 10_000);
+  const repaired = await objects.waitValue('drift', 'value', value, 10_000);
   expect(repaired.metadata?.annotations?.[HASH_ANNOTATION]).toBe(
     original.metadata?.annotations?.[HASH_ANNOTATION],
   );
-  await waitEvent('drift', 'Normal', 'Repaired');
+  await objects.waitEvent('drift', 'Normal', 'Repaired');
 
   await core.deleteNamespacedSecret({ name: 'drift', namespace });
-  const recreated = await waitValue('drift', 'value', value, 10_000);
+  const recreated = await objects.waitValue('drift', 'value', value, 10_000);
   expect(recreated.metadata?.uid).not.toBe(original.metadata?.uid);
   expect(recreated.metadata?.labels?.[MANAGED_LABEL]).toBe('true');
 });
 
 test('a missing path: RemoteNotFound, a Warning, no Secret; written later, it syncs', async () => {
   const path = pathFor('missing');
-  await createSource('missing', { data: [{ key: 'value', remoteRef: { path, property: 'value' } }] });
-  await waitReady('missing', 'False', 'RemoteNotFound');
-  await waitEvent('missing', 'Warning', 'RemoteNotFound');
-  expect(await getSecret('missing')).toBeUndefined();
+  await objects.createSource('missing', { data: [{ key: 'value', remoteRef: { path, property: 'value' } }] });
+  await objects.waitReady('missing', 'False', 'RemoteNotFound');
+  await objects.waitEvent('missing', 'Warning', 'RemoteNotFound');
+  expect(await objects.getSecret('missing')).toBeUndefined();
 
   const value = generated();
-  await putKv(path, { value });
-  await waitReady('missing', 'True', 'Synced');
-  await waitValue('missing', 'value', value);
+  await openbao.putKv(path, { value });
+  await objects.waitReady('missing', 'True', 'Synced');
+  await objects.waitValue('missing', 'value', value);
 });
 
 test('wrong credentials: AuthFailed on the SecretSource and the provider', async () => {
   await createTokenSecret('vault-token-wrong', generated());
   await createProvider('vault-wrong', 'vault-token-wrong');
-  const path = await putKv(pathFor('wrong-token'), { value: generated() });
-  await createSource('wrong-token', {
+  const path = await openbao.putKv(pathFor('wrong-token'), { value: generated() });
+  await objects.createSource('wrong-token', {
     providerRef: { kind: 'SecretProvider', name: 'vault-wrong' },
     data: [{ key: 'value', remoteRef: { path, property: 'value' } }],
   });
-  await waitReady('wrong-token', 'False', 'AuthFailed');
-  await waitEvent('wrong-token', 'Warning', 'AuthFailed');
-  expect(await getSecret('wrong-token')).toBeUndefined();
-  await eventually(async () => {
-    const ready = await providerReady('vault-wrong');
-    if (ready?.status !== 'False' || ready.reason !== 'AuthFailed')
-      throw new Error(`provider Ready is ${ready?.status}/${ready?.reason}`);
-  });
+  await objects.waitReady('wrong-token', 'False', 'AuthFailed');
+  await objects.waitEvent('wrong-token', 'Warning', 'AuthFailed');
+  expect(await objects.getSecret('wrong-token')).toBeUndefined();
+  await objects.waitProviderReady('vault-wrong', 'False', 'AuthFailed');
 });
 
 test('a revoked token keeps the synced Secret as it was, and a good token brings the sync back', async () => {
@@ -562,41 +351,41 @@ test('a revoked token keeps the synced Secret as it was, and a good token brings
   await createTokenSecret('vault-token-revocable', revocable);
   await createProvider('vault-revocable', 'vault-token-revocable');
   const before = generated();
-  const path = await putKv(pathFor('revoked'), { value: before });
-  await createSource('revoked', {
+  const path = await openbao.putKv(pathFor('revoked'), { value: before });
+  await objects.createSource('revoked', {
     providerRef: { kind: 'SecretProvider', name: 'vault-revocable' },
     data: [{ key: 'value', remoteRef: { path, property: 'value' } }],
     refresh: { interval: '2s' },
   });
-  await waitReady('revoked', 'True', 'Synced');
-  const synced = await waitValue('revoked', 'value', before);
+  await objects.waitReady('revoked', 'True', 'Synced');
+  const synced = await objects.waitValue('revoked', 'value', before);
 
-  await bao('POST', 'auth/token/revoke', { token: revocable });
+  await openbao.revokeToken(revocable);
   const after = generated();
-  await putKv(path, { value: after });
-  await waitReady('revoked', 'False', 'AuthFailed');
-  const kept = await getSecret('revoked');
+  await openbao.putKv(path, { value: after });
+  await objects.waitReady('revoked', 'False', 'AuthFailed');
+  const kept = await objects.getSecret('revoked');
   expect(kept?.metadata?.resourceVersion).toBe(synced.metadata?.resourceVersion);
   expect(holds(kept, 'value', before)).toBe(true);
 
   await setTokenSecret('vault-token-revocable', await newToken());
-  await waitReady('revoked', 'True', 'Synced', 30_000);
-  await waitValue('revoked', 'value', after);
+  await objects.waitReady('revoked', 'True', 'Synced', 30_000);
+  await objects.waitValue('revoked', 'value', after);
 });
 
 test('provider not found, then created: ProviderNotFound turns into Ready', async () => {
   const value = generated();
-  const path = await putKv(pathFor('later'), { value });
-  await createSource('later', {
+  const path = await openbao.putKv(pathFor('later'), { value });
+  await objects.createSource('later', {
     providerRef: { kind: 'SecretProvider', name: 'vault-later' },
     data: [{ key: 'value', remoteRef: { path, property: 'value' } }],
   });
-  await waitReady('later', 'False', 'ProviderNotFound');
-  await waitEvent('later', 'Warning', 'ProviderNotFound');
+  await objects.waitReady('later', 'False', 'ProviderNotFound');
+  await objects.waitEvent('later', 'Warning', 'ProviderNotFound');
 
   await createProvider('vault-later', TOKEN_SECRET);
-  await waitReady('later', 'True', 'Synced');
-  await waitValue('later', 'value', value);
+  await objects.waitReady('later', 'True', 'Synced');
+  await objects.waitValue('later', 'value', value);
 });
 
 test('target conflict: an unmanaged Secret is never taken over; creationPolicy Merge merges into it', async () => {
@@ -605,22 +394,22 @@ test('target conflict: an unmanaged Secret is never taken over; creationPolicy M
     namespace,
     body: { metadata: { name: 'preexisting' }, stringData: { theirs } },
   });
-  const untouched = (await getSecret('preexisting'))!;
+  const untouched = (await objects.getSecret('preexisting'))!;
   const ours = generated();
-  const path = await putKv(pathFor('conflict'), { ours });
-  await createSource('conflict', {
+  const path = await openbao.putKv(pathFor('conflict'), { ours });
+  await objects.createSource('conflict', {
     data: [{ key: 'ours', remoteRef: { path, property: 'ours' } }],
     target: { name: 'preexisting' },
   });
-  await waitReady('conflict', 'False', 'TargetConflict');
-  await waitEvent('conflict', 'Warning', 'TargetConflict');
-  const after = (await getSecret('preexisting'))!;
+  await objects.waitReady('conflict', 'False', 'TargetConflict');
+  await objects.waitEvent('conflict', 'Warning', 'TargetConflict');
+  const after = (await objects.getSecret('preexisting'))!;
   expect(after.metadata?.resourceVersion).toBe(untouched.metadata?.resourceVersion);
   expect(Object.keys(after.data ?? {})).toEqual(['theirs']);
 
-  await patchSource('conflict', { spec: { target: { creationPolicy: 'Merge' } } });
-  await waitReady('conflict', 'True', 'Synced');
-  const merged = await waitValue('preexisting', 'ours', ours);
+  await objects.patchSource('conflict', { spec: { target: { creationPolicy: 'Merge' } } });
+  await objects.waitReady('conflict', 'True', 'Synced');
+  const merged = await objects.waitValue('preexisting', 'ours', ours);
   expect(holds(merged, 'theirs', theirs)).toBe(true);
   expect(Object.keys(merged.data ?? {}).sort()).toEqual(['ours', 'theirs']);
   expect(merged.metadata?.ownerReferences ?? []).toEqual([]);
@@ -628,23 +417,23 @@ test('target conflict: an unmanaged Secret is never taken over; creationPolicy M
 
 test('deletion: Retain keeps the Secret without its ownerReference; Delete removes it (Owner and Orphan)', async () => {
   const value = generated();
-  const path = await putKv(pathFor('deletion'), { value });
+  const path = await openbao.putKv(pathFor('deletion'), { value });
   const data = [{ key: 'value', remoteRef: { path, property: 'value' } }];
   const cases = [
     { name: 'del-retain', target: {}, kept: true },
     { name: 'del-owner', target: { deletionPolicy: 'Delete' }, kept: false },
     { name: 'del-orphan', target: { creationPolicy: 'Orphan', deletionPolicy: 'Delete' }, kept: false },
   ];
-  await Promise.all(cases.map((c) => createSource(c.name, { data, target: c.target })));
-  await Promise.all(cases.map((c) => waitReady(c.name, 'True', 'Synced')));
-  const secrets = await Promise.all(cases.map((c) => waitValue(c.name, 'value', value)));
+  await Promise.all(cases.map((c) => objects.createSource(c.name, { data, target: c.target })));
+  await Promise.all(cases.map((c) => objects.waitReady(c.name, 'True', 'Synced')));
+  const secrets = await Promise.all(cases.map((c) => objects.waitValue(c.name, 'value', value)));
   expect(secrets.map((s) => (s.metadata?.ownerReferences ?? []).length)).toEqual([1, 1, 0]);
 
-  await Promise.all(cases.map((c) => deleteSource(c.name)));
+  await Promise.all(cases.map((c) => objects.deleteSource(c.name)));
   await Promise.all(
     cases.map((c) =>
       eventually(async () => {
-        if (await getSource(c.name)) throw new Error(`SecretSource ${c.name} still exists`);
+        if (await objects.getSource(c.name)) throw new Error(`SecretSource ${c.name} still exists`);
       }),
     ),
   );
@@ -653,32 +442,32 @@ test('deletion: Retain keeps the Secret without its ownerReference; Delete remov
       .filter((c) => !c.kept)
       .map((c) =>
         eventually(async () => {
-          if (await getSecret(c.name)) throw new Error(`Secret ${c.name} still exists`);
+          if (await objects.getSecret(c.name)) throw new Error(`Secret ${c.name} still exists`);
         }),
       ),
   );
-  await waitEvent('del-retain', 'Normal', 'Retained');
-  await waitEvent('del-orphan', 'Normal', 'Deleted');
+  await objects.waitEvent('del-retain', 'Normal', 'Retained');
+  await objects.waitEvent('del-orphan', 'Normal', 'Deleted');
   // The garbage collector had time to delete the other two; the retained one is still there.
   await sleep(3_000);
-  const retained = await getSecret('del-retain');
+  const retained = await objects.getSecret('del-retain');
   expect(holds(retained, 'value', value)).toBe(true);
   expect(retained?.metadata?.ownerReferences ?? []).toEqual([]);
   expect(retained?.metadata?.uid).toBe(secrets[0]!.metadata?.uid);
 });
 
 test('a key produced by both data and dataFrom: InvalidSpec, and the existing Secret stays as it was', async () => {
-  const single = await putKv(pathFor('duplicate-single'), { a: generated() });
-  const map = await putKv(pathFor('duplicate-map'), { b: generated(), c: generated() });
-  await createSource('duplicate', {
+  const single = await openbao.putKv(pathFor('duplicate-single'), { a: generated() });
+  const map = await openbao.putKv(pathFor('duplicate-map'), { b: generated(), c: generated() });
+  await objects.createSource('duplicate', {
     data: [{ key: 'a', remoteRef: { path: single, property: 'a' } }],
     dataFrom: [{ path: map }],
   });
-  await waitReady('duplicate', 'True', 'Synced');
-  const before = await waitSecret('duplicate');
+  await objects.waitReady('duplicate', 'True', 'Synced');
+  const before = await objects.waitSecret('duplicate');
   expect(Object.keys(before.data ?? {}).sort()).toEqual(['a', 'b', 'c']);
 
-  await patchSource('duplicate', {
+  await objects.patchSource('duplicate', {
     spec: {
       data: [
         { key: 'a', remoteRef: { path: single, property: 'a' } },
@@ -686,10 +475,10 @@ test('a key produced by both data and dataFrom: InvalidSpec, and the existing Se
       ],
     },
   });
-  const failed = await waitReady('duplicate', 'False', 'InvalidSpec');
-  expect(readyOf(failed)!.message).toContain('"b"');
-  await waitEvent('duplicate', 'Warning', 'InvalidSpec');
-  const after = await getSecret('duplicate');
+  const failed = await objects.waitReady('duplicate', 'False', 'InvalidSpec');
+  expect(readyCondition(failed)!.message).toContain('"b"');
+  await objects.waitEvent('duplicate', 'Warning', 'InvalidSpec');
+  const after = await objects.getSecret('duplicate');
   expect(after?.metadata?.resourceVersion).toBe(before.metadata?.resourceVersion);
 });
 

@@ -1,5 +1,8 @@
-// The bench's setup calls to OpenBao with the root token: policies, tokens, KV v2 secrets.
-// Errors name the method and path only, never a body (it may hold a value or a token).
+// Setup calls to an OpenBao server with an admin (root) token, for the e2e tests and the bench:
+// policies, tokens, KV v2 secrets, auth mounts. Errors name the method and path only, never a
+// body (it may hold a value or a token).
+import { requireEnv } from './kube.js';
+
 export class OpenBaoAdmin {
   readonly #address: string;
   readonly #token: string;
@@ -7,6 +10,11 @@ export class OpenBaoAdmin {
   constructor(address: string, token: string) {
     this.#address = address;
     this.#token = token;
+  }
+
+  /** The shared dev server of `make dev-up` (VAULT_ADDR), with its root token (VAULT_TOKEN). */
+  static fromEnv(): OpenBaoAdmin {
+    return new OpenBaoAdmin(requireEnv('VAULT_ADDR'), requireEnv('VAULT_TOKEN'));
   }
 
   async request(method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
@@ -38,9 +46,10 @@ export class OpenBaoAdmin {
     return this.request('POST', 'auth/token/revoke', { token });
   }
 
-  /** Writes a KV v2 secret on the `secret/` mount. */
-  putKv(path: string, data: Record<string, string>): Promise<unknown> {
-    return this.request('POST', `secret/data/${path}`, { data });
+  /** Writes a KV v2 secret on the `secret/` mount; returns `path`, as a SecretSource refers to it. */
+  async putKv(path: string, data: Record<string, string>): Promise<string> {
+    await this.request('POST', `secret/data/${path}`, { data });
+    return path;
   }
 
   /** Deletes every version and the metadata of a KV v2 secret. */
