@@ -6,9 +6,6 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 run="${SECRETSOURCE_RUN_DIR:-$root/e2e/.run}"
 source "$root/e2e/env/lib.sh"
 
-if ! env_is_up "$run"; then
-  "$root/e2e/env/dev-up.sh"
-  trap '"$root/e2e/env/dev-down.sh"' EXIT
-fi
+use_env_until_exit "$root" "$run"
 cd "$root"
 npm run --silent test:e2e -- "$@"

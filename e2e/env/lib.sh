@@ -68,6 +68,17 @@ env_is_up() {
     --key "$run/pki/admin.key" "$KUBE_API_URL/readyz" >/dev/null 2>&1)
 }
 
+# Starts the environment when it is not up, and stops it when the calling script exits; an
+# environment that was already running is left alone. $1: the repository root, $2: the run dir.
+use_env_until_exit() {
+  local root="$1" run="$2"
+  if ! env_is_up "$run"; then
+    "$root/e2e/env/dev-up.sh"
+    # shellcheck disable=SC2064  # expand now: the trap runs after these locals are gone
+    trap "\"$root/e2e/env/dev-down.sh\"" EXIT
+  fi
+}
+
 print_usage() {
   local run="$1"
   cat <<EOF

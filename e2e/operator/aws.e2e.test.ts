@@ -15,7 +15,6 @@ import {
 import {
   adminKubeConfig,
   createNamespace,
-  deleteNamespace,
   eventually,
   installCrds,
   requireEnv,
@@ -25,8 +24,8 @@ import {
 import { CountingProxy } from '../support/counting-proxy.js';
 import {
   installOperatorRbac,
-  operatorKubeconfigFile,
-  startOperator,
+  leakedCount,
+  startNamespacedOperator,
   type RunningOperator,
 } from '../support/operator.js';
 import { SecretSourceObjects, holds } from '../support/secret-sources.js';
@@ -106,25 +105,15 @@ beforeAll(async () => {
       },
     },
   });
-  operator = await startOperator({
-    kubeconfig: await operatorKubeconfigFile(kc),
-    namespaces: [namespace],
-    extraArgs: [`--leader-election-id=${uniqueName('e2e-aws')}`],
-  });
+  operator = await startNamespacedOperator(kc, namespace, 'e2e-aws');
   await objects.waitProviderReady(PROVIDER, 'True', undefined, 30_000);
 }, 120_000);
 
 afterAll(async () => {
   try {
-    if (operator) {
-      await objects.deleteAllSources();
-      operatorExit = await operator.stop();
-    }
+    // Lets the operator run every finalizer; whatever is left cannot keep the namespace Terminating.
+    operatorExit = await objects?.tearDown(operator);
   } finally {
-    if (namespace) {
-      await objects.dropFinalizers();
-      await deleteNamespace(kc, namespace);
-    }
     for (const name of createdSecrets)
       await admin
         .send(new DeleteSecretCommand({ SecretId: name, ForceDeleteWithoutRecovery: true }))
@@ -133,11 +122,7 @@ afterAll(async () => {
     await proxy.stop();
   }
   expect(operatorExit).toBe(0);
-  const output = operator.output();
-  const leaked = neverPrinted.filter(
-    (value) => output.includes(value) || output.includes(Buffer.from(value).toString('base64')),
-  );
-  expect(leaked.length).toBe(0);
+  expect(leakedCount(operator.output(), neverPrinted)).toBe(0);
 }, 60_000);
 
 test('a JSON property (data) and a whole JSON secret (dataFrom) sync into one Secret', async () => {

@@ -17,7 +17,6 @@ import {
 import {
   adminKubeConfig,
   createNamespace,
-  deleteNamespace,
   eventually,
   installCrds,
   statusCode,
@@ -28,8 +27,8 @@ import {
 import { OpenBaoAdmin } from '../support/openbao-admin.js';
 import {
   installOperatorRbac,
-  operatorKubeconfigFile,
-  startOperator,
+  leakedCount,
+  startNamespacedOperator,
   type RunningOperator,
 } from '../support/operator.js';
 import { SecretSourceObjects, bytesOf, holds, openBaoTokenProvider } from '../support/secret-sources.js';
@@ -157,25 +156,14 @@ beforeAll(async () => {
     body: { metadata: { name: TOKEN_SECRET }, stringData: { token: await newToken() } },
   });
   await objects.createProvider(PROVIDER, openBaoTokenProvider(TOKEN_SECRET));
-  operator = await startOperator({
-    kubeconfig: await operatorKubeconfigFile(kc),
-    namespaces: [namespace],
-    extraArgs: [`--leader-election-id=${uniqueName('e2e-types')}`],
-  });
+  operator = await startNamespacedOperator(kc, namespace, 'e2e-types');
 }, 120_000);
 
 afterAll(async () => {
   try {
-    if (operator) {
-      // Let the operator run its finalizers (deletionPolicy Retain), so the namespace can go away.
-      await objects.deleteAllSources();
-      operatorExit = await operator.stop();
-    }
+    // Lets the operator run every finalizer; whatever is left cannot keep the namespace Terminating.
+    operatorExit = await objects?.tearDown(operator);
   } finally {
-    if (namespace) {
-      await objects.dropFinalizers();
-      await deleteNamespace(kc, namespace);
-    }
     await Promise.all(createdTokens.map((token) => openbao.revokeToken(token).catch(() => undefined)));
     await openbao.deletePolicy(policy).catch(() => undefined);
   }
@@ -184,10 +172,7 @@ afterAll(async () => {
 }, 60_000);
 
 function leakedValues(): number {
-  const output = operator.output();
-  return neverPrinted.filter(
-    (value) => output.includes(value) || output.includes(Buffer.from(value).toString('base64')),
-  ).length;
+  return leakedCount(operator.output(), neverPrinted);
 }
 
 // --------------------------------------------------------------------------------------------

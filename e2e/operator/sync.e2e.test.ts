@@ -8,7 +8,6 @@ import * as k8s from '@kubernetes/client-node';
 import {
   adminKubeConfig,
   createNamespace,
-  deleteNamespace,
   eventually,
   installCrds,
   uniqueName,
@@ -17,8 +16,8 @@ import {
 import { OpenBaoAdmin } from '../support/openbao-admin.js';
 import {
   installOperatorRbac,
-  operatorKubeconfigFile,
-  startOperator,
+  leakedCount,
+  startNamespacedOperator,
   type RunningOperator,
 } from '../support/operator.js';
 import {
@@ -128,36 +127,20 @@ beforeAll(async () => {
   );
   await createTokenSecret(TOKEN_SECRET, await newToken());
   await createProvider(PROVIDER, TOKEN_SECRET);
-  operator = await startOperator({
-    kubeconfig: await operatorKubeconfigFile(kc),
-    namespaces: [namespace],
-    extraArgs: [`--leader-election-id=${uniqueName('e2e-sync')}`],
-  });
+  operator = await startNamespacedOperator(kc, namespace, 'e2e-sync');
   await objects.waitProviderReady(PROVIDER, 'True', undefined, 30_000);
 }, 120_000);
 
 afterAll(async () => {
   try {
-    if (operator) {
-      // Let the operator run every finalizer, so the namespace can go away.
-      await objects.deleteAllSources();
-      operatorExit = await operator.stop();
-    }
+    // Lets the operator run every finalizer; whatever is left cannot keep the namespace Terminating.
+    operatorExit = await objects?.tearDown(operator);
   } finally {
-    if (namespace) {
-      // Whatever the operator left behind must not keep the namespace Terminating forever.
-      await objects.dropFinalizers();
-      await deleteNamespace(kc, namespace);
-    }
     await Promise.all(createdTokens.map((token) => openbao.revokeToken(token).catch(() => undefined)));
     await openbao.deletePolicy(policy).catch(() => undefined);
   }
   expect(operatorExit).toBe(0);
-  const output = operator.output();
-  const leaked = neverPrinted.filter(
-    (value) => output.includes(value) || output.includes(Buffer.from(value).toString('base64')),
-  );
-  expect(leaked.length).toBe(0);
+  expect(leakedCount(operator.output(), neverPrinted)).toBe(0);
 }, 60_000);
 
 test('create: data with a property and dataFrom map → a managed, owned Secret, a full status and a Created Event', async () => {
@@ -487,8 +470,5 @@ test('the operator is ready and its output holds no generated value', async () =
   expect(response.status).toBe(200);
   const output = operator.output();
   expect(output).toContain('became leader');
-  const leaked = neverPrinted.filter(
-    (value) => output.includes(value) || output.includes(Buffer.from(value).toString('base64')),
-  );
-  expect(leaked.length).toBe(0);
+  expect(leakedCount(output, neverPrinted)).toBe(0);
 });

@@ -145,3 +145,26 @@ export async function startOperator(options: {
     },
   };
 }
+
+/**
+ * The operator as a test file runs it: authenticated as the config/rbac ServiceAccount, watching
+ * only `namespace`, with a Lease of its own, so test files never share an operator or a Lease.
+ */
+export async function startNamespacedOperator(
+  kc: k8s.KubeConfig,
+  namespace: string,
+  leasePrefix: string,
+): Promise<RunningOperator> {
+  return startOperator({
+    kubeconfig: await operatorKubeconfigFile(kc),
+    namespaces: [namespace],
+    extraArgs: [`--leader-election-id=${uniqueName(leasePrefix)}`],
+  });
+}
+
+/** How many of `values` appear in `output`, as text or base64 (a count, so a failure prints none). */
+export function leakedCount(output: string, values: readonly string[]): number {
+  return values.filter(
+    (value) => output.includes(value) || output.includes(Buffer.from(value).toString('base64')),
+  ).length;
+}
