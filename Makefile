@@ -16,8 +16,7 @@ $(NPM_STAMP): package.json package-lock.json
 install: $(NPM_STAMP) ## install npm dependencies (Node 24 comes with them)
 
 tools: ## build or download the test servers into the tools cache (first run only)
-	e2e/tools/build-go-tools.sh all
-	e2e/tools/install-python-tools.sh >/dev/null
+	e2e/tools/install.sh
 
 dev-up: tools ## start the local control plane and backends; writes e2e/.run/env
 	e2e/env/dev-up.sh
@@ -40,7 +39,8 @@ test-unit: install ## unit tests (no servers)
 test-e2e: install tools ## e2e tests against the local environment (started and stopped if not up)
 	e2e/run-e2e.sh
 
-test: lint typecheck test-unit test-e2e ## everything CI runs
+test: install ## everything CI runs: lint, type check, unit and e2e tests
+	@e2e/verdict.sh "make test" $(MAKE) --no-print-directory lint typecheck test-unit test-e2e
 
 build: install ## compile to dist/
 	npm run --silent build
@@ -48,8 +48,8 @@ build: install ## compile to dist/
 run: install ## run the operator against $$KUBECONFIG
 	npm run --silent operator -- run
 
-demo: install tools ## the main job end to end: environment, CRDs, OpenBao, a SecretSource, the operator
-	e2e/demo.sh
+demo: install ## the main job end to end: environment, CRDs, OpenBao, a SecretSource, the operator
+	@e2e/verdict.sh "make demo" e2e/demo.sh
 
 bench: install tools ## benchmarks (N=1000 by default)
 	e2e/bench.sh

@@ -24,7 +24,7 @@ fi
 "$here/dev-down.sh" >/dev/null 2>&1 || true
 mkdir -p "$run/logs" "$run/pids" "$run/pki" "$run/etcd"
 
-"$tools/build-go-tools.sh" all
+"$tools/install.sh"
 pybin="$("$tools/install-python-tools.sh")"
 kube_bin="$(kube_tools_dir)"
 etcd_bin="$(etcd_tools_dir)"

@@ -3,7 +3,7 @@
 // dev server, and leader election between replicas. Values are random and compared without printing.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { homedir } from 'node:os';
 import path from 'node:path';
@@ -218,18 +218,9 @@ async function launch(
 // A dedicated OpenBao dev server (in memory: a restart loses every value and mount)
 
 function baoBinary(): string {
-  if (process.env['BAO_BIN']) return process.env['BAO_BIN'];
-  const tools = path.join(
-    process.env['XDG_CACHE_HOME'] ?? path.join(homedir(), '.cache'),
-    'secretsource-operator',
-    'tools',
-  );
-  const dir = readdirSync(tools)
-    .filter((name) => name.includes('openbao'))
-    .sort()
-    .pop();
-  if (!dir) throw new Error(`no OpenBao in ${tools}: run make dev-up`);
-  return path.join(tools, dir, 'bin', 'bao');
+  const bin = process.env['BAO_BIN'];
+  if (!bin) throw new Error('BAO_BIN is not set: source e2e/.run/env (make dev-up writes it)');
+  return bin;
 }
 
 function portIsFree(port: number): Promise<boolean> {

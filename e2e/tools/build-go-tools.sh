@@ -1,22 +1,20 @@
 #!/usr/bin/env bash
 # Builds the Go servers the local control plane needs (etcd, kube-apiserver,
-# kube-controller-manager) from their published Go modules and caches the
-# binaries outside the checkout, keyed by version, so only the first run on a
-# machine pays for the build.
+# kube-controller-manager, kubectl) from their published Go modules and caches
+# the binaries outside the checkout, keyed by version, so only the first run on
+# a machine pays for the build.
 set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=lib.sh
+source "$here/lib.sh"
 
 KUBE_VERSION="${KUBE_VERSION:-v1.37.2}"
 ETCD_VERSION="${ETCD_VERSION:-v3.6.16}"
-TOOLS_DIR="${SECRETSOURCE_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/secretsource-operator/tools}"
 PROXY="${GOPROXY_URL:-https://proxy.golang.org}"
 
-log() { echo "[tools] $*" >&2; }
-
-build_etcd() {
-  local dest="$TOOLS_DIR/etcd-$ETCD_VERSION"
-  [ -x "$dest/etcd" ] && return 0
-  log "building etcd $ETCD_VERSION into $dest (first run only)"
-  local work; work=$(mktemp -d)
+# etcd_wrapper_build WORK DEST: a wrapper main over etcdmain, built from the module.
+etcd_wrapper_build() {
+  local work="$1" dest="$2"
   cat >"$work/main.go" <<'GO'
 // Command etcd is a thin wrapper over etcdmain so the server builds from its Go module.
 package main
@@ -29,11 +27,22 @@ import (
 
 func main() { etcdmain.Main(os.Args) }
 GO
-  (cd "$work" && go mod init secretsource.dev/etcd-wrapper 2>/dev/null &&
-    go get "go.etcd.io/etcd/server/v3@$ETCD_VERSION" 2>&1 | grep -v '^go: downloading' >&2;
-    go mod tidy 2>&1 | grep -v '^go: downloading' >&2;
-    CGO_ENABLED=0 go build -trimpath -ldflags=-s -o "$work/etcd" .)
-  mkdir -p "$dest" && mv "$work/etcd" "$dest/etcd" && rm -rf "$work"
+  cd "$work"
+  go mod init secretsource.dev/etcd-wrapper
+  go get "go.etcd.io/etcd/server/v3@$ETCD_VERSION"
+  go mod tidy
+  CGO_ENABLED=0 go build -trimpath -ldflags=-s -o "$work/etcd" .
+  mkdir -p "$dest"
+  mv "$work/etcd" "$dest/etcd"
+}
+
+build_etcd() {
+  local dest="$TOOLS_DIR/etcd-$ETCD_VERSION"
+  [ -x "$dest/etcd" ] && return 0
+  tools_log "building etcd $ETCD_VERSION into $dest (first run only, about 1 minute)"
+  local work; work=$(mktemp -d)
+  tool_step "etcd-$ETCD_VERSION" etcd_wrapper_build "$work" "$dest"
+  rm -rf "$work"
 }
 
 # Stamps the release into the binaries, as the upstream build does, so clients
@@ -44,32 +53,23 @@ version_ldflags() {
   echo "-X $pkg.gitVersion=$KUBE_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean"
 }
 
-build_kube() {
-  local dest="$TOOLS_DIR/kubernetes-$KUBE_VERSION"
-  [ -x "$dest/kube-apiserver" ] && [ -x "$dest/kube-controller-manager" ] && [ -x "$dest/kubectl" ] && return 0
-  log "building kube-apiserver, kube-controller-manager and kubectl $KUBE_VERSION into $dest (first run only)"
-  local work; work=$(mktemp -d)
-  local staging="v0.${KUBE_VERSION#v1.}"
-  # k8s.io/kubernetes requires its staging modules at v0.0.0 and points them at
-  # ./staging with replace directives that do not apply to a dependency; the
-  # wrapper replaces each with its published version, read from the tag's go.mod.
-  local replaces
-  replaces=$(curl -fsSL "$PROXY/k8s.io/kubernetes/@v/$KUBE_VERSION.mod" |
-    sed -n 's#^\s*\(k8s.io/[a-z0-9./-]*\) => ./staging/.*#\1#p' |
-    while read -r m; do echo "	$m => $m $staging"; done)
+# kube_wrapper_module WORK: a go.mod that requires k8s.io/kubernetes and replaces
+# each staging module with its published version. k8s.io/kubernetes requires its
+# staging modules at v0.0.0 and points them at ./staging with replace directives
+# that do not apply to a dependency; the replaces are read from the tag's go.mod.
+kube_wrapper_module() {
+  local work="$1" staging="v0.${KUBE_VERSION#v1.}" upstream="$1/upstream.mod"
+  curl -fsSL --retry 3 -o "$upstream" "$PROXY/k8s.io/kubernetes/@v/$KUBE_VERSION.mod"
   local goversion
-  goversion=$(curl -fsSL "$PROXY/k8s.io/kubernetes/@v/$KUBE_VERSION.mod" | sed -n 's/^go \(.*\)/\1/p')
-  cat >"$work/go.mod" <<GOMOD
-module secretsource.dev/kube-wrapper
-
-go $goversion
-
-require k8s.io/kubernetes $KUBE_VERSION
-
-replace (
-$replaces
-)
-GOMOD
+  goversion=$(sed -n 's/^go \(.*\)/\1/p' "$upstream")
+  {
+    printf 'module secretsource.dev/kube-wrapper\n\ngo %s\n\nrequire k8s.io/kubernetes %s\n\nreplace (\n' \
+      "$goversion" "$KUBE_VERSION"
+    sed -n 's#^\s*\(k8s.io/[a-z0-9./-]*\) => ./staging/.*#\1#p' "$upstream" |
+      while read -r m; do printf '\t%s => %s %s\n' "$m" "$m" "$staging"; done
+    printf ')\n'
+  } >"$work/go.mod"
+  grep -q '=> k8s.io/api ' "$work/go.mod" || { echo "no staging replaces found in $upstream" >&2; return 1; }
   cat >"$work/tools.go" <<'GO'
 //go:build tools
 
@@ -82,11 +82,28 @@ import (
 	_ "k8s.io/kubernetes/cmd/kubectl"
 )
 GO
-  (cd "$work" && { go mod tidy -e 2>&1 | grep -v '^go: downloading' >&2 || true; } &&
-    CGO_ENABLED=0 go build -trimpath -o "$work/bin/" -ldflags "-s $(version_ldflags)" \
-      k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
-      k8s.io/kubernetes/cmd/kubectl)
-  mkdir -p "$dest" && mv "$work/bin/"* "$dest/" && rm -rf "$work"
+  # -e: k8s.io/kubernetes' test-only imports name modules the wrapper never builds.
+  cd "$work" && go mod tidy -e
+}
+
+kube_wrapper_build() {
+  local work="$1" dest="$2"
+  cd "$work"
+  CGO_ENABLED=0 go build -trimpath -o "$work/bin/" -ldflags "-s $(version_ldflags)" \
+    k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
+    k8s.io/kubernetes/cmd/kubectl
+  mkdir -p "$dest"
+  mv "$work/bin/"* "$dest/"
+}
+
+build_kube() {
+  local dest="$TOOLS_DIR/kubernetes-$KUBE_VERSION"
+  [ -x "$dest/kube-apiserver" ] && [ -x "$dest/kube-controller-manager" ] && [ -x "$dest/kubectl" ] && return 0
+  tools_log "building kube-apiserver, kube-controller-manager and kubectl $KUBE_VERSION into $dest (first run only, about 7 minutes on 2 cores)"
+  local work; work=$(mktemp -d)
+  tool_step "kubernetes-$KUBE_VERSION-modules" kube_wrapper_module "$work"
+  tool_step "kubernetes-$KUBE_VERSION-build" kube_wrapper_build "$work" "$dest"
+  rm -rf "$work"
 }
 
 case "${1:-all}" in
