@@ -18,7 +18,7 @@ install: $(NPM_STAMP) ## install npm dependencies (Node 24 comes with them)
 tools: ## build or download the test servers into the tools cache (first run only)
 	e2e/tools/install.sh
 
-dev-up: tools ## start the local control plane and backends; writes e2e/.run/env
+dev-up: install tools ## start the local control plane and backends; writes e2e/.run/env
 	e2e/env/dev-up.sh
 
 dev-down: ## stop the local environment

@@ -20,7 +20,8 @@ export default {
       ...common,
       displayName: 'e2e',
       testMatch: ['<rootDir>/e2e/**/*.e2e.test.ts'],
-      setupFiles: ['<rootDir>/e2e/support/load-env.ts'],
+      // The resolver makes *.localhost (the Key Vault test server's names) reach 127.0.0.1 in this process.
+      setupFiles: ['<rootDir>/e2e/support/load-env.ts', '<rootDir>/e2e/support/localhost-resolver.mjs'],
       // Real servers: a sync, a Lease takeover or a watch restart takes seconds.
       testTimeout: 60_000,
     },

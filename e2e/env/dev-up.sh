@@ -4,7 +4,8 @@
 #   etcd, kube-apiserver (RBAC, client-cert admin, ServiceAccount token issuing,
 #   Secrets encrypted at rest), kube-controller-manager (garbage collector,
 #   namespace and service-account controllers), OpenBao (dev server, KV v2 at
-#   secret/), moto_server (AWS Secrets Manager and STS).
+#   secret/), moto_server (AWS Secrets Manager and STS), and the project's own
+#   Azure Key Vault test server (e2e/backends/azure-keyvault, docs/adr/0009).
 # Writes e2e/.run/env, a sourceable file with everything a client needs.
 # Idempotent: when everything is already up it only prints how to use it.
 set -euo pipefail
@@ -30,11 +31,15 @@ kube_bin="$(kube_tools_dir)"
 etcd_bin="$(etcd_tools_dir)"
 
 write_pki "$run/pki"
+write_azure_pki "$run/pki"
 write_encryption_config "$run/encryption.yaml"
 
 etcd_client=$(free_port); etcd_peer=$(free_port); api_port=$(free_port); kcm_port=$(free_port)
-bao_port=$(free_port); moto_port=$(free_port)
+bao_port=$(free_port); moto_port=$(free_port); kv_port=$(free_port); kv_mi_port=$(free_port)
 bao_token="root-$(openssl rand -hex 12)"
+azure_tenant=$(new_uuid); azure_client=$(new_uuid); azure_mi_client=$(new_uuid); azure_vault=e2e-kv
+azure_client_secret="$(openssl rand -hex 20)"; azure_admin_token="$(openssl rand -hex 24)"
+azure_identity_header="$(openssl rand -hex 16)"
 
 start etcd "$run" "$etcd_bin/etcd" \
   --name default --data-dir "$run/etcd" \
@@ -73,6 +78,13 @@ wait_for openbao "$run" 60 curl -fsS "http://127.0.0.1:$bao_port/v1/sys/health"
 start moto "$run" "$pybin/moto_server" -H 127.0.0.1 -p "$moto_port"
 wait_for moto "$run" 60 curl -fsS "http://127.0.0.1:$moto_port/moto-api/"
 
+# After the API server: it reads the ServiceAccount issuer's keys (JWKS) at start.
+write_azure_keyvault_config "$run/azure-keyvault.json"
+(cd "$root" && start azure-keyvault "$run" "$root/node_modules/.bin/node" --import tsx \
+  "$root/e2e/backends/azure-keyvault/main.ts" --config "$run/azure-keyvault.json")
+wait_for azure-keyvault "$run" 60 curl -fsS --cacert "$run/pki/azure-ca.crt" \
+  "https://127.0.0.1:$kv_port/_test/health"
+
 cat >"$run/env.tmp" <<ENV
 # Written by make dev-up; source it to reach the local environment.
 export SECRETSOURCE_RUN_DIR='$run'
@@ -89,6 +101,19 @@ export AWS_ENDPOINT_URL='http://127.0.0.1:$moto_port'
 export AWS_REGION='us-east-1'
 export AWS_ACCESS_KEY_ID='testing'
 export AWS_SECRET_ACCESS_KEY='testing'
+export AZURE_KEYVAULT_URL='https://$azure_vault.vault.localhost:$kv_port'
+export AZURE_KEYVAULT_RESOURCE='https://vault.localhost'
+export AZURE_AUTHORITY_HOST='https://login.localhost:$kv_port'
+export AZURE_TENANT_ID='$azure_tenant'
+export AZURE_CLIENT_ID='$azure_client'
+export AZURE_CLIENT_SECRET='$azure_client_secret'
+export AZURE_CA_FILE='$run/pki/azure-ca.crt'
+export AZURE_KEYVAULT_ADMIN_TOKEN='$azure_admin_token'
+export AZURE_POD_IDENTITY_AUTHORITY_HOST='http://127.0.0.1:$kv_mi_port'
+export AZURE_MANAGED_IDENTITY_CLIENT_ID='$azure_mi_client'
+export AZURE_KEYVAULT_IDENTITY_ENDPOINT='http://127.0.0.1:$kv_mi_port/msi/token'
+export AZURE_KEYVAULT_IDENTITY_HEADER='$azure_identity_header'
+export NODE_OPTIONS='--import $root/e2e/support/localhost-resolver.mjs'
 ENV
 mv "$run/env.tmp" "$run/env"
 print_usage "$run"

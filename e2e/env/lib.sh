@@ -1,7 +1,7 @@
 # Helpers shared by dev-up.sh and dev-down.sh. Sourced, not run.
 
 TOOLS_DIR="${SECRETSOURCE_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/secretsource-operator/tools}"
-SERVERS=(etcd kube-apiserver kube-controller-manager openbao moto)
+SERVERS=(etcd kube-apiserver kube-controller-manager openbao moto azure-keyvault)
 
 kube_tools_dir() { echo "$TOOLS_DIR/kubernetes-${KUBE_VERSION:-v1.37.2}"; }
 etcd_tools_dir() { echo "$TOOLS_DIR/etcd-${ETCD_VERSION:-v3.6.16}"; }
@@ -83,7 +83,7 @@ print_usage() {
   local run="$1"
   cat <<EOF
 Local environment is up (logs in $run/logs):
-$(grep '^export' "$run/env" | grep -v -E 'TOKEN|SECRET' | sed 's/^export /  /')
+$(grep '^export' "$run/env" | grep -v -E 'TOKEN|SECRET|IDENTITY_HEADER|NODE_OPTIONS' | sed 's/^export /  /')
 Use it:   source $run/env && \$KUBECTL get ns
 Stop it:  make dev-down
 EOF
@@ -111,6 +111,71 @@ extendedKeyUsage=serverAuth"
     openssl rsa -in sa.key -pubout -out sa.pub 2>/dev/null
     chmod 600 ./*.key
   )
+}
+
+# write_azure_pki DIR: a CA of its own for the Key Vault test server (the Azure
+# provider must trust it through its caBundle, never through the kube CA) and a
+# serving cert for every name the server answers: <vault>.vault.localhost,
+# login.localhost, localhost and 127.0.0.1.
+write_azure_pki() {
+  local dir="$1"
+  (
+    cd "$dir"
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout azure-ca.key -out azure-ca.crt -days 30 \
+      -subj "/CN=secretsource-e2e-azure-ca" 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -keyout azure-keyvault.key -out azure-keyvault.csr \
+      -subj "/CN=vault.localhost" 2>/dev/null
+    openssl x509 -req -in azure-keyvault.csr -CA azure-ca.crt -CAkey azure-ca.key -CAcreateserial -days 30 \
+      -out azure-keyvault.crt -extfile <(printf '%s\n' \
+        "subjectAltName=DNS:*.vault.localhost,DNS:login.localhost,DNS:localhost,DNS:*.localhost,IP:127.0.0.1" \
+        "extendedKeyUsage=serverAuth") 2>/dev/null
+    rm -f azure-keyvault.csr
+    chmod 600 azure-ca.key azure-keyvault.key
+  )
+}
+
+new_uuid() { cat /proc/sys/kernel/random/uuid; }
+
+# write_azure_keyvault_config FILE: the Key Vault test server's config (JSON,
+# mode 600), from the shell variables dev-up.sh sets.
+write_azure_keyvault_config() {
+  local file="$1"
+  cat >"$file" <<EOF
+{
+  "host": "127.0.0.1",
+  "port": $kv_port,
+  "managedIdentityPort": $kv_mi_port,
+  "domain": "localhost",
+  "tlsCertFile": "$run/pki/azure-keyvault.crt",
+  "tlsKeyFile": "$run/pki/azure-keyvault.key",
+  "adminToken": "$azure_admin_token",
+  "appServiceIdentityHeader": "$azure_identity_header",
+  "tenants": ["$azure_tenant"],
+  "vaults": [{ "name": "$azure_vault", "tenantId": "$azure_tenant" }],
+  "clients": [
+    {
+      "tenantId": "$azure_tenant",
+      "clientId": "$azure_client",
+      "secrets": ["$azure_client_secret"],
+      "permissions": { "secrets": ["all"], "certificates": ["all"] }
+    },
+    {
+      "tenantId": "$azure_tenant",
+      "clientId": "$azure_mi_client",
+      "managedIdentity": "system",
+      "permissions": { "secrets": ["all"], "certificates": ["all"] }
+    }
+  ],
+  "kubernetes": {
+    "issuer": "https://kubernetes.default.svc.cluster.local",
+    "apiUrl": "https://127.0.0.1:$api_port",
+    "caFile": "$run/pki/ca.crt",
+    "certFile": "$run/pki/admin.crt",
+    "keyFile": "$run/pki/admin.key"
+  }
+}
+EOF
+  chmod 600 "$file"
 }
 
 write_encryption_config() {

@@ -98,6 +98,9 @@ export async function startOperator(options: {
   const metricsPort = await freePort();
   const healthPort = await freePort();
   const args = [
+    // Test-only: *.localhost names (the Key Vault test server) resolve to 127.0.0.1 in the operator.
+    '--import',
+    path.join(repoRoot, 'e2e/support/localhost-resolver.mjs'),
     '--import',
     'tsx',
     path.join(repoRoot, 'src/cli/main.ts'),
