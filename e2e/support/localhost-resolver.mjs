@@ -14,6 +14,7 @@
 // replacing the property (and syncing ESM named exports) is enough.
 import dns from 'node:dns';
 import { syncBuiltinESMExports } from 'node:module';
+import process from 'node:process';
 
 const MARK = Symbol.for('secretsource.localhostResolver');
 

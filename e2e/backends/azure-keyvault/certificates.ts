@@ -115,10 +115,10 @@ function parsePkcs12(base64: string, password: string | undefined): ParsedCertif
   const x509s = certs.map((c) => new X509Certificate(forge.pki.certificateToPem(c)));
   const leaf = leafOf(x509s, privateKey);
   const ordered = [certs[x509s.indexOf(leaf)]!, ...certs.filter((_c, i) => x509s[i] !== leaf)];
-  // Key Vault hands the PFX back without a password.
-  const out = forge.pkcs12.toPkcs12Asn1(forgeKey, ordered, null, {
+  // Key Vault hands the PFX back without a password: here the empty one, which every reader accepts.
+  const out = forge.pkcs12.toPkcs12Asn1(forgeKey, ordered, '', {
     generateLocalKeyId: true,
-    friendlyName: '',
+    algorithm: '3des',
   });
   const secretValue = Buffer.from(forge.asn1.toDer(out).getBytes(), 'binary').toString('base64');
   return { leaf, privateKey, secretValue };

@@ -77,7 +77,9 @@ export function routeManagedIdentityRequest(
   ctx: ServerContext,
   req: Request,
 ): ManagedIdentityRoute | undefined {
-  if (req.method === 'GET' && req.pathname === '/metadata/identity/oauth2/token')
+  // MSAL asks for ".../token/" (its URL builder appends a slash); the real endpoints answer both.
+  const path = req.pathname.replace(/\/$/, '');
+  if (req.method === 'GET' && path === '/metadata/identity/oauth2/token')
     return {
       operation: 'token.managed_identity',
       run: () => {
@@ -87,7 +89,7 @@ export function routeManagedIdentityRequest(
         return issue(ctx, req, 'imds');
       },
     };
-  if (req.method === 'GET' && req.pathname === '/msi/token')
+  if (req.method === 'GET' && path === '/msi/token')
     return {
       operation: 'token.managed_identity',
       run: () => {
