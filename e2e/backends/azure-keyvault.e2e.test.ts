@@ -449,6 +449,8 @@ describe('certificates', () => {
     expect((await certificates.getCertificateVersion(certName, version)).properties.version).toBe(version);
 
     const backing = await secretClient().getSecret(certName);
+    // The backing secret belongs to the certificate: the secrets API may read it, not replace it.
+    expect((await failure(secretClient().setSecret(certName, value()))).statusCode).toBe(409);
     expect(backing.properties.contentType).toBe('application/x-pem-file');
     expect(backing.properties.managed).toBe(true);
     expect(backing.properties.certificateKeyId).toBe(imported.keyId);
@@ -815,6 +817,20 @@ describe('fault hooks', () => {
     expect(error.statusCode).toBe(500);
     expect(error.code).toBe('InternalServerError');
     expect((await admin.counts())['secrets.get']).toBe(3);
+  });
+
+  test('a throttled token endpoint (429 + Retry-After) is retried by @azure/identity', async () => {
+    await admin.resetCounts();
+    await admin.addFault({
+      kind: 'throttle',
+      count: 1,
+      retryAfterSeconds: 1,
+      operations: ['token.client_credentials'],
+    });
+    expect((await secretCredential().getToken(`${env.resource}/.default`)).token.split('.')).toHaveLength(3);
+    const counts = await admin.counts();
+    expect(counts['token.client_credentials']).toBe(2);
+    expect(counts['fault.throttled']).toBe(1);
   });
 
   test('the admin API needs its token', async () => {

@@ -62,14 +62,19 @@ export class SecretStore {
   ) {}
 
   set(name: string, input: SecretInput): SecretVersion {
+    this.#refuseManaged(name);
+    return this.#addVersion(name, input, false);
+  }
+
+  /** A certificate's backing secret changes only with its certificate (here: never through the secrets API). */
+  #refuseManaged(name: string): void {
     const existing = this.#entries.get(name.toLowerCase());
-    if (existing?.managedByCertificate)
+    if (existing?.managedByCertificate && !existing.deleted)
       throw new KeyVaultError(
         409,
         'Conflict',
         `Secret ${existing.name} backs a certificate of the same name; change it through the certificates API.`,
       );
-    return this.#addVersion(name, input, false);
   }
 
   /** A new version of the secret that backs certificate `name` (written by certificate import). */
@@ -138,6 +143,7 @@ export class SecretStore {
   }
 
   delete(name: string): SecretEntry {
+    this.#refuseManaged(name);
     const entry = this.#live(name);
     const now = this.now();
     entry.deleted = { deletedDate: now, scheduledPurgeDate: now + this.retentionDays * 86_400 };
