@@ -31,10 +31,15 @@ export async function readRequest(req: IncomingMessage): Promise<Request> {
     .replace(/:\d+$/, '')
     .replace(/^\[|\]$/g, '')
     .toLowerCase();
-  const segments = url.pathname
-    .split('/')
-    .slice(1)
-    .map((s) => decodeURIComponent(s));
+  let segments: string[];
+  try {
+    segments = url.pathname
+      .split('/')
+      .slice(1)
+      .map((s) => decodeURIComponent(s));
+  } catch {
+    throw badParameter('The request path is not valid percent-encoding.');
+  }
   return {
     method: (req.method ?? 'GET').toUpperCase(),
     hostname,

@@ -16,6 +16,7 @@ const MAX_RESULTS = 25;
 export interface Answer {
   readonly status: number;
   readonly body?: unknown;
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export interface VaultOperation {

@@ -5,7 +5,7 @@
 // checks signature, issuer and lifetime. The issuer URL itself
 // (https://kubernetes.default.svc.cluster.local) is not reachable from here,
 // so the keys are fetched from the API server's own address.
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { isObject } from './http.js';
@@ -49,7 +49,7 @@ export class KubernetesIssuer {
     if (isObject(jwks) && Array.isArray(jwks.keys))
       for (const jwk of jwks.keys)
         if (isObject(jwk) && typeof jwk.kid === 'string')
-          keys.set(jwk.kid, createPublicKey({ key: jwk as never, format: 'jwk' }));
+          keys.set(jwk.kid, createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' }));
     if (keys.size === 0) throw new Error('the API server served no ServiceAccount signing keys');
     this.#keys = keys;
   }

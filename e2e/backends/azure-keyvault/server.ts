@@ -15,12 +15,12 @@ import type { AddressInfo } from 'node:net';
 import { handleAdmin } from './admin.js';
 import type { ServerConfig } from './config.js';
 import { addVault, type ServerContext } from './context.js';
-import { Directory } from './directory.js';
+import { Directory, type Client } from './directory.js';
 import { routeEntraRequest } from './entra.js';
 import { EntraError, KeyVaultError, forbidden } from './errors.js';
 import { FaultInjector, RequestCounter } from './faults.js';
 import { bearerToken, readRequest, sendJson, type Request } from './http.js';
-import { checkApiVersion, routeVaultRequest, type Answer } from './keyvault-api.js';
+import { checkApiVersion, routeVaultRequest, type Answer, type VaultOperation } from './keyvault-api.js';
 import { KubernetesIssuer } from './kubernetes-issuer.js';
 import { routeManagedIdentityRequest } from './managed-identity.js';
 import { TokenService } from './tokens.js';
@@ -39,11 +39,13 @@ function challenge(ctx: ServerContext, tenantId: string): Record<string, string>
   };
 }
 
-function vaultRequest(
-  ctx: ServerContext,
-  req: Request,
-  vaultName: string,
-): Answer & { headers?: Record<string, string> } {
+function permitted(client: Client, permission: VaultOperation['permission']): boolean {
+  return permission.kind === 'secrets'
+    ? client.secretPermissions.has(permission.name)
+    : client.certificatePermissions.has(permission.name);
+}
+
+function vaultRequest(ctx: ServerContext, req: Request, vaultName: string): Answer {
   const vault = ctx.vaults.get(vaultName);
   if (!vault)
     throw new KeyVaultError(
@@ -81,9 +83,7 @@ function vaultRequest(
   const allowed =
     client !== undefined &&
     (client.vaults === undefined || client.vaults.includes(vault.name)) &&
-    (kind === 'secrets'
-      ? client.secretPermissions.has(name as never)
-      : client.certificatePermissions.has(name as never));
+    permitted(client, operation.permission);
   if (!allowed)
     throw forbidden(
       `The user, group or application 'appid=${clientId};oid=${objectId};iss=${ctx.tokens.issuer(vault.tenantId)}' does not have ${kind} ${name} permission on key vault '${vault.name};location=local'.`,
@@ -109,13 +109,13 @@ async function entraRequest(ctx: ServerContext, req: Request): Promise<Answer> {
         error: fault.status === 429 ? 'temporarily_unavailable' : 'server_error',
         error_description: fault.message,
       },
-      ...{ headers: fault.headers },
+      headers: fault.headers,
     };
   }
   return route.run();
 }
 
-function respond(res: ServerResponse, answer: Answer & { headers?: Readonly<Record<string, string>> }): void {
+function respond(res: ServerResponse, answer: Answer): void {
   sendJson(res, answer.status, answer.body, { 'x-ms-request-id': randomUUID(), ...(answer.headers ?? {}) });
 }
 
@@ -135,6 +135,15 @@ function handler(ctx: ServerContext, port: number, kind: 'https' | 'http') {
               body: { error: 'not_found', error_description: req.pathname },
             });
           ctx.counts.increment(route.operation);
+          const fault = ctx.faults.take(route.operation, false);
+          if (fault) {
+            ctx.counts.increment(fault.status === 429 ? 'fault.throttled' : 'fault.error');
+            return respond(res, {
+              status: fault.status,
+              body: { error: 'temporarily_unavailable', error_description: fault.message },
+              headers: fault.headers,
+            });
+          }
           return respond(res, route.run());
         }
         if (req.pathname.startsWith('/_test/')) return respond(res, handleAdmin(ctx, req, port));
