@@ -83,7 +83,7 @@ print_usage() {
   local run="$1"
   cat <<EOF
 Local environment is up (logs in $run/logs):
-$(grep '^export' "$run/env" | grep -v -E 'TOKEN|SECRET|IDENTITY_HEADER|NODE_OPTIONS' | sed 's/^export /  /')
+$(grep '^export' "$run/env" | grep -v -E 'TOKEN|SECRET|IDENTITY_HEADER' | sed 's/^export /  /')
 Use it:   source $run/env && \$KUBECTL get ns
 Stop it:  make dev-down
 EOF

@@ -180,8 +180,18 @@ function listen(server: Server, host: string, port: number): Promise<number> {
 
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
   const kubernetes = config.kubernetes ? new KubernetesIssuer(config.kubernetes) : undefined;
-  // The keys must be readable before the first assertion arrives; dev-up starts this after the API server.
-  if (kubernetes) await kubernetes.refresh();
+  // The keys must be readable before the first assertion arrives; dev-up starts this after the API
+  // server, which may still be publishing its discovery endpoints for a moment.
+  if (kubernetes)
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await kubernetes.refresh();
+        break;
+      } catch (error) {
+        if (attempt >= 10) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
 
   const https = createHttpsServer({
     cert: readFileSync(config.tlsCertFile),
