@@ -37,6 +37,8 @@ import { ProviderResolutionError, type ProviderResolver } from './provider-resol
 export const FINALIZER = 'secretsource.dev/finalizer';
 export const FORCE_SYNC_ANNOTATION = 'secretsource.dev/force-sync';
 const API_VERSION = 'secretsource.dev/v1alpha1';
+const RESTART_TARGETS_NOT_SUPPORTED =
+  'spec.restartTargets is not implemented yet; workloads are not restarted';
 
 export interface ReconcileResult {
   /** Retry with the queue's per-key backoff (a transient failure). */
@@ -342,7 +344,9 @@ export class SecretSourceReconciler {
     this.#scheduleRefresh(key, spec, fetched.oldestReadAt);
     const now = new Date(this.#o.clock.now());
     const previous = source.status;
-    const message = `${data.size} keys from ${provider.kind}/${provider.name}`;
+    const message =
+      `${data.size} keys from ${provider.kind}/${provider.name}` +
+      this.#restartTargetsNotice(key, source, spec);
     const status: SecretSourceStatus = {
       conditions: setCondition(
         previous?.conditions,
@@ -382,6 +386,26 @@ export class SecretSourceReconciler {
       });
     }
     return result;
+  }
+
+  /**
+   * spec.restartTargets is accepted by the CRD but not implemented yet: say so in the Ready message
+   * (the suffix returned), and once in a Warning Event and the log, when the status does not say it yet.
+   */
+  #restartTargetsNotice(key: string, source: SecretSource, spec: ResolvedSecretSourceSpec): string {
+    if (spec.restartTargets.length === 0) return '';
+    if (
+      !findCondition(source.status?.conditions, 'Ready')?.message?.includes(RESTART_TARGETS_NOT_SUPPORTED)
+    ) {
+      this.#o.events.record(
+        involved(source),
+        'Warning',
+        'RestartTargetsNotSupported',
+        RESTART_TARGETS_NOT_SUPPORTED,
+      );
+      this.#o.logger.warn({ secretSource: key }, RESTART_TARGETS_NOT_SUPPORTED);
+    }
+    return `; ${RESTART_TARGETS_NOT_SUPPORTED}`;
   }
 
   /** Templates kept in a ConfigMap of the SecretSource's namespace (target.template.configMapRef). */
