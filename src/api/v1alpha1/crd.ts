@@ -1,4 +1,5 @@
-// The three CustomResourceDefinitions, built from schema.ts. generate.ts writes them to crds/.
+// The three CustomResourceDefinitions, built from schema.ts. generate.ts writes them to crds/ and
+// config/crd/bases/.
 import { GROUP, KINDS, VERSION, objectSchema, type JSONSchemaProps, type Kind } from './schema.js';
 
 export const PLURALS: Readonly<Record<Kind, string>> = {
