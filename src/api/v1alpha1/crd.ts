@@ -8,7 +8,7 @@ export const PLURALS: Readonly<Record<Kind, string>> = {
   ClusterSecretProvider: 'clustersecretproviders',
 };
 
-const SHORT_NAMES: Readonly<Record<Kind, readonly string[]>> = {
+export const SHORT_NAMES: Readonly<Record<Kind, readonly string[]>> = {
   SecretSource: ['ss'],
   SecretProvider: ['sp'],
   ClusterSecretProvider: ['csp'],
