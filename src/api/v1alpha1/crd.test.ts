@@ -116,7 +116,7 @@ describe('CRDs', () => {
   it('are served and stored at v1alpha1 with a status subresource', () => {
     for (const crd of buildCrds()) {
       expect(crd.metadata.name).toBe(`${crd.spec.names.plural}.secretsource.dev`);
-      expect(crd.spec.names.categories).toEqual(['secretsource']);
+      expect(crd.spec.names.categories).toEqual(['secretsource-all']);
       expect(crd.spec.versions).toHaveLength(1);
       expect(crd.spec.versions[0]).toMatchObject({
         name: 'v1alpha1',
@@ -125,6 +125,16 @@ describe('CRDs', () => {
         subresources: { status: {} },
       });
     }
+  });
+
+  it("the category is no kind's singular, plural or short name (kubectl would expand it)", () => {
+    const names = buildCrds().flatMap(({ spec: { names } }) => [
+      names.singular,
+      names.plural,
+      ...names.shortNames,
+    ]);
+    for (const crd of buildCrds())
+      for (const category of crd.spec.names.categories) expect(names).not.toContain(category);
   });
 
   it('scope and short names', () => {

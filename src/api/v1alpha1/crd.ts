@@ -14,7 +14,12 @@ export const SHORT_NAMES: Readonly<Record<Kind, readonly string[]>> = {
   ClusterSecretProvider: ['csp'],
 };
 
-export const CATEGORY = 'secretsource';
+/**
+ * `kubectl get secretsource-all` lists every kind. Not any kind's singular, plural or short name:
+ * kubectl expands a category before names, so `secretsource` would make `kubectl describe
+ * secretsource NAME` ask for three kinds at once.
+ */
+export const CATEGORY = 'secretsource-all';
 
 export interface PrinterColumn {
   name: string;
