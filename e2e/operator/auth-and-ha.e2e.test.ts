@@ -6,7 +6,6 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { homedir } from 'node:os';
-import path from 'node:path';
 import { jest } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
 import {
