@@ -344,9 +344,7 @@ export class SecretSourceReconciler {
     this.#scheduleRefresh(key, spec, fetched.oldestReadAt);
     const now = new Date(this.#o.clock.now());
     const previous = source.status;
-    const message =
-      `${data.size} keys from ${provider.kind}/${provider.name}` +
-      this.#restartTargetsNotice(key, source, spec);
+    const message = `${data.size} keys from ${provider.kind}/${provider.name}`;
     const status: SecretSourceStatus = {
       conditions: setCondition(
         previous?.conditions,
@@ -354,7 +352,7 @@ export class SecretSourceReconciler {
           type: 'Ready',
           status: 'True',
           reason: 'Synced',
-          message,
+          message: message + this.#restartTargetsNotice(key, source, spec),
           observedGeneration: source.metadata.generation,
         },
         now,
