@@ -172,6 +172,8 @@ export async function runOperator(config: RunConfig, logger: Logger): Promise<vo
     onNewLeader: (identity) => logger.info({ leader: identity }, 'leader observed'),
   });
   election.elector = elector;
+  const lease = `${config.leaderElectionNamespace}/${config.leaderElectionId}`;
+  logger.info({ lease }, `taking the leader Lease ${lease}; reconciling starts once it is held`);
   elector.start();
 }
 

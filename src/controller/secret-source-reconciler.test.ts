@@ -1053,6 +1053,52 @@ describe('spec problems', () => {
   });
 });
 
+describe('restartTargets (not implemented yet)', () => {
+  const NOTICE = 'spec.restartTargets is not implemented yet; workloads are not restarted';
+  const restartTargets = [{ kind: 'Deployment' as const, name: 'payments-api' }];
+  const notices = () => world.events.events.filter((e) => e.reason === 'RestartTargetsNotSupported');
+
+  test('the Secret is synced as usual; status, one Warning Event and the log say nothing is restarted', async () => {
+    const password = await synced({ spec: { restartTargets } });
+
+    expect(decoded(world.liveSecret()?.data, 'password') === password).toBe(true);
+    expect(world.ready()).toMatchObject({
+      status: 'True',
+      reason: 'Synced',
+      message: `1 keys from SecretProvider/vault; ${NOTICE}`,
+    });
+    expect(notices()).toEqual([
+      {
+        object: expect.objectContaining({ kind: 'SecretSource', name: 'db', namespace: 'payments' }),
+        type: 'Warning',
+        reason: 'RestartTargetsNotSupported',
+        message: NOTICE,
+      },
+    ]);
+    expect(world.logger.entries.filter((e) => e.level === 'warn' && e.message === NOTICE)).toHaveLength(1);
+  });
+
+  test('the Warning is recorded once: not again on a refresh that changes the Secret, nor after a restart', async () => {
+    await synced({ spec: { restartTargets } });
+    world.backend.set('app/db', { password: world.secretValue() });
+    world.clock.advance(HOUR);
+    await world.sync();
+    world.restart();
+    world.edit((s) => (s.spec.target = { labels: { tier: 'db' } }), { specChange: true });
+    await world.sync();
+
+    expect(world.events.reasons().filter((r) => r === 'Normal/Updated')).toHaveLength(2);
+    expect(notices()).toHaveLength(1);
+    expect(world.ready()?.message).toContain(NOTICE);
+  });
+
+  test('without restartTargets nothing is said about them', async () => {
+    await synced();
+    expect(notices()).toEqual([]);
+    expect(world.ready()?.message).toBe('1 keys from SecretProvider/vault');
+  });
+});
+
 // Bugs found by these tests and fixed; each test states what must happen.
 describe('fixed bugs stay fixed', () => {
   test('a change of target labels with unchanged data is applied', async () => {

@@ -43,6 +43,8 @@ import { ProviderResolutionError, type ProviderResolver } from './provider-resol
 export const FINALIZER = 'secretsource.dev/finalizer';
 export const FORCE_SYNC_ANNOTATION = 'secretsource.dev/force-sync';
 const API_VERSION = 'secretsource.dev/v1alpha1';
+const RESTART_TARGETS_NOT_SUPPORTED =
+  'spec.restartTargets is not implemented yet; workloads are not restarted';
 
 export interface ReconcileResult {
   /** Retry with the queue's per-key backoff (a transient failure). */
@@ -495,7 +497,7 @@ export class SecretSourceReconciler {
           type: 'Ready',
           status: 'True',
           reason: 'Synced',
-          message,
+          message: message + this.#restartTargetsNotice(key, source, spec),
           observedGeneration: source.metadata.generation,
         },
         now,
@@ -525,6 +527,26 @@ export class SecretSourceReconciler {
       ...previous,
       ...status,
     });
+  }
+
+  /**
+   * spec.restartTargets is accepted by the CRD but not implemented yet: say so in the Ready message
+   * (the suffix returned), and once in a Warning Event and the log, when the status does not say it yet.
+   */
+  #restartTargetsNotice(key: string, source: SecretSource, spec: ResolvedSecretSourceSpec): string {
+    if (spec.restartTargets.length === 0) return '';
+    if (
+      !findCondition(source.status?.conditions, 'Ready')?.message?.includes(RESTART_TARGETS_NOT_SUPPORTED)
+    ) {
+      this.#o.events.record(
+        involved(source),
+        'Warning',
+        'RestartTargetsNotSupported',
+        RESTART_TARGETS_NOT_SUPPORTED,
+      );
+      this.#o.logger.warn({ secretSource: key }, RESTART_TARGETS_NOT_SUPPORTED);
+    }
+    return `; ${RESTART_TARGETS_NOT_SUPPORTED}`;
   }
 
   /** Templates kept in a ConfigMap of the SecretSource's namespace (target.template.configMapRef). */
