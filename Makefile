@@ -45,8 +45,8 @@ test: install ## everything CI runs: lint, type check, unit and e2e tests
 build: install ## compile to dist/
 	npm run --silent build
 
-run: install ## run the operator against $$KUBECONFIG
-	npm run --silent operator -- run
+run: install ## run the operator against KUBECONFIG, else the make dev-up environment (ARGS="--namespaces demo")
+	e2e/env/run-operator.sh $(ARGS)
 
 demo: install ## the main job end to end: environment, CRDs, OpenBao, a SecretSource, the operator
 	@e2e/verdict.sh "make demo" e2e/demo.sh

@@ -31,8 +31,7 @@ cleanup() {
 trap cleanup EXIT
 
 step "Installing the CRDs and the operator's RBAC (config/rbac)"
-k apply --server-side --force-conflicts -f crds/secretsource.dev_clustersecretproviders.yaml \
-  -f crds/secretsource.dev_secretproviders.yaml -f crds/secretsource.dev_secretsources.yaml >/dev/null
+k apply --server-side --force-conflicts -f crds/ >/dev/null
 k wait --for condition=Established crd --all --timeout=30s >/dev/null
 k apply --server-side -f config/manager/namespace.yaml >/dev/null
 k apply --server-side -k config/rbac >/dev/null

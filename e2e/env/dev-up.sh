@@ -59,6 +59,8 @@ start kube-apiserver "$run" "$kube_bin/kube-apiserver" \
   --service-cluster-ip-range 10.96.0.0/16 \
   --encryption-provider-config "$run/encryption.yaml" \
   --endpoint-reconciler-type none \
+  --audit-policy-file "$here/audit-policy.yaml" --audit-log-path "$run/logs/audit.log" \
+  --audit-log-maxsize 50 --audit-log-maxbackup 2 \
   --allow-privileged=false --profiling=false --cert-dir "$run/pki"
 write_kubeconfig "$run/kubeconfig" "https://127.0.0.1:$api_port" "$run/pki"
 wait_for kube-apiserver "$run" 120 curl -fsS --cacert "$run/pki/ca.crt" \

@@ -164,7 +164,7 @@ test('create: data with a property and dataFrom map → a managed, owned Secret,
   expect(secret.metadata?.labels?.[MANAGED_LABEL]).toBe('true');
   expect(secret.metadata?.annotations?.['secretsource.dev/source']).toBe('create');
   const hash = secret.metadata?.annotations?.[HASH_ANNOTATION];
-  expect(hash).toMatch(/^sha256:/);
+  expect(hash).toMatch(/^hmac-sha256:[0-9a-f]{64}$/);
   expect(secret.metadata?.ownerReferences).toEqual([
     expect.objectContaining({
       apiVersion: `${GROUP}/${VERSION}`,

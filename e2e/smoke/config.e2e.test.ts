@@ -19,6 +19,14 @@ beforeAll(async () => {
   await installOperatorRbac(kc); // creates the secretsource-system namespace a dry run cannot
 });
 
+test('kubectl apply -f crds/ --dry-run=server is accepted: crds/ holds only the CRDs', () => {
+  // Users install CRDs with -f; a kustomization.yaml there is refused as an unknown kind.
+  const output = kubectl('apply', '-f', 'crds/', '--dry-run=server');
+  for (const plural of ['secretsources', 'secretproviders', 'clustersecretproviders']) {
+    expect(output).toContain(`customresourcedefinition.apiextensions.k8s.io/${plural}.secretsource.dev`);
+  }
+});
+
 test('kubectl apply -k config/default --dry-run=server is accepted', () => {
   const output = execFileSync(requireEnv('KUBECTL'), ['apply', '-k', 'config/default', '--dry-run=server'], {
     cwd: repoRoot,

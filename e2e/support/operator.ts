@@ -92,6 +92,8 @@ export async function startOperator(options: {
   kubeconfig: string;
   namespaces?: string[];
   identity?: string;
+  /** The Lease's namespace (default: the operator's own, where config/rbac lets it write Leases). */
+  leaseNamespace?: string;
   extraArgs?: string[];
   env?: Record<string, string>;
 }): Promise<RunningOperator> {
@@ -108,7 +110,7 @@ export async function startOperator(options: {
     `--kubeconfig=${options.kubeconfig}`,
     `--metrics-addr=127.0.0.1:${metricsPort}`,
     `--health-addr=127.0.0.1:${healthPort}`,
-    `--leader-election-namespace=${OPERATOR_NAMESPACE}`,
+    `--leader-election-namespace=${options.leaseNamespace ?? OPERATOR_NAMESPACE}`,
     ...(options.namespaces?.length ? [`--namespaces=${options.namespaces.join(',')}`] : []),
     ...(options.extraArgs ?? []),
   ];

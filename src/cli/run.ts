@@ -10,7 +10,7 @@ import { ControllerManager } from '../controller/manager.js';
 import { ProviderReconciler } from '../controller/provider-reconciler.js';
 import { ProviderResolver } from '../controller/provider-resolver.js';
 import { TokenBucket } from '../controller/rate-limiter.js';
-import { SecretSourceReconciler } from '../controller/secret-source-reconciler.js';
+import { kubeErrorMessage, SecretSourceReconciler } from '../controller/secret-source-reconciler.js';
 import { ProviderClientCache } from '../providers/client-cache.js';
 import { KubernetesCredentialSource } from '../providers/credentials.js';
 import { CoalescingReader } from '../providers/read-coalescer.js';
@@ -19,6 +19,12 @@ import type { ProviderCallStatus as ProviderOutcome } from '../providers/types.j
 import { awsProviderFactory } from '../providers/aws/index.js';
 import { vaultProviderFactory } from '../providers/vault/index.js';
 import type { RunConfig } from '../runtime/config.js';
+import { ContentFingerprint } from '../secrets/content-hash.js';
+import {
+  FINGERPRINT_KEY_SECRET,
+  KubernetesKeySecretStore,
+  loadFingerprintKey,
+} from '../runtime/fingerprint-key.js';
 import { OperatorHttpServer } from '../runtime/http-server.js';
 import { loadKubeConfig } from '../runtime/kube-config.js';
 import { LeaderElector } from '../runtime/leader-election.js';
@@ -68,27 +74,6 @@ export async function runOperator(config: RunConfig, logger: Logger): Promise<vo
     onWrite: () => metrics.kubeWrite('events', 'create'),
     onError: (error) => logger.debug({ error: String(error) }, 'event not recorded'),
   });
-  const sources = new SecretSourceReconciler({
-    sources: manager.secretSources,
-    managedSecrets: manager.managedSecrets,
-    providers: new ProviderResolver({
-      providers: manager.secretProviders,
-      clusterProviders: manager.clusterProviders,
-      namespaces: manager.namespaces,
-    }),
-    kube,
-    clients,
-    reader: new CoalescingReader(),
-    events,
-    logger,
-    metrics: {
-      syncFinished: (result, seconds) => metrics.syncFinished(syncResult(result), seconds),
-      certificateNotAfter: (namespace, name, notAfter) =>
-        metrics.certificateNotAfter(namespace, name, notAfter),
-    },
-    clock,
-    random,
-  });
   const providers = new ProviderReconciler({
     providers: manager.secretProviders,
     clusterProviders: manager.clusterProviders,
@@ -98,13 +83,6 @@ export async function runOperator(config: RunConfig, logger: Logger): Promise<vo
     clock,
     operatorNamespace: config.leaderElectionNamespace,
   });
-  const reconcilers = {
-    secretSource: (key: string, signal: AbortSignal) => sources.reconcile(key, signal),
-    forgetSecretSource: (key: string) => sources.forget(key),
-    provider: (kind: 'SecretProvider' | 'ClusterSecretProvider', key: string, signal: AbortSignal) =>
-      providers.reconcile(kind, key, signal),
-    providerChanged: (uid: string) => clients.invalidate(uid),
-  };
 
   const healthServer = new OperatorHttpServer({
     address: config.healthAddress,
@@ -134,7 +112,42 @@ export async function runOperator(config: RunConfig, logger: Logger): Promise<vo
   );
   await manager.startInformers();
   logger.info({}, 'informers synced');
+  // Standbys load it too, so a takeover starts reconciling at once.
+  const fingerprintKey = await loadFingerprintKeyUntilDone(
+    new KubernetesKeySecretStore(kubeConfig.makeApiClient(k8s.CoreV1Api)),
+    config.leaderElectionNamespace,
+    logger,
+  );
+  const sources = new SecretSourceReconciler({
+    sources: manager.secretSources,
+    managedSecrets: manager.managedSecrets,
+    providers: new ProviderResolver({
+      providers: manager.secretProviders,
+      clusterProviders: manager.clusterProviders,
+      namespaces: manager.namespaces,
+    }),
+    kube,
+    clients,
+    reader: new CoalescingReader(),
+    events,
+    logger,
+    metrics: {
+      syncFinished: (result, seconds) => metrics.syncFinished(syncResult(result), seconds),
+      certificateNotAfter: (namespace, name, notAfter) =>
+        metrics.certificateNotAfter(namespace, name, notAfter),
+    },
+    fingerprint: new ContentFingerprint(fingerprintKey),
+    clock,
+    random,
+  });
 
+  const reconcilers = {
+    secretSource: (key: string, signal: AbortSignal) => sources.reconcile(key, signal),
+    forgetSecretSource: (key: string) => sources.forget(key),
+    provider: (kind: 'SecretProvider' | 'ClusterSecretProvider', key: string, signal: AbortSignal) =>
+      providers.reconcile(kind, key, signal),
+    providerChanged: (uid: string) => clients.invalidate(uid),
+  };
   if (!config.leaderElect) {
     manager.startReconciling(reconcilers);
     return;
@@ -159,7 +172,34 @@ export async function runOperator(config: RunConfig, logger: Logger): Promise<vo
     onNewLeader: (identity) => logger.info({ leader: identity }, 'leader observed'),
   });
   election.elector = elector;
+  const lease = `${config.leaderElectionNamespace}/${config.leaderElectionId}`;
+  logger.info({ lease }, `taking the leader Lease ${lease}; reconciling starts once it is held`);
   elector.start();
+}
+
+/** The fingerprint key, retried (with a warning each time) while the API server cannot answer. */
+async function loadFingerprintKeyUntilDone(
+  store: KubernetesKeySecretStore,
+  namespace: string,
+  logger: Logger,
+): Promise<Buffer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return (await loadFingerprintKey(store, namespace, logger)).key;
+    } catch (error) {
+      const delayMs = Math.min(30_000, 500 * 2 ** attempt);
+      logger.warn(
+        {
+          secret: `${namespace}/${FINGERPRINT_KEY_SECRET}`,
+          attempt,
+          retryInMs: delayMs,
+          detail: kubeErrorMessage(error),
+        },
+        'cannot load the fingerprint key; retrying',
+      );
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
+  }
 }
 
 function callStatus(status: ProviderOutcome): ProviderCallStatus {

@@ -3,7 +3,9 @@
 // Every write goes through the global write rate limit and is counted.
 import * as k8s from '@kubernetes/client-node';
 import type { AppliedSecret } from '../secrets/target.js';
+import type { ManagedFieldsEntry } from './managed-fields.js';
 
+/** The field manager of our writes to SecretSources (finalizers); Secrets have one per source. */
 export const FIELD_MANAGER = 'secretsource-operator';
 export const GROUP = 'secretsource.dev';
 export const VERSION = 'v1alpha1';
@@ -15,9 +17,11 @@ export interface LiveSecret {
     name?: string;
     namespace?: string;
     uid?: string;
+    resourceVersion?: string;
     labels?: Record<string, string>;
     annotations?: Record<string, string>;
     ownerReferences?: { uid: string; apiVersion: string; kind: string; name: string }[];
+    managedFields?: ManagedFieldsEntry[];
   };
   type?: string;
   data?: Record<string, string>;
@@ -27,7 +31,13 @@ export interface LiveSecret {
 export interface KubeGateway {
   getSecret(namespace: string, name: string): Promise<LiveSecret | undefined>;
   getConfigMap(namespace: string, name: string): Promise<{ data?: Record<string, string> } | undefined>;
-  applySecret(secret: AppliedSecret): Promise<void>;
+  /**
+   * Server-side apply as `fieldManager`; returns the Secret as stored. Without force a field
+   * another manager set to a different value is a 409 conflict instead of being taken over.
+   */
+  applySecret(secret: AppliedSecret, fieldManager: string, options?: { force: boolean }): Promise<LiveSecret>;
+  /** Rewrites managedFields (and drops annotations set to null), only if the Secret is still at resourceVersion. */
+  patchSecretMetadata(namespace: string, name: string, patch: SecretMetadataPatch): Promise<void>;
   /** Deletes the Secret only if it is still the object with this uid. */
   deleteSecret(namespace: string, name: string, uid: string): Promise<void>;
   /** Drops the ownerReference to `ownerUid`, so garbage collection leaves the Secret alone. */
@@ -50,6 +60,12 @@ export interface KubeGateway {
     present: boolean,
     uid: string | undefined,
   ): Promise<void>;
+}
+
+export interface SecretMetadataPatch {
+  resourceVersion: string;
+  managedFields?: ManagedFieldsEntry[];
+  annotations?: Record<string, null>;
 }
 
 export interface WriteLimiter {
@@ -101,12 +117,27 @@ export class ClientNodeKubeGateway implements KubeGateway {
     }
   }
 
-  async applySecret(secret: AppliedSecret): Promise<void> {
+  async applySecret(
+    secret: AppliedSecret,
+    fieldManager: string,
+    options: { force: boolean } = { force: true },
+  ): Promise<LiveSecret> {
     await this.#write('secrets', 'apply');
     const { name, namespace } = secret.metadata;
-    await this.#core.patchNamespacedSecret(
-      { name, namespace, body: secret, fieldManager: FIELD_MANAGER, force: true },
+    return this.#core.patchNamespacedSecret(
+      { name, namespace, body: secret, fieldManager, force: options.force },
       APPLY_PATCH,
+    );
+  }
+
+  async patchSecretMetadata(namespace: string, name: string, patch: SecretMetadataPatch): Promise<void> {
+    await this.#write('secrets', 'patch');
+    // A merge patch replaces managedFields as a whole; resourceVersion makes it fail rather than
+    // overwrite ownership that changed since we read it. The API server keeps managedFields a
+    // request sets, so no value changes and no new entry is recorded.
+    await this.#core.patchNamespacedSecret(
+      { name, namespace, body: { metadata: patch }, fieldManager: FIELD_MANAGER },
+      MERGE_PATCH,
     );
   }
 

@@ -5,6 +5,7 @@ import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import type { Clock } from './clock.js';
 import { Informer, InformerEvent, type MetaObject } from './informer.js';
 import { kubeListWatch } from './kube-list-watch.js';
+import { TargetIndex } from './target-index.js';
 import { WorkQueue } from './workqueue.js';
 import { MANAGED_LABEL, SOURCE_ANNOTATION } from '../secrets/target.js';
 import type { ReconcileResult } from './secret-source-reconciler.js';
@@ -21,7 +22,7 @@ interface Meta extends MetaObject {
     deletionTimestamp?: unknown;
     finalizers?: string[];
   };
-  spec?: { providerRef?: { kind?: string; name?: string } };
+  spec?: { providerRef?: { kind?: string; name?: string }; target?: { name?: string } };
 }
 
 export interface Reconcilers {
@@ -86,6 +87,7 @@ export class ControllerManager {
   readonly clusterProviders: Informer<Meta>;
   readonly namespaces: Informer<Meta>;
   readonly queue: WorkQueue;
+  readonly #targets = new TargetIndex();
   readonly #options: ManagerOptions;
   #reconcilers: Reconcilers | undefined;
   #leading = false;
@@ -215,22 +217,33 @@ export class ControllerManager {
 
   #wireEvents(): void {
     const queue = this.queue;
+    const indexTarget = (obj: Meta) =>
+      this.#targets.set(keyOf(obj), obj.spec?.target?.name || obj.metadata!.name!);
     for (const informer of this.secretSources.all) {
-      informer.on(InformerEvent.Added, (obj) => queue.add(keyOf(obj), 'high'));
+      informer.on(InformerEvent.Added, (obj) => {
+        indexTarget(obj);
+        queue.add(keyOf(obj), 'high');
+      });
       informer.on(InformerEvent.Updated, (old, obj) => {
+        indexTarget(obj);
         // Our own status writes come back as updates; only what the user changed matters.
         if (specOrMetaChanged(old, obj)) queue.add(keyOf(obj), 'high');
       });
       informer.on(InformerEvent.Deleted, (obj) => {
+        this.#targets.delete(keyOf(obj));
         queue.remove(keyOf(obj));
         this.#reconcilers?.forgetSecretSource(keyOf(obj));
       });
     }
-    // A managed Secret edited or deleted by hand: its SecretSource repairs it.
+    // A managed Secret edited or deleted by hand: the SecretSources that write it repair it.
     for (const informer of this.managedSecrets.all) {
       const repair = (secret: Meta) => {
-        const source = secret.metadata?.annotations?.[SOURCE_ANNOTATION];
-        if (source) queue.add(`${secret.metadata?.namespace}/${source}`, 'high');
+        const namespace = secret.metadata?.namespace;
+        const owner = secret.metadata?.annotations?.[SOURCE_ANNOTATION];
+        if (owner) queue.add(`${namespace}/${owner}`, 'high');
+        for (const writer of this.#targets.writersOf(`${namespace}/${secret.metadata?.name}`)) {
+          queue.add(writer, 'high');
+        }
       };
       informer.on(InformerEvent.Updated, (_old, obj) => repair(obj));
       informer.on(InformerEvent.Deleted, repair);

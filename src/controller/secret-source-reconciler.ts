@@ -17,26 +17,34 @@ import { ProviderError } from '../providers/errors.js';
 import type { CoalescingReader } from '../providers/read-coalescer.js';
 import type { ProviderClient } from '../providers/types.js';
 import { nextRefreshAfterRead, sharedReadMaxAgeMs, validateRefreshTiming } from '../rotation/schedule.js';
-import { buildSecretContent } from '../secrets/content.js';
-import { liveContentHash } from '../secrets/content-hash.js';
+import { buildSecretContent, type SecretContent } from '../secrets/content.js';
+import { isFingerprint, type ContentFingerprint } from '../secrets/content-hash.js';
 import {
   buildTargetSecret,
-  CONTENT_HASH_ANNOTATION,
   MANAGED_LABEL,
   SOURCE_ANNOTATION,
   type AppliedSecret,
 } from '../secrets/target.js';
 import type { Clock } from './clock.js';
-import { collectData } from './collect-data.js';
+import { collectData, type Fetched } from './collect-data.js';
 import { findCondition, setCondition } from './conditions.js';
 import type { EventRecorder, InvolvedObject } from './events.js';
 import type { KubeGateway, LiveSecret } from './kube-gateway.js';
+import {
+  hasApplyEntry,
+  ownedSecretFields,
+  secretFieldManager,
+  withoutLegacyFields,
+} from './managed-fields.js';
 import { OwnWrites } from './own-writes.js';
+import { liveMatches } from './target-state.js';
 import { ProviderResolutionError, type ProviderResolver } from './provider-resolver.js';
 
 export const FINALIZER = 'secretsource.dev/finalizer';
 export const FORCE_SYNC_ANNOTATION = 'secretsource.dev/force-sync';
 const API_VERSION = 'secretsource.dev/v1alpha1';
+const RESTART_TARGETS_NOT_SUPPORTED =
+  'spec.restartTargets is not implemented yet; workloads are not restarted';
 
 export interface ReconcileResult {
   /** Retry with the queue's per-key backoff (a transient failure). */
@@ -85,12 +93,18 @@ export interface SecretSourceReconcilerOptions {
   events: EventRecorder;
   logger: ReconcileLogger;
   metrics?: SyncMetrics;
+  /** Keyed fingerprints of Secret content (status.syncedHash, the content-hash annotation). */
+  fingerprint: ContentFingerprint;
   clock: Clock;
   random: () => number;
 }
 
-/** Why values are fetched now; none means the Secret is current. */
-type SyncTrigger = 'spec-changed' | 'force-sync' | 'target-missing' | 'drift' | 'refresh-due';
+/**
+ * Why values are fetched now; none means the Secret is current. `upgrade`: the Secret or the
+ * status was written by an older version (shared field manager, unkeyed hash) and is rewritten
+ * once, with the same values.
+ */
+type SyncTrigger = 'spec-changed' | 'force-sync' | 'target-missing' | 'drift' | 'upgrade' | 'refresh-due';
 
 class SyncFailure extends Error {
   constructor(
@@ -142,8 +156,14 @@ export class SecretSourceReconciler {
     await this.#ensureFinalizer(source, spec);
 
     const started = this.#o.clock.now();
-    const live = await this.#liveTarget(source, spec);
-    const trigger = this.#syncTrigger(key, source, spec, live);
+    const target = await this.#liveTarget(source, spec);
+    let live = target.live;
+    let trigger = this.#syncTrigger(key, source, spec, live);
+    if (trigger === 'drift' && target.cached) {
+      // The informer's copy may lag behind our own last write: drift is confirmed on the Secret itself.
+      live = await this.#o.kube.getSecret(source.metadata.namespace, spec.target.name);
+      trigger = this.#syncTrigger(key, source, spec, live);
+    }
     if (trigger === undefined) return { requeueAfterMs: this.#untilRefresh(key, source, spec) };
 
     try {
@@ -221,20 +241,39 @@ export class SecretSourceReconciler {
     if (ready?.status !== 'True') return 'spec-changed';
     if (live === undefined) return 'target-missing';
     const policy = spec.refresh.policy;
+    // CreatedOnce: written once, then the Secret is its users' (only a deleted one is recreated).
     if (policy === 'CreatedOnce') return undefined;
-    // Drift: data that no longer hashes to the hash we stamped on it was edited by
-    // hand. (Comparing with status.syncedHash instead would also flag an informer
-    // copy of the Secret that has not caught up with our own last write.)
+    const manager = secretFieldManager(source.metadata.name);
+    const merge = spec.target.creationPolicy === 'Merge';
     if (
-      spec.target.creationPolicy !== 'Merge' &&
-      liveContentHash(live) !== live.metadata?.annotations?.[CONTENT_HASH_ANNOTATION]
+      !isFingerprint(status?.syncedHash) ||
+      withoutLegacyFields(live.metadata?.managedFields, manager, !merge)
     ) {
-      return 'drift';
+      return 'upgrade';
     }
+    if (this.#drifted(source, spec, live, manager)) return 'drift';
     if (policy === 'OnChange') return undefined;
     return this.#o.clock.now() >= this.#dueAt(key, source, spec) ? 'refresh-due' : undefined;
   }
 
+  /**
+   * Drift, judged without a fetch: the keys our field manager owns no longer fingerprint to what
+   * status says we wrote (a key of ours edited or removed by hand), or a mark that makes the
+   * Secret ours is gone. Keys and fields other managers own are not ours and are left alone
+   * (docs/adr/0010-field-manager-per-secretsource.md).
+   */
+  #drifted(source: SecretSource, spec: ResolvedSecretSourceSpec, live: LiveSecret, manager: string): boolean {
+    const metadata = live.metadata ?? {};
+    if (metadata.labels?.[MANAGED_LABEL] !== 'true') return true;
+    if (spec.target.creationPolicy !== 'Merge' && metadata.annotations?.[SOURCE_ANNOTATION] === undefined) {
+      return true;
+    }
+    const owned = ownedSecretFields(metadata.managedFields, manager);
+    const target = { namespace: source.metadata.namespace, name: spec.target.name };
+    return this.#o.fingerprint.ofLive(target, live, owned.data) !== source.status?.syncedHash;
+  }
+
+  /** fetch → build → write → report. */
   async #sync(
     key: string,
     source: SecretSource,
@@ -243,12 +282,28 @@ export class SecretSourceReconciler {
     trigger: SyncTrigger,
     signal: AbortSignal,
   ): Promise<string> {
-    const { namespace, name } = source.metadata;
-    const target = spec.target;
-    assertWeMayWrite(source, spec, live);
+    const manager = secretFieldManager(source.metadata.name);
+    this.#assertWeMayWrite(source, spec, live);
+    const provider = this.#o.providers.resolve(spec.providerRef, source.metadata.namespace);
+    const fetched = await this.#fetch(provider, source, spec, trigger, signal);
+    const content = await this.#build(key, source, spec, live, fetched);
+    const target = { namespace: source.metadata.namespace, name: spec.target.name };
+    const hash = this.#o.fingerprint.of(target, content.type, content.data);
+    const desired = this.#desiredSecret(source, spec, content, hash);
+    const result = await this.#write(key, source, spec, live, desired, manager, trigger);
+    this.#scheduleRefresh(key, spec, fetched.oldestReadAt);
+    await this.#report(key, source, spec, provider, content, hash, result);
+    return result;
+  }
 
-    const provider = this.#o.providers.resolve(spec.providerRef, namespace);
-    const client = await this.#o.clients.acquire(provider, namespace, signal);
+  async #fetch(
+    provider: ProviderObject,
+    source: SecretSource,
+    spec: ResolvedSecretSourceSpec,
+    trigger: SyncTrigger,
+    signal: AbortSignal,
+  ): Promise<Fetched> {
+    const client = await this.#o.clients.acquire(provider, source.metadata.namespace, signal);
     // A force-sync must see the backend as it is now, not a value another
     // SecretSource read a moment ago; everything else may share a recent read,
     // a periodic refresh one up to half its interval old (docs/adr/0008).
@@ -259,7 +314,25 @@ export class SecretSourceReconciler {
       signal,
       ...(maxAgeMs === undefined ? {} : { maxAgeMs }),
     });
+    if (!spec.allowEmpty) {
+      spec.dataFrom.forEach((entry, index) => {
+        if (fetched.dataFrom[index]!.values.size > 0) return;
+        const what =
+          entry.path !== undefined ? `path ${entry.path} holds no keys` : 'find matched no secrets';
+        throw emptyResult(`dataFrom[${index}]: ${what}`);
+      });
+    }
+    return fetched;
+  }
 
+  async #build(
+    key: string,
+    source: SecretSource,
+    spec: ResolvedSecretSourceSpec,
+    live: LiveSecret | undefined,
+    fetched: Fetched,
+  ): Promise<SecretContent> {
+    const target = spec.target;
     const merge = target.creationPolicy === 'Merge';
     const content = buildSecretContent({
       // A merged Secret keeps the type it has (the type of a Secret cannot change).
@@ -268,14 +341,15 @@ export class SecretSourceReconciler {
       dataFrom: fetched.dataFrom,
       duplicateKeys: spec.duplicateKeys,
       template: target.template,
-      templateConfigMap: await this.#templateConfigMap(namespace, spec),
+      templateConfigMap: await this.#templateConfigMap(source.metadata.namespace, spec),
       dockerConfig: target.dockerConfig,
       labels: target.labels,
       annotations: target.annotations,
       now: new Date(this.#o.clock.now()),
       merge,
     });
-    const data = content.data;
+    if (content.data.size === 0 && !spec.allowEmpty)
+      throw emptyResult(`Secret ${target.name} would hold no keys`);
     if (content.replacedKeys) {
       // Key names and entry places only: which entry won is worth knowing when a value surprises.
       this.#o.logger.debug(
@@ -291,58 +365,131 @@ export class SecretSourceReconciler {
         `the certificate in Secret ${target.name} expired at ${content.certificate.notAfter.toISOString()}`,
       );
     }
-    const { secret, hash } = buildTargetSecret({
+    return content;
+  }
+
+  #desiredSecret(
+    source: SecretSource,
+    spec: ResolvedSecretSourceSpec,
+    content: SecretContent,
+    fingerprint: string,
+  ): AppliedSecret {
+    const { name, namespace, uid } = source.metadata;
+    const target = spec.target;
+    return buildTargetSecret({
       name: target.name,
       namespace,
       type: content.type,
-      data,
+      data: content.data,
       sourceName: name,
+      fingerprint,
+      merge: target.creationPolicy === 'Merge',
       labels: content.labels,
       annotations: content.annotations,
       owner:
-        target.creationPolicy === 'Owner' && source.metadata.uid
-          ? { apiVersion: API_VERSION, kind: 'SecretSource', name, uid: source.metadata.uid }
+        target.creationPolicy === 'Owner' && uid
+          ? { apiVersion: API_VERSION, kind: 'SecretSource', name, uid }
           : undefined,
       immutable: target.immutable,
     });
-    if (merge) delete (secret as Partial<AppliedSecret>).type;
+  }
 
-    let result = 'unchanged';
-    if (live === undefined || !liveHolds(live, secret, data, hash, merge)) {
-      if (live?.immutable) {
+  /** Applies `desired` unless the Secret holds it already; returns created | updated | unchanged. */
+  async #write(
+    key: string,
+    source: SecretSource,
+    spec: ResolvedSecretSourceSpec,
+    live: LiveSecret | undefined,
+    desired: AppliedSecret,
+    manager: string,
+    trigger: SyncTrigger,
+  ): Promise<string> {
+    const target = spec.target.name;
+    if (live !== undefined && liveMatches(live, desired, manager)) {
+      await this.#takeOverLegacyFields(key, spec, live, manager);
+      return 'unchanged';
+    }
+    if (live?.immutable) {
+      throw new SyncFailure(
+        'ImmutableTarget',
+        `Secret ${target} is immutable; its new content was not applied`,
+        false,
+      );
+    }
+    let stored: LiveSecret;
+    try {
+      // Forced only over a Secret that is ours: a hand edit of our fields is taken back. Creating
+      // without force makes a Secret someone else just created a conflict, not a takeover.
+      stored = await this.#o.kube.applySecret(desired, manager, { force: live !== undefined });
+    } catch (error) {
+      if (live === undefined && (error as { code?: unknown })?.code === 409) {
         throw new SyncFailure(
-          'ImmutableTarget',
-          `Secret ${target.name} is immutable; its new content was not applied`,
+          'TargetConflict',
+          `Secret ${target} was created by someone else meanwhile`,
           false,
         );
       }
-      try {
-        await this.#o.kube.applySecret(secret);
-      } catch (error) {
-        throw new SyncFailure(
-          'WriteFailed',
-          `writing Secret ${target.name}: ${kubeErrorMessage(error)}`,
-          true,
-        );
-      }
-      result = live === undefined ? 'created' : 'updated';
-      const verb = live === undefined ? 'Created' : trigger === 'drift' ? 'Repaired' : 'Updated';
-      this.#o.events.record(
-        involved(source),
-        'Normal',
-        verb,
-        `${verb} Secret ${target.name} (${data.size} keys, ${trigger})`,
-      );
+      throw new SyncFailure('WriteFailed', `writing Secret ${target}: ${kubeErrorMessage(error)}`, true);
+    }
+    await this.#takeOverLegacyFields(key, spec, stored, manager);
+    const verb = live === undefined ? 'Created' : trigger === 'drift' ? 'Repaired' : 'Updated';
+    const keys = Object.keys(desired.data).length;
+    this.#o.events.record(
+      involved(source),
+      'Normal',
+      verb,
+      `${verb} Secret ${target} (${keys} keys, ${trigger})`,
+    );
+    this.#o.logger.info({ secretSource: key, target, trigger, keys }, `${verb.toLowerCase()} Secret`);
+    return live === undefined ? 'created' : 'updated';
+  }
+
+  /**
+   * A Secret an older version wrote holds our fields under the shared manager too, which would
+   * keep a key we stop writing alive. Now that our own manager holds them, the shared manager
+   * lets go; values never change, so readers see no gap. Best effort: a conflict (the Secret
+   * changed meanwhile) is retried by the next reconcile, which sees the old entry again.
+   */
+  async #takeOverLegacyFields(
+    key: string,
+    spec: ResolvedSecretSourceSpec,
+    stored: LiveSecret,
+    manager: string,
+  ): Promise<void> {
+    const merge = spec.target.creationPolicy === 'Merge';
+    const managedFields = withoutLegacyFields(stored.metadata?.managedFields, manager, !merge);
+    const resourceVersion = stored.metadata?.resourceVersion;
+    if (!managedFields || !resourceVersion) return;
+    try {
+      await this.#o.kube.patchSecretMetadata(stored.metadata!.namespace!, spec.target.name, {
+        resourceVersion,
+        managedFields,
+      });
       this.#o.logger.info(
-        { secretSource: key, target: target.name, trigger, keys: data.size },
-        `${verb.toLowerCase()} Secret`,
+        { secretSource: key, target: spec.target.name },
+        'took over fields of the shared field manager',
+      );
+    } catch (error) {
+      this.#o.logger.warn(
+        { secretSource: key, target: spec.target.name, detail: kubeErrorMessage(error) },
+        'field manager migration deferred',
       );
     }
+  }
 
-    this.#scheduleRefresh(key, spec, fetched.oldestReadAt);
+  async #report(
+    key: string,
+    source: SecretSource,
+    spec: ResolvedSecretSourceSpec,
+    provider: ProviderObject,
+    content: SecretContent,
+    hash: string,
+    result: string,
+  ): Promise<void> {
+    const { namespace, name } = source.metadata;
     const now = new Date(this.#o.clock.now());
     const previous = source.status;
-    const message = `${data.size} keys from ${provider.kind}/${provider.name}`;
+    const message = `${content.data.size} keys from ${provider.kind}/${provider.name}`;
     const status: SecretSourceStatus = {
       conditions: setCondition(
         previous?.conditions,
@@ -350,7 +497,7 @@ export class SecretSourceReconciler {
           type: 'Ready',
           status: 'True',
           reason: 'Synced',
-          message,
+          message: message + this.#restartTargetsNotice(key, source, spec),
           observedGeneration: source.metadata.generation,
         },
         now,
@@ -360,8 +507,8 @@ export class SecretSourceReconciler {
         result === 'unchanged' && previous?.lastSyncTime ? previous.lastSyncTime : now.toISOString(),
       nextRefreshTime: new Date(this.#refreshDue.get(key)!).toISOString(),
       syncedHash: hash,
-      targetName: target.name,
-      syncedKeys: data.size,
+      targetName: spec.target.name,
+      syncedKeys: content.data.size,
       provider: `${provider.kind}/${provider.name}`,
       lastForceSync: source.metadata.annotations?.[FORCE_SYNC_ANNOTATION],
       ...(content.certificate ? { certificateNotAfter: content.certificate.notAfter.toISOString() } : {}),
@@ -369,19 +516,37 @@ export class SecretSourceReconciler {
     this.#o.metrics?.certificateNotAfter?.(namespace, name, content.certificate?.notAfter);
     // A refresh that found nothing new writes nothing: at 10,000 sources a
     // status write per refresh is pure etcd churn (docs/adr/0003).
-    if (result !== 'unchanged' || statusChanged(previous, status)) {
-      // null removes a notAfter left by an earlier certificate (the status write is a merge patch).
-      const dropNotAfter = previous?.certificateNotAfter !== undefined && !status.certificateNotAfter;
-      await this.#o.kube.patchSecretSourceStatus(namespace, name, {
-        ...status,
-        ...(dropNotAfter ? { certificateNotAfter: null } : {}),
-      });
-      this.#ownWrites.recordStatus(key, source.metadata.uid, source.metadata.generation, {
-        ...previous,
-        ...status,
-      });
+    if (result === 'unchanged' && !statusChanged(previous, status)) return;
+    // null removes a notAfter left by an earlier certificate (the status write is a merge patch).
+    const dropNotAfter = previous?.certificateNotAfter !== undefined && !status.certificateNotAfter;
+    await this.#o.kube.patchSecretSourceStatus(namespace, name, {
+      ...status,
+      ...(dropNotAfter ? { certificateNotAfter: null } : {}),
+    });
+    this.#ownWrites.recordStatus(key, source.metadata.uid, source.metadata.generation, {
+      ...previous,
+      ...status,
+    });
+  }
+
+  /**
+   * spec.restartTargets is accepted by the CRD but not implemented yet: say so in the Ready message
+   * (the suffix returned), and once in a Warning Event and the log, when the status does not say it yet.
+   */
+  #restartTargetsNotice(key: string, source: SecretSource, spec: ResolvedSecretSourceSpec): string {
+    if (spec.restartTargets.length === 0) return '';
+    if (
+      !findCondition(source.status?.conditions, 'Ready')?.message?.includes(RESTART_TARGETS_NOT_SUPPORTED)
+    ) {
+      this.#o.events.record(
+        involved(source),
+        'Warning',
+        'RestartTargetsNotSupported',
+        RESTART_TARGETS_NOT_SUPPORTED,
+      );
+      this.#o.logger.warn({ secretSource: key }, RESTART_TARGETS_NOT_SUPPORTED);
     }
-    return result;
+    return `; ${RESTART_TARGETS_NOT_SUPPORTED}`;
   }
 
   /** Templates kept in a ConfigMap of the SecretSource's namespace (target.template.configMapRef). */
@@ -402,12 +567,67 @@ export class SecretSourceReconciler {
     return { name: ref.name, data: configMap.data ?? {} };
   }
 
-  async #liveTarget(source: SecretSource, spec: ResolvedSecretSourceSpec): Promise<LiveSecret | undefined> {
+  async #liveTarget(
+    source: SecretSource,
+    spec: ResolvedSecretSourceSpec,
+  ): Promise<{ live: LiveSecret | undefined; cached: boolean }> {
     const { namespace } = source.metadata;
     const cached = this.#o.managedSecrets.get(`${namespace}/${spec.target.name}`);
-    if (cached !== undefined) return cached;
-    // Not labelled as managed: it may still exist, unmanaged, and must not be taken over silently.
-    return this.#o.kube.getSecret(namespace, spec.target.name);
+    if (cached !== undefined) return { live: cached, cached: true };
+    // Not labelled as managed: it may still exist — ours with the label removed by hand, or
+    // someone else's, which must not be taken over silently.
+    return { live: await this.#o.kube.getSecret(namespace, spec.target.name), cached: false };
+  }
+
+  /**
+   * Owner and Orphan sources write only a Secret that does not exist yet or that names them as
+   * its source. A Merge source adds its keys to an existing Secret, but never to one that
+   * another SecretSource owns as a whole.
+   */
+  #assertWeMayWrite(
+    source: SecretSource,
+    spec: ResolvedSecretSourceSpec,
+    live: LiveSecret | undefined,
+  ): void {
+    const target = spec.target.name;
+    const { name, namespace } = source.metadata;
+    const owner = live?.metadata?.annotations?.[SOURCE_ANNOTATION];
+    if (spec.target.creationPolicy === 'Merge') {
+      if (live === undefined) {
+        throw new SyncFailure(
+          'TargetNotFound',
+          `creationPolicy Merge needs an existing Secret ${target}`,
+          false,
+        );
+      }
+      if (owner !== undefined && owner !== name && this.#ownsWholeSecret(namespace, owner)) {
+        throw new SyncFailure(
+          'TargetConflict',
+          `Secret ${target} is owned by SecretSource ${owner}; creationPolicy Merge adds keys only to a Secret no other SecretSource owns`,
+          false,
+        );
+      }
+      return;
+    }
+    if (live === undefined || owner === name) return;
+    throw new SyncFailure(
+      'TargetConflict',
+      owner === undefined
+        ? `Secret ${target} already exists and is not managed by this SecretSource; delete it, or set creationPolicy: Merge to merge keys into it`
+        : `Secret ${target} is managed by SecretSource ${owner}; two SecretSources cannot own one Secret`,
+      false,
+    );
+  }
+
+  /** Whether the SecretSource `name` exists and owns its Secret as a whole (not Merge). */
+  #ownsWholeSecret(namespace: string, name: string): boolean {
+    const raw = this.#o.sources.get(`${namespace}/${name}`);
+    if (raw === undefined) return false;
+    try {
+      return resolveSecretSourceSpec(parseSecretSource(raw)).target.creationPolicy !== 'Merge';
+    } catch {
+      return true; // unreadable: assume the worst, and leave its Secret alone
+    }
   }
 
   #dueAt(key: string, source: SecretSource, spec: ResolvedSecretSourceSpec): number {
@@ -449,17 +669,25 @@ export class SecretSourceReconciler {
     this.#refreshDue.delete(`${namespace}/${name}`);
     if (!source.metadata.finalizers?.includes(FINALIZER)) return {};
     const live = await this.#o.kube.getSecret(namespace, spec.target.name);
-    const ours = live?.metadata?.annotations?.[SOURCE_ANNOTATION] === name;
+    const { creationPolicy } = spec.target;
+    const manager = secretFieldManager(name);
+    const ours =
+      creationPolicy === 'Merge'
+        ? hasApplyEntry(live?.metadata?.managedFields, manager)
+        : live?.metadata?.annotations?.[SOURCE_ANNOTATION] === name;
     if (live && ours) {
-      const { creationPolicy } = spec.target;
       if (spec.target.deletionPolicy === 'Delete') {
         if (creationPolicy === 'Merge') {
-          // Applying nothing as our field manager removes exactly the keys we own.
-          await this.#o.kube.applySecret({
-            apiVersion: 'v1',
-            kind: 'Secret',
-            metadata: { name: spec.target.name, namespace, labels: {}, annotations: {} },
-          } as unknown as AppliedSecret);
+          // Applying nothing as our field manager removes exactly the fields we own, and no one else's.
+          await this.#o.kube.applySecret(
+            {
+              apiVersion: 'v1',
+              kind: 'Secret',
+              metadata: { name: spec.target.name, namespace, labels: {}, annotations: {} },
+              data: {},
+            },
+            manager,
+          );
         } else {
           await this.#o.kube.deleteSecret(namespace, spec.target.name, live.metadata!.uid!);
         }
@@ -535,80 +763,12 @@ export function needsFinalizer(spec: ResolvedSecretSourceSpec): boolean {
   return deletionPolicy === 'Delete';
 }
 
-function assertWeMayWrite(
-  source: SecretSource,
-  spec: ResolvedSecretSourceSpec,
-  live: LiveSecret | undefined,
-): void {
-  const target = spec.target.name;
-  if (spec.target.creationPolicy === 'Merge') {
-    if (live === undefined) {
-      throw new SyncFailure(
-        'TargetNotFound',
-        `creationPolicy Merge needs an existing Secret ${target}`,
-        false,
-      );
-    }
-    return;
-  }
-  if (live === undefined) return;
-  const managedBy = live.metadata?.annotations?.[SOURCE_ANNOTATION];
-  if (live.metadata?.labels?.[MANAGED_LABEL] !== 'true' || managedBy !== source.metadata.name) {
-    throw new SyncFailure(
-      'TargetConflict',
-      `Secret ${target} already exists and is not managed by this SecretSource; ` +
-        'delete it, or set creationPolicy: Merge to merge keys into it',
-      false,
-    );
-  }
-}
-
-/** Whether the live Secret already holds exactly what we would write (ours only, when merged). */
-function liveHolds(
-  live: LiveSecret,
-  desired: AppliedSecret,
-  data: ReadonlyMap<string, Buffer>,
-  hash: string,
-  merge: boolean,
-): boolean {
-  return liveHoldsData(live, data, hash, merge) && liveHoldsMetadata(live, desired);
-}
-
-function liveHoldsData(
-  live: LiveSecret,
-  data: ReadonlyMap<string, Buffer>,
-  hash: string,
-  merge: boolean,
-): boolean {
-  if (!merge) return liveContentHash(live) === hash;
-  const ours: Record<string, string> = {};
-  for (const key of data.keys()) {
-    const value = live.data?.[key];
-    if (value === undefined) return false;
-    ours[key] = value;
-  }
-  return liveContentHash({ type: live.type, data: ours }) === hash;
-}
-
-/** Our labels, annotations, ownerReference and immutability, as the spec asks for them now. */
-function liveHoldsMetadata(live: LiveSecret, desired: AppliedSecret): boolean {
-  const has = (actual: Record<string, string> | undefined, wanted: Record<string, string>) =>
-    Object.entries(wanted).every(([key, value]) => actual?.[key] === value);
-  if (!has(live.metadata?.labels, desired.metadata.labels)) return false;
-  if (!has(live.metadata?.annotations, desired.metadata.annotations)) return false;
-  const owners = (live.metadata?.ownerReferences ?? []).map((o) => o.uid).sort();
-  const wantedOwners = (desired.metadata.ownerReferences ?? []).map((o) => o.uid);
-  if (wantedOwners.some((uid) => !owners.includes(uid))) return false;
-  if (
-    wantedOwners.length === 0 &&
-    owners.length > 0 &&
-    live.metadata?.annotations?.[SOURCE_ANNOTATION] !== undefined
-  ) {
-    // creationPolicy changed from Owner: our ownerReference must go.
-    const ours = (live.metadata?.ownerReferences ?? []).some((o) => o.kind === 'SecretSource');
-    if (ours) return false;
-  }
-  return Boolean(live.immutable) === Boolean(desired.immutable);
+function emptyResult(what: string): SyncFailure {
+  return new SyncFailure(
+    'EmptyResult',
+    `${what}; the Secret is kept as it is (spec.allowEmpty: true accepts an empty result)`,
+    false,
+  );
 }
 
 function statusChanged(previous: SecretSourceStatus | undefined, next: SecretSourceStatus): boolean {

@@ -49,8 +49,8 @@ export function parseJitter(text: string): Jitter {
 }
 
 /**
- * Checks a refresh spec without computing a time, so validation (admission, `secretsource validate`)
- * reports the same errors as the reconciler would.
+ * Checks a refresh spec without computing a time, so the reconciler reports a schedule it cannot
+ * compute as a spec error before it writes anything.
  */
 export function validateRefreshTiming(timing: RefreshTiming): void {
   parseTiming(timing);

@@ -7,6 +7,7 @@ import {
 } from './leader-election.js';
 import {
   LeaseConflictError,
+  LeaseRequestError,
   type LeaseKey,
   type LeaseRecord,
   type LeaseSpec,
@@ -44,6 +45,8 @@ class FakeLeaseBackend {
 /** One replica's connection to the backend; its mode simulates a partition or a hung API server. */
 class FakeLeaseClient implements LeaseStore {
   mode: 'ok' | 'fail' | 'hang' = 'ok';
+  /** What a request rejects with in mode 'fail'. */
+  failure: Error = new Error('connect ECONNREFUSED');
 
   constructor(readonly backend: FakeLeaseBackend) {}
 
@@ -63,7 +66,7 @@ class FakeLeaseClient implements LeaseStore {
   }
 
   #gate(): Promise<void> {
-    if (this.mode === 'fail') return Promise.reject(new Error('connect ECONNREFUSED'));
+    if (this.mode === 'fail') return Promise.reject(this.failure);
     if (this.mode === 'hang') return new Promise(() => undefined);
     return Promise.resolve();
   }
@@ -356,5 +359,117 @@ describe('LeaderElector', () => {
     expect(
       () => new LeaderElector({ lease: KEY, identity: 'a', store: backend.client(), ...options }),
     ).toThrow(LeaderElectionConfigError);
+  });
+});
+
+describe('LeaderElector: failures to take or renew the Lease', () => {
+  const MINUTE = 60_000;
+  let clock: FakeClock;
+  let backend: FakeLeaseBackend;
+  let logged: { level: string; fields: Record<string, unknown>; message: string }[];
+  beforeEach(() => {
+    clock = new FakeClock(START);
+    backend = new FakeLeaseBackend();
+    logged = [];
+  });
+  const logger = {
+    info: (fields: object, message: string) => logged.push({ level: 'info', fields: { ...fields }, message }),
+    warn: (fields: object, message: string) => logged.push({ level: 'warn', fields: { ...fields }, message }),
+    debug: () => undefined,
+  };
+  const warnings = () => logged.filter((entry) => entry.level === 'warn').map((entry) => entry.message);
+  const missingNamespace = new LeaseRequestError(
+    KEY,
+    'create',
+    404,
+    'namespaces "secretsource-system" not found',
+  );
+
+  it('a candidate that cannot take the Lease warns at once, naming the Lease, its namespace and the error', async () => {
+    const a = replica('a', backend, clock, { logger });
+    a.store.mode = 'fail';
+    a.store.failure = missingNamespace;
+    a.elector.start();
+    await clock.advanceAsync(0);
+
+    expect(warnings()).toEqual([
+      'cannot take Lease secretsource-system/secretsource-operator: namespaces "secretsource-system" not found' +
+        ' — create it (kubectl create namespace secretsource-system) or pass --leader-election-namespace',
+    ]);
+    expect(logged.find((entry) => entry.level === 'warn')?.fields).toMatchObject({
+      lease: KEY,
+      operation: 'create',
+      statusCode: 404,
+    });
+  });
+
+  it('logs the same failure again only every 5 minutes, with the count, and a different one at once', async () => {
+    const a = replica('a', backend, clock, { logger });
+    a.store.mode = 'fail';
+    a.store.failure = missingNamespace;
+    a.elector.start();
+    await clock.advanceAsync(0);
+    await clock.advanceAsync(4 * MINUTE);
+    expect(warnings()).toHaveLength(1);
+
+    await clock.advanceAsync(MINUTE + 5_000);
+    expect(warnings()).toHaveLength(2);
+    const repeated = logged.filter((entry) => entry.level === 'warn')[1]!;
+    expect(repeated.message).toBe(warnings()[0]);
+    expect(repeated.fields.failedAttempts).toBeGreaterThan(50);
+
+    a.store.failure = new Error('connect ECONNREFUSED');
+    await clock.advanceAsync(5_000);
+    expect(warnings()).toHaveLength(3);
+    expect(warnings()[2]).toBe(
+      'cannot take Lease secretsource-system/secretsource-operator: connect ECONNREFUSED',
+    );
+  });
+
+  it('says when the Lease can be reached again, and takes it', async () => {
+    const a = replica('a', backend, clock, { logger });
+    a.store.mode = 'fail';
+    a.elector.start();
+    await clock.advanceAsync(30_000);
+    a.store.mode = 'ok';
+    await clock.advanceAsync(5_000);
+
+    expect(a.elector.isLeader()).toBe(true);
+    expect(warnings()).toHaveLength(1);
+    expect(
+      logged.find((entry) =>
+        entry.message.startsWith('Lease secretsource-system/secretsource-operator answers again'),
+      )?.fields,
+    ).toMatchObject({
+      failedAttempts: expect.any(Number),
+    });
+  });
+
+  it('a leader whose renewals fail warns once per run of failures, saying renew', async () => {
+    const a = replica('a', backend, clock, { logger });
+    a.elector.start();
+    await clock.advanceAsync(0);
+    a.store.mode = 'fail';
+    await clock.advanceAsync(6_000); // three failed renewals, inside the 10 s deadline
+    a.store.mode = 'ok';
+    await clock.advanceAsync(2_000);
+    a.store.mode = 'fail';
+    await clock.advanceAsync(2_000);
+
+    expect(a.elector.isLeader()).toBe(true);
+    expect(warnings()).toEqual([
+      'cannot renew Lease secretsource-system/secretsource-operator: connect ECONNREFUSED',
+      'cannot renew Lease secretsource-system/secretsource-operator: connect ECONNREFUSED',
+    ]);
+  });
+
+  it('a request that hangs is a failure too', async () => {
+    const a = replica('a', backend, clock, { logger });
+    a.store.mode = 'hang';
+    a.elector.start();
+    await clock.advanceAsync(10_000);
+    expect(warnings()).toEqual([
+      'cannot take Lease secretsource-system/secretsource-operator: no answer from the API server within 10s',
+    ]);
   });
 });

@@ -1,8 +1,15 @@
 // Leader election on a coordination.k8s.io Lease, after client-go's leaderelection package: one
 // replica writes, standbys keep their caches warm and take over when the lease is released or expires.
 import { systemClock, type Clock, type TimerHandle } from '../controller/clock.js';
-import { LeaseConflictError, type LeaseKey, type LeaseRecord, type LeaseStore } from './lease-store.js';
-import { serializeError } from './logger.js';
+import { FailureLogThrottle } from './failure-log-throttle.js';
+import {
+  LeaseConflictError,
+  LeaseRequestError,
+  type LeaseKey,
+  type LeaseRecord,
+  type LeaseStore,
+} from './lease-store.js';
+import { safeErrorMessage, serializeError } from './logger.js';
 
 export type StepDownReason =
   /** Renewals kept failing until renewDeadline passed; another replica may take over soon. */
@@ -32,6 +39,8 @@ export interface LeaderElectorOptions {
   renewDeadlineSeconds?: number;
   /** Time between attempts to acquire or renew. Default 2. */
   retryPeriodSeconds?: number;
+  /** The same failure to take or renew the Lease is logged again after this long. Default 300. */
+  failureLogIntervalSeconds?: number;
   onStartedLeading?: () => void;
   /** The caller must stop writing at once. */
   onStoppedLeading?: (reason: StepDownReason) => void;
@@ -54,6 +63,12 @@ export const JITTER_FACTOR = 1.2;
 
 type AttemptResult = 'held' | 'held-by-other' | 'conflict' | 'failed' | 'timed-out';
 
+interface Attempt {
+  result: AttemptResult;
+  /** Why it failed, for 'failed'. */
+  error?: unknown;
+}
+
 export class LeaderElector {
   readonly #lease: LeaseKey;
   readonly #identity: string;
@@ -65,6 +80,7 @@ export class LeaderElector {
   readonly #retryPeriodMs: number;
   readonly #options: LeaderElectorOptions;
   readonly #logger: ElectionLogger | undefined;
+  readonly #failures: FailureLogThrottle;
 
   #running = false;
   #leading = false;
@@ -101,6 +117,7 @@ export class LeaderElector {
     this.#leaseDurationMs = leaseDuration * 1_000;
     this.#renewDeadlineMs = renewDeadline * 1_000;
     this.#retryPeriodMs = retryPeriod * 1_000;
+    this.#failures = new FailureLogThrottle((options.failureLogIntervalSeconds ?? 300) * 1_000);
   }
 
   /** Starts competing for the lease; the first attempt runs at once. */
@@ -158,8 +175,10 @@ export class LeaderElector {
 
   async #attempt(): Promise<void> {
     const startedAt = this.#clock.now();
-    const result = await this.#withTimeout(this.#tryAcquireOrRenew(startedAt), this.#renewDeadlineMs);
+    const attempt = await this.#withTimeout(this.#tryAcquireOrRenew(startedAt), this.#renewDeadlineMs);
     if (!this.#running) return;
+    this.#logOutcome(attempt);
+    const { result } = attempt;
 
     // Validity counts from when the renewal was sent, not when the answer came back.
     if (result === 'held' && this.#clock.now() - startedAt < this.#renewDeadlineMs) {
@@ -172,18 +191,45 @@ export class LeaderElector {
       this.#scheduleAttempt(this.#retryPeriodMs);
       return;
     }
-    if (this.#leading && result === 'held-by-other') {
-      this.#stepDown('lost');
-    } else if (this.#leading) {
-      this.#logger?.warn({ lease: this.#lease, result }, 'leader lease renewal failed, retrying');
-    }
+    if (this.#leading && result === 'held-by-other') this.#stepDown('lost');
     const delay = this.#leading
       ? this.#retryPeriodMs
       : this.#retryPeriodMs * (1 + this.#random() * JITTER_FACTOR);
     this.#scheduleAttempt(delay);
   }
 
-  async #tryAcquireOrRenew(now: number): Promise<AttemptResult> {
+  /**
+   * Every failure to take or renew the Lease is a warning naming it and the error (a candidate
+   * that cannot take it would otherwise wait in silence), rate-limited by FailureLogThrottle.
+   */
+  #logOutcome({ result, error }: Attempt): void {
+    const lease = `${this.#lease.namespace}/${this.#lease.name}`;
+    if (result === 'failed' || result === 'timed-out') {
+      const detail =
+        result === 'timed-out'
+          ? `no answer from the API server within ${this.#renewDeadlineMs / 1_000}s`
+          : safeErrorMessage(error);
+      const message = `cannot ${this.#leading ? 'renew' : 'take'} Lease ${lease}: ${detail}`;
+      const report = this.#failures.failed(message, this.#clock.now());
+      if (report === undefined) return;
+      const request =
+        error instanceof LeaseRequestError
+          ? { operation: error.operation, statusCode: error.statusCode }
+          : {};
+      this.#logger?.warn({ lease: this.#lease, ...request, failedAttempts: report.failedAttempts }, message);
+      return;
+    }
+    if (result === 'conflict') this.#logger?.debug({ lease: this.#lease }, 'leader lease write conflicted');
+    const failedAttempts = this.#failures.succeeded();
+    if (failedAttempts > 0) {
+      this.#logger?.info(
+        { lease: this.#lease, failedAttempts },
+        `Lease ${lease} answers again after ${failedAttempts} failed attempts`,
+      );
+    }
+  }
+
+  async #tryAcquireOrRenew(now: number): Promise<Attempt> {
     try {
       const current = await this.#store.get(this.#lease);
       if (current === undefined) {
@@ -195,14 +241,15 @@ export class LeaderElector {
           leaseTransitions: 0,
         });
         this.#observe(created);
-        return 'held';
+        return { result: 'held' };
       }
       this.#observe(current);
       const ours = current.holderIdentity === this.#identity;
       // A leader that finds another holder has lost, even if that holder's lease looks expired: it steps
       // down first and competes again as a candidate.
-      if (!ours && this.#leading) return 'held-by-other';
-      if (!ours && current.holderIdentity !== '' && !this.#expired(current, now)) return 'held-by-other';
+      if (!ours && this.#leading) return { result: 'held-by-other' };
+      if (!ours && current.holderIdentity !== '' && !this.#expired(current, now))
+        return { result: 'held-by-other' };
 
       const updated = await this.#store.update(this.#lease, {
         ...current,
@@ -213,11 +260,10 @@ export class LeaderElector {
         leaseTransitions: ours ? current.leaseTransitions : current.leaseTransitions + 1,
       });
       this.#observe(updated);
-      return 'held';
+      return { result: 'held' };
     } catch (error) {
-      if (error instanceof LeaseConflictError) return 'conflict';
-      this.#logger?.debug({ lease: this.#lease, err: serializeError(error) }, 'leader lease request failed');
-      return 'failed';
+      if (error instanceof LeaseConflictError) return { result: 'conflict' };
+      return { result: 'failed', error };
     }
   }
 
@@ -288,9 +334,9 @@ export class LeaderElector {
     this.#callback(() => this.#options.onStoppedLeading?.(reason));
   }
 
-  #withTimeout(attempt: Promise<AttemptResult>, ms: number): Promise<AttemptResult> {
+  #withTimeout(attempt: Promise<Attempt>, ms: number): Promise<Attempt> {
     return new Promise((resolve) => {
-      const timer = this.#clock.setTimeout(() => resolve('timed-out'), ms);
+      const timer = this.#clock.setTimeout(() => resolve({ result: 'timed-out' }), ms);
       void attempt.then((result) => {
         this.#clock.clearTimeout(timer);
         resolve(result);

@@ -1,5 +1,5 @@
 import { ApiException, V1MicroTime, type V1Lease } from '@kubernetes/client-node';
-import { KubernetesLeaseStore, LeaseConflictError, type LeaseApi } from './lease-store.js';
+import { KubernetesLeaseStore, LeaseConflictError, LeaseRequestError, type LeaseApi } from './lease-store.js';
 
 const KEY = { namespace: 'ops', name: 'secretsource-operator' };
 
@@ -25,6 +25,15 @@ function fakeApi(respond: (method: string, param: unknown) => V1Lease): { api: L
 
 const status = (code: number): ApiException<unknown> =>
   new ApiException(code, 'Unknown API Status Code!', { kind: 'Status', code }, {});
+
+/** An ApiException as client-node 2.x throws it: the Status as a JSON string. */
+const refused = (code: number, reason: string, message: string): ApiException<unknown> =>
+  new ApiException(
+    code,
+    'Unknown API Status Code!',
+    JSON.stringify({ kind: 'Status', status: 'Failure', message, reason, code }),
+    {},
+  );
 
 describe('KubernetesLeaseStore', () => {
   it('reads a lease, parsing the MicroTime strings client-node hands back', async () => {
@@ -95,6 +104,56 @@ describe('KubernetesLeaseStore', () => {
         throw status(403);
       }).api,
     );
-    await expect(forbidden.get(KEY)).rejects.toMatchObject({ code: 403 });
+    await expect(forbidden.get(KEY)).rejects.toMatchObject({ statusCode: 403, operation: 'get' });
+  });
+
+  it('a create in a missing namespace says to create it or pass --leader-election-namespace', async () => {
+    const store = new KubernetesLeaseStore(
+      fakeApi((method) => {
+        if (method === 'read') throw refused(404, 'NotFound', 'leases.coordination.k8s.io "x" not found');
+        throw refused(404, 'NotFound', 'namespaces "ops" not found');
+      }).api,
+    );
+    await expect(store.get(KEY)).resolves.toBeUndefined();
+    const spec = { holderIdentity: 'a', leaseDurationSeconds: 15, leaseTransitions: 0 };
+    const error = await store.create(KEY, spec).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(LeaseRequestError);
+    expect(error).toMatchObject({ operation: 'create', statusCode: 404, lease: KEY });
+    expect((error as Error).message).toBe(
+      'namespaces "ops" not found — create it (kubectl create namespace ops) or pass --leader-election-namespace',
+    );
+  });
+
+  it('a refused request names the verb and the RBAC the Lease needs', async () => {
+    const message =
+      'leases.coordination.k8s.io "secretsource-operator" is forbidden: User "system:serviceaccount:ops:op" ' +
+      'cannot get resource "leases" in API group "coordination.k8s.io" in the namespace "ops"';
+    const store = new KubernetesLeaseStore(
+      fakeApi(() => {
+        throw refused(403, 'Forbidden', message);
+      }).api,
+    );
+    await expect(store.get(KEY)).rejects.toThrow(
+      `${message} — grant get, create and update on leases in namespace ops ` +
+        '(config/rbac/leader_election_role.yaml) or pass --leader-election-namespace',
+    );
+  });
+
+  it('a request that never reached the API server keeps the cause in its message', async () => {
+    const store = new KubernetesLeaseStore(
+      fakeApi(() => {
+        throw new Error(
+          'request to https://127.0.0.1:6443/apis/coordination.k8s.io failed, reason: connect ECONNREFUSED',
+        );
+      }).api,
+    );
+    await expect(store.get(KEY)).rejects.toMatchObject({
+      operation: 'get',
+      statusCode: undefined,
+      message: expect.stringContaining('connect ECONNREFUSED'),
+    });
   });
 });

@@ -1,6 +1,7 @@
 // Lease I/O behind a small interface, so the election logic is tested with a fake store and a fake
 // clock while this implementation runs against the real API server in e2e.
 import { ApiException, V1MicroTime, type CoordinationV1Api, type V1Lease } from '@kubernetes/client-node';
+import { safeErrorMessage } from './logger.js';
 
 export interface LeaseKey {
   namespace: string;
@@ -39,6 +40,40 @@ export class LeaseConflictError extends Error {
   }
 }
 
+export type LeaseOperation = 'get' | 'create' | 'update';
+
+/**
+ * A Lease request that failed other than by a conflict: the API server refused it (statusCode) or
+ * it never got an answer. The message is the API server's, with what to do about the usual causes.
+ */
+export class LeaseRequestError extends Error {
+  readonly reason = 'LeaseRequestFailed';
+
+  constructor(
+    readonly lease: LeaseKey,
+    readonly operation: LeaseOperation,
+    readonly statusCode: number | undefined,
+    detail: string,
+  ) {
+    super(detail + remedy(lease, operation, statusCode));
+    this.name = 'LeaseRequestError';
+  }
+}
+
+function remedy(lease: LeaseKey, operation: LeaseOperation, statusCode: number | undefined): string {
+  // A create answered 404 is about the namespace: the Lease itself is what it would create.
+  if (operation === 'create' && statusCode === 404) {
+    return ` — create it (kubectl create namespace ${lease.namespace}) or pass --leader-election-namespace`;
+  }
+  if (statusCode === 403) {
+    return (
+      ` — grant get, create and update on leases in namespace ${lease.namespace} ` +
+      '(config/rbac/leader_election_role.yaml) or pass --leader-election-namespace'
+    );
+  }
+  return '';
+}
+
 export type LeaseApi = Pick<
   CoordinationV1Api,
   'readNamespacedLease' | 'createNamespacedLease' | 'replaceNamespacedLease'
@@ -57,7 +92,7 @@ export class KubernetesLeaseStore implements LeaseStore {
       return fromLease(await this.#api.readNamespacedLease(key));
     } catch (error) {
       if (statusCode(error) === 404) return undefined;
-      throw error;
+      throw requestError(key, 'get', error);
     }
   }
 
@@ -68,7 +103,7 @@ export class KubernetesLeaseStore implements LeaseStore {
       );
     } catch (error) {
       if (statusCode(error) === 409) throw new LeaseConflictError(key, 'create');
-      throw error;
+      throw requestError(key, 'create', error);
     }
   }
 
@@ -78,7 +113,7 @@ export class KubernetesLeaseStore implements LeaseStore {
       return fromLease(await this.#api.replaceNamespacedLease({ ...key, body }));
     } catch (error) {
       if (statusCode(error) === 409) throw new LeaseConflictError(key, 'update');
-      throw error;
+      throw requestError(key, 'update', error);
     }
   }
 }
@@ -120,6 +155,30 @@ function toDate(value: unknown): Date | undefined {
   if (typeof value !== 'string' || value === '') return undefined;
   const date = new Date(value);
   return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+function requestError(key: LeaseKey, operation: LeaseOperation, error: unknown): LeaseRequestError {
+  return new LeaseRequestError(
+    key,
+    operation,
+    statusCode(error),
+    statusMessage(error) ?? safeErrorMessage(error),
+  );
+}
+
+/** The message of the Kubernetes Status an ApiException carries (client-node 2.x: a JSON string). */
+function statusMessage(error: unknown): string | undefined {
+  if (!(error instanceof ApiException)) return undefined;
+  let body: unknown = error.body;
+  if (typeof body === 'string') {
+    try {
+      body = JSON.parse(body);
+    } catch {
+      return undefined;
+    }
+  }
+  const message = (body as { message?: unknown } | null)?.message;
+  return typeof message === 'string' && message !== '' ? message : undefined;
 }
 
 function statusCode(error: unknown): number | undefined {

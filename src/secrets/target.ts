@@ -1,6 +1,9 @@
 // Builds the Secret the operator applies: the data fetched from the provider,
 // the type, and the labels, annotations and ownerReference that mark it ours.
-import { contentHash, type SecretData } from './content-hash.js';
+// A source that merges its keys into someone else's Secret (creationPolicy
+// Merge) applies only its keys and the managed label: the Secret's type and
+// the marks naming one owning source are not its to set.
+import type { SecretData } from './content-hash.js';
 
 export const MANAGED_LABEL = 'secretsource.dev/managed';
 export const CONTENT_HASH_ANNOTATION = 'secretsource.dev/content-hash';
@@ -22,6 +25,10 @@ export interface TargetSecretSpec {
   data: SecretData;
   /** The SecretSource that manages this Secret (name in the same namespace). */
   sourceName: string;
+  /** The content fingerprint (ContentFingerprint) stamped on the Secret. */
+  fingerprint: string;
+  /** creationPolicy Merge: only our keys and the managed label. */
+  merge?: boolean;
   labels?: Readonly<Record<string, string>>;
   annotations?: Readonly<Record<string, string>>;
   /** Set for creationPolicy Owner, so the Secret is garbage collected with its SecretSource. */
@@ -39,7 +46,8 @@ export interface AppliedSecret {
     annotations: Record<string, string>;
     ownerReferences?: (OwnerReference & { controller: boolean; blockOwnerDeletion: boolean })[];
   };
-  type: string;
+  /** Absent when merging into a Secret of another type. */
+  type?: string;
   data: Record<string, string>;
   immutable?: boolean;
 }
@@ -51,8 +59,8 @@ export class SecretTooLargeError extends Error {
   }
 }
 
-/** The apply configuration for the target Secret, and its content hash. */
-export function buildTargetSecret(spec: TargetSecretSpec): { secret: AppliedSecret; hash: string } {
+/** The apply configuration for the target Secret. */
+export function buildTargetSecret(spec: TargetSecretSpec): AppliedSecret {
   let bytes = 0;
   const data: Record<string, string> = {};
   for (const key of [...spec.data.keys()].sort()) {
@@ -62,7 +70,9 @@ export function buildTargetSecret(spec: TargetSecretSpec): { secret: AppliedSecr
   }
   if (bytes > MAX_SECRET_BYTES) throw new SecretTooLargeError(`${spec.namespace}/${spec.name}`, bytes);
 
-  const hash = contentHash(spec.type, spec.data);
+  const marks: Record<string, string> = spec.merge
+    ? {}
+    : { [CONTENT_HASH_ANNOTATION]: spec.fingerprint, [SOURCE_ANNOTATION]: spec.sourceName };
   const secret: AppliedSecret = {
     apiVersion: 'v1',
     kind: 'Secret',
@@ -71,18 +81,14 @@ export function buildTargetSecret(spec: TargetSecretSpec): { secret: AppliedSecr
       namespace: spec.namespace,
       // Ours go last so a user label cannot unmark the Secret as managed.
       labels: { ...spec.labels, [MANAGED_LABEL]: 'true' },
-      annotations: {
-        ...spec.annotations,
-        [CONTENT_HASH_ANNOTATION]: hash,
-        [SOURCE_ANNOTATION]: spec.sourceName,
-      },
+      annotations: { ...spec.annotations, ...marks },
     },
-    type: spec.type,
+    ...(spec.merge ? {} : { type: spec.type }),
     data,
   };
   if (spec.owner) {
     secret.metadata.ownerReferences = [{ ...spec.owner, controller: true, blockOwnerDeletion: true }];
   }
   if (spec.immutable) secret.immutable = true;
-  return { secret, hash };
+  return secret;
 }

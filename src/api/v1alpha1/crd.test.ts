@@ -1,7 +1,14 @@
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { buildCrds } from './crd.js';
-import { CRD_DIR, TYPES_FILE, renderCrdFiles, renderTypes } from './generate.js';
+import {
+  CRD_DIR,
+  KUSTOMIZE_CRD_DIR,
+  TYPES_FILE,
+  renderCrdFiles,
+  renderKustomizeCrdFiles,
+  renderTypes,
+} from './generate.js';
 import { ruleCheckOf, type JSONSchemaProps } from './schema.js';
 
 const STALE = 'is stale: run make manifests';
@@ -20,15 +27,36 @@ const rootSchemas = buildCrds().map((crd) => ({
   schema: crd.spec.versions[0]!.schema.openAPIV3Schema,
 }));
 
+/** The YAML files under dir (and its subdirectories), as paths relative to it. */
+async function yamlFilesIn(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true });
+  return entries.filter((f) => f.endsWith('.yaml')).sort();
+}
+
 describe('generated files', () => {
-  it('crds/ matches the schemas', async () => {
-    const expected = renderCrdFiles();
-    const onDisk = (await readdir(CRD_DIR)).filter((f) => f.endsWith('.yaml')).sort();
+  it.each([
+    ['crds/', CRD_DIR, renderCrdFiles],
+    ['config/crd/', KUSTOMIZE_CRD_DIR, renderKustomizeCrdFiles],
+  ])('%s matches the schemas', async (label, dir, render) => {
+    const expected = render();
+    const onDisk = await yamlFilesIn(dir);
     expect({ files: onDisk, note: STALE }).toEqual({ files: [...expected.keys()].sort(), note: STALE });
     for (const [name, text] of expected) {
-      const actual = await readFile(path.join(CRD_DIR, name), 'utf8');
-      if (actual !== text) throw new Error(`crds/${name} ${STALE}`);
+      const actual = await readFile(path.join(dir, name), 'utf8');
+      if (actual !== text) throw new Error(`${label}${name} ${STALE}`);
     }
+  });
+
+  it('crds/ holds only CustomResourceDefinitions (kubectl apply -f crds/)', () => {
+    for (const text of renderCrdFiles().values()) expect(text).toMatch(/^kind: CustomResourceDefinition$/m);
+  });
+
+  it('config/crd/ lists a copy of every CRD in crds/', () => {
+    const kustomize = renderKustomizeCrdFiles();
+    for (const [name, text] of renderCrdFiles()) expect(kustomize.get(`bases/${name}`)).toBe(text);
+    expect(kustomize.get('kustomization.yaml')).toContain(
+      [...renderCrdFiles().keys()].map((name) => `  - bases/${name}`).join('\n'),
+    );
   });
 
   it('types.generated.ts matches the schemas', async () => {
@@ -88,7 +116,7 @@ describe('CRDs', () => {
   it('are served and stored at v1alpha1 with a status subresource', () => {
     for (const crd of buildCrds()) {
       expect(crd.metadata.name).toBe(`${crd.spec.names.plural}.secretsource.dev`);
-      expect(crd.spec.names.categories).toEqual(['secretsource']);
+      expect(crd.spec.names.categories).toEqual(['secretsource-all']);
       expect(crd.spec.versions).toHaveLength(1);
       expect(crd.spec.versions[0]).toMatchObject({
         name: 'v1alpha1',
@@ -97,6 +125,16 @@ describe('CRDs', () => {
         subresources: { status: {} },
       });
     }
+  });
+
+  it("the category is no kind's singular, plural or short name (kubectl would expand it)", () => {
+    const names = buildCrds().flatMap(({ spec: { names } }) => [
+      names.singular,
+      names.plural,
+      ...names.shortNames,
+    ]);
+    for (const crd of buildCrds())
+      for (const category of crd.spec.names.categories) expect(names).not.toContain(category);
   });
 
   it('scope and short names', () => {

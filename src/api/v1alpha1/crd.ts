@@ -1,4 +1,5 @@
-// The three CustomResourceDefinitions, built from schema.ts. generate.ts writes them to crds/.
+// The three CustomResourceDefinitions, built from schema.ts. generate.ts writes them to crds/ and
+// config/crd/bases/.
 import { GROUP, KINDS, VERSION, objectSchema, type JSONSchemaProps, type Kind } from './schema.js';
 
 export const PLURALS: Readonly<Record<Kind, string>> = {
@@ -7,13 +8,18 @@ export const PLURALS: Readonly<Record<Kind, string>> = {
   ClusterSecretProvider: 'clustersecretproviders',
 };
 
-const SHORT_NAMES: Readonly<Record<Kind, readonly string[]>> = {
+export const SHORT_NAMES: Readonly<Record<Kind, readonly string[]>> = {
   SecretSource: ['ss'],
   SecretProvider: ['sp'],
   ClusterSecretProvider: ['csp'],
 };
 
-export const CATEGORY = 'secretsource';
+/**
+ * `kubectl get secretsource-all` lists every kind. Not any kind's singular, plural or short name:
+ * kubectl expands a category before names, so `secretsource` would make `kubectl describe
+ * secretsource NAME` ask for three kinds at once.
+ */
+export const CATEGORY = 'secretsource-all';
 
 export interface PrinterColumn {
   name: string;

@@ -16,6 +16,7 @@ describe('resolveSecretSourceSpec', () => {
       data: [{ key: 'k', remoteRef: { path: 'p' }, decoding: 'None' }],
       dataFrom: [],
       duplicateKeys: 'Error',
+      allowEmpty: false,
       target: {
         name: 'db',
         type: 'Opaque',

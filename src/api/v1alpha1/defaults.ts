@@ -66,6 +66,7 @@ export interface ResolvedSecretSourceSpecShape {
   data: ResolvedDataItem[];
   dataFrom: ResolvedDataFrom[];
   duplicateKeys: DuplicateKeysPolicy;
+  allowEmpty: boolean;
   target: ResolvedTarget;
   refresh: ResolvedRefresh;
   restartTargets: RestartTarget[];
@@ -95,6 +96,7 @@ export function resolveSecretSourceSpec(source: SecretSource): ResolvedSecretSou
       return entry.path !== undefined ? { ...common, path: entry.path } : { ...common, find: entry.find! };
     }),
     duplicateKeys: spec.duplicateKeys ?? DEFAULT_DUPLICATE_KEYS,
+    allowEmpty: spec.allowEmpty ?? false,
     target: {
       name: set(target.name) ?? source.metadata.name,
       type: set(target.type) ?? DEFAULT_SECRET_TYPE,

@@ -1,6 +1,6 @@
-// `make manifests`: writes crds/ and types.generated.ts from schema.ts. The render functions are
-// pure so crd.test.ts can fail when a checked-in file is stale.
-import { readdir, rm, writeFile } from 'node:fs/promises';
+// `make manifests`: writes crds/, config/crd/ and types.generated.ts from schema.ts. The render
+// functions are pure so crd.test.ts can fail when a checked-in file is stale.
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { compile, type JSONSchema } from 'json-schema-to-typescript';
@@ -14,6 +14,9 @@ const GENERATED_BY =
 /** The repository root, from this file's location (src/api/v1alpha1/). */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const CRD_DIR = path.join(REPO_ROOT, 'crds');
+/** kustomize's copy, as kubebuilder lays it out: kustomize refuses files outside its own root. */
+export const KUSTOMIZE_CRD_DIR = path.join(REPO_ROOT, 'config/crd');
+export const KUSTOMIZE_CRD_BASES = 'bases';
 export const TYPES_FILE = path.join(REPO_ROOT, 'src/api/v1alpha1/types.generated.ts');
 
 export const crdFileName = (plural: string): string => `${GROUP}_${plural}.yaml`;
@@ -75,7 +78,7 @@ function canonicalSchema(schema: JSONSchemaProps): JSONSchemaProps {
 const yamlDocument = (value: unknown): string =>
   `# ${GENERATED_BY}\n${stringify(value, { lineWidth: 0, aliasDuplicateObjects: false })}`;
 
-/** crds/ as it should be: file name -> content. */
+/** crds/ as it should be: file name -> content. Only CRDs, so `kubectl apply -f crds/` works. */
 export function renderCrdFiles(): Map<string, string> {
   const files = new Map<string, string>();
   for (const kind of ALL_KINDS) {
@@ -85,13 +88,22 @@ export function renderCrdFiles(): Map<string, string> {
     }
     files.set(crdFileName(PLURALS[kind]), yamlDocument(crd));
   }
-  // config/crd points at this directory: kustomize refuses single files outside its own root.
+  return files;
+}
+
+/** config/crd/ as it should be, path below it -> content: a copy of crds/ and its kustomization. */
+export function renderKustomizeCrdFiles(): Map<string, string> {
+  const files = new Map<string, string>();
+  const bases = [...renderCrdFiles()].map(
+    ([name, text]) => [`${KUSTOMIZE_CRD_BASES}/${name}`, text] as const,
+  );
+  for (const [name, text] of bases) files.set(name, text);
   files.set(
     'kustomization.yaml',
     yamlDocument({
       apiVersion: 'kustomize.config.k8s.io/v1beta1',
       kind: 'Kustomization',
-      resources: ALL_KINDS.map((kind) => crdFileName(PLURALS[kind])),
+      resources: bases.map(([name]) => name),
     }),
   );
   return files;
@@ -166,17 +178,29 @@ export async function renderTypes(): Promise<string> {
   });
 }
 
-/** Writes crds/ (removing YAML files no kind produces any more) and types.generated.ts. */
-export async function writeManifests(): Promise<string[]> {
-  const crdFiles = renderCrdFiles();
+/** Writes files into dir, removing YAML files there (and in their subdirectories) not among them. */
+async function writeGenerated(dir: string, files: Map<string, string>): Promise<string[]> {
+  for (const subdir of new Set([...files.keys()].map((name) => path.dirname(name)))) {
+    await mkdir(path.join(dir, subdir), { recursive: true });
+    for (const existing of await readdir(path.join(dir, subdir))) {
+      const name = path.join(subdir, existing);
+      if (existing.endsWith('.yaml') && !files.has(path.normalize(name))) await rm(path.join(dir, name));
+    }
+  }
   const written: string[] = [];
-  for (const existing of await readdir(CRD_DIR).catch(() => [] as string[])) {
-    if (existing.endsWith('.yaml') && !crdFiles.has(existing)) await rm(path.join(CRD_DIR, existing));
+  for (const [name, text] of files) {
+    await writeFile(path.join(dir, name), text);
+    written.push(path.relative(REPO_ROOT, path.join(dir, name)));
   }
-  for (const [name, text] of crdFiles) {
-    await writeFile(path.join(CRD_DIR, name), text);
-    written.push(path.join('crds', name));
-  }
+  return written;
+}
+
+/** Writes crds/, config/crd/ and types.generated.ts. */
+export async function writeManifests(): Promise<string[]> {
+  const written = [
+    ...(await writeGenerated(CRD_DIR, renderCrdFiles())),
+    ...(await writeGenerated(KUSTOMIZE_CRD_DIR, renderKustomizeCrdFiles())),
+  ];
   await writeFile(TYPES_FILE, await renderTypes());
   written.push(path.relative(REPO_ROOT, TYPES_FILE));
   return written;

@@ -1,5 +1,4 @@
-// The edge: objects from the API server (or a file, for `secretsource validate`) become typed
-// values here, once. The schema check is the CRD's; the CEL rules are checked again in code because
+// The edge: objects from the API server become typed values here, once. The schema check is the CRD's; the CEL rules are checked again in code because
 // an object stored before a CRD upgrade never met the rules it is now read with.
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { objectSchema, ruleCheckOf, type JSONSchemaProps, type Kind } from './schema.js';

@@ -862,7 +862,7 @@ const secretTarget = namedType('SecretTarget', 'The Kubernetes Secret the operat
     labels: stringMap('Labels added to the Secret.'),
     annotations: stringMap('Annotations added to the Secret.'),
     creationPolicy: enumOf(
-      'Owner (the default) creates the Secret and lets it be garbage collected with the SecretSource; Orphan creates it without an owner; Merge only adds keys to an existing Secret.',
+      'Owner (the default) creates the Secret and lets it be garbage collected with the SecretSource; Orphan creates it without an owner; Merge only adds keys to an existing Secret that no other SecretSource owns (several Merge sources may share one Secret). Each SecretSource writes as its own field manager and repairs only the keys, labels and annotations it wrote; keys others added are left alone.',
       CREATION_POLICIES,
     ),
     deletionPolicy: enumOf(
@@ -897,7 +897,7 @@ const refresh = namedType('Refresh', 'When the operator fetches the values again
         { maxLength: 64, pattern: JITTER_PATTERN },
       ),
       policy: enumOf(
-        'Periodic (the default) syncs on every refresh; OnChange syncs only when the SecretSource changes; CreatedOnce syncs once and never again.',
+        'Periodic (the default) syncs on every refresh and repairs hand edits of its keys; OnChange syncs only when the SecretSource changes and repairs hand edits; CreatedOnce syncs once and then leaves the Secret to its users (hand edits are kept; a deleted Secret is recreated).',
         REFRESH_POLICIES,
       ),
     },
@@ -921,7 +921,7 @@ const refresh = namedType('Refresh', 'When the operator fetches the values again
 
 const restartTarget = namedType(
   'RestartTarget',
-  'A workload in the SecretSource namespace rolled when the Secret content changes.',
+  'A workload in the SecretSource namespace, to be rolled when the Secret content changes (not implemented yet: see restartTargets).',
   (description) =>
     object(
       description,
@@ -954,10 +954,13 @@ export const secretSourceSpecSchema: JSONSchemaProps = namedType(
           'What a key produced by two entries does. Error (the default): an InvalidSpec error naming both entries. LastWins: entries are applied in the order dataFrom[0], dataFrom[1], …, then data[0], data[1], … (within one dataFrom entry, remote keys in sorted order) and a later entry replaces an earlier one, so data overrides dataFrom (the order of External Secrets Operator).',
           DUPLICATE_KEYS_POLICIES,
         ),
+        allowEmpty: boolean(
+          'Accept an empty result. Default false: a dataFrom entry (path or find) that yields no keys, or a Secret that would hold no keys, is an EmptyResult error and the existing Secret is kept as it is. true: such a result is written, even a Secret with no keys.',
+        ),
         target: secretTarget('The Secret to write. Default: an Opaque Secret named like the SecretSource.'),
         refresh: refresh('When to fetch again. Default: every hour.'),
         restartTargets: list(
-          'Workloads to roll when the Secret content changes.',
+          'Workloads to roll when the Secret content changes. Not implemented yet: accepted, but no workload is restarted; the operator syncs the Secret as usual and says so in the Ready message and in one RestartTargetsNotSupported Warning Event.',
           restartTarget('A workload.'),
           32,
           { 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['kind', 'name'] },
@@ -987,9 +990,10 @@ export const secretSourceStatusSchema: JSONSchemaProps = namedType(
       observedGeneration: generation('The .metadata.generation the status was computed for.'),
       lastSyncTime: dateTime('When the Secret was last brought in line with the backend.'),
       nextRefreshTime: dateTime('When the next refresh is due.'),
-      syncedHash: string('Hash of the Secret content last written, e.g. sha256:…; never the content.', {
-        maxLength: 256,
-      }),
+      syncedHash: string(
+        'Fingerprint of the keys this SecretSource last wrote: hmac-sha256:… under a key only the operator holds, so it reveals nothing about the values.',
+        { maxLength: 256 },
+      ),
       targetName: string('Name of the Secret written.', { maxLength: 253 }),
       syncedKeys: {
         description: 'How many keys the Secret holds.',

@@ -85,10 +85,14 @@ export interface SecretSourceSpec {
    * What a key produced by two entries does. Error (the default): an InvalidSpec error naming both entries. LastWins: entries are applied in the order dataFrom[0], dataFrom[1], …, then data[0], data[1], … (within one dataFrom entry, remote keys in sorted order) and a later entry replaces an earlier one, so data overrides dataFrom (the order of External Secrets Operator).
    */
   duplicateKeys?: 'Error' | 'LastWins';
+  /**
+   * Accept an empty result. Default false: a dataFrom entry (path or find) that yields no keys, or a Secret that would hold no keys, is an EmptyResult error and the existing Secret is kept as it is. true: such a result is written, even a Secret with no keys.
+   */
+  allowEmpty?: boolean;
   target?: SecretTarget;
   refresh?: Refresh;
   /**
-   * Workloads to roll when the Secret content changes.
+   * Workloads to roll when the Secret content changes. Not implemented yet: accepted, but no workload is restarted; the operator syncs the Secret as usual and says so in the Ready message and in one RestartTargetsNotSupported Warning Event.
    */
   restartTargets?: RestartTarget[];
 }
@@ -219,7 +223,7 @@ export interface SecretTarget {
     [k: string]: string;
   };
   /**
-   * Owner (the default) creates the Secret and lets it be garbage collected with the SecretSource; Orphan creates it without an owner; Merge only adds keys to an existing Secret.
+   * Owner (the default) creates the Secret and lets it be garbage collected with the SecretSource; Orphan creates it without an owner; Merge only adds keys to an existing Secret that no other SecretSource owns (several Merge sources may share one Secret). Each SecretSource writes as its own field manager and repairs only the keys, labels and annotations it wrote; keys others added are left alone.
    */
   creationPolicy?: 'Owner' | 'Orphan' | 'Merge';
   /**
@@ -312,12 +316,12 @@ export interface Refresh {
    */
   jitter?: string;
   /**
-   * Periodic (the default) syncs on every refresh; OnChange syncs only when the SecretSource changes; CreatedOnce syncs once and never again.
+   * Periodic (the default) syncs on every refresh and repairs hand edits of its keys; OnChange syncs only when the SecretSource changes and repairs hand edits; CreatedOnce syncs once and then leaves the Secret to its users (hand edits are kept; a deleted Secret is recreated).
    */
   policy?: 'Periodic' | 'OnChange' | 'CreatedOnce';
 }
 /**
- * A workload in the SecretSource namespace rolled when the Secret content changes.
+ * A workload in the SecretSource namespace, to be rolled when the Secret content changes (not implemented yet: see restartTargets).
  */
 export interface RestartTarget {
   /**
@@ -350,7 +354,7 @@ export interface SecretSourceStatus {
    */
   nextRefreshTime?: string;
   /**
-   * Hash of the Secret content last written, e.g. sha256:…; never the content.
+   * Fingerprint of the keys this SecretSource last wrote: hmac-sha256:… under a key only the operator holds, so it reveals nothing about the values.
    */
   syncedHash?: string;
   /**

@@ -5,10 +5,11 @@
 import type { CachedProviderClient, ProviderObject } from '../../providers/client-cache.js';
 import { NotFoundError } from '../../providers/errors.js';
 import { encodeDocument, type Document } from '../../providers/property.js';
-import type { RemoteRef, RemoteValue } from '../../providers/types.js';
+import type { FindQuery, RemoteRef, RemoteValue } from '../../providers/types.js';
 import type { AppliedSecret } from '../../secrets/target.js';
 import type { EventRecorder, EventType, InvolvedObject } from '../events.js';
-import type { KubeGateway, LiveSecret, ProviderKind } from '../kube-gateway.js';
+import type { KubeGateway, LiveSecret, ProviderKind, SecretMetadataPatch } from '../kube-gateway.js';
+import { fieldLeaves, fieldsTree } from '../managed-fields.js';
 import type { ProviderClients, ReconcileLogger, Store } from '../secret-source-reconciler.js';
 
 /** A Store over a Map, standing in for an informer cache. */
@@ -37,7 +38,8 @@ export class MapStore<T> implements Store<T> {
 // Kubernetes
 
 export type KubeCall =
-  | { op: 'applySecret'; secret: AppliedSecret }
+  | { op: 'applySecret'; secret: AppliedSecret; fieldManager: string; force: boolean }
+  | { op: 'patchSecretMetadata'; namespace: string; name: string; patch: SecretMetadataPatch }
   | { op: 'deleteSecret'; namespace: string; name: string; uid: string }
   | { op: 'releaseSecret'; namespace: string; name: string; ownerUid: string }
   | { op: 'patchSecretSourceStatus'; namespace: string; name: string; status: Record<string, unknown> }
@@ -59,26 +61,38 @@ export type KubeCall =
 
 export type KubeWriteOp = KubeCall['op'];
 
-/** The fields one apply set, so the next apply can drop what it leaves out (one field manager). */
-interface AppliedFields {
-  data: string[];
-  labels: string[];
-  annotations: string[];
+/** One manager's fields of one Secret, as fieldsV1 leaf paths (JSON-encoded). */
+interface Ownership {
+  manager: string;
+  operation: 'Apply' | 'Update';
+  fields: Set<string>;
+}
+
+/** A 409 as client-node reports it. */
+export class FakeConflict extends Error {
+  readonly code = 409;
+  readonly body = { message: 'Apply failed with a conflict' };
 }
 
 /**
- * A KubeGateway over an in-memory set of Secrets. applySecret behaves like server-side apply by
- * a single field manager: fields the previous apply set and this one leaves out are removed, fields
- * set by others stay. Writes are recorded in `calls`; getSecret is counted in `reads`.
+ * A KubeGateway over an in-memory set of Secrets that models server-side apply the way the API
+ * server does: each field manager owns the fields it applied, an apply drops fields its manager
+ * applied before and leaves out (removing them when no other manager owns them), a forced apply
+ * takes conflicting fields from their owners, and hand edits (`updateSecret`, an Update by
+ * another manager) take the fields they change. metadata.managedFields is written as the API
+ * server writes it, so the code under test reads ownership the way it does in production. Writes
+ * are recorded in `calls`; getSecret is counted in `reads`.
  */
 export class FakeKubeGateway implements KubeGateway {
   readonly calls: KubeCall[] = [];
   /** The "server": Secrets by `namespace/name`. */
   readonly secrets = new Map<string, LiveSecret>();
   reads = 0;
-  readonly #applied = new Map<string, AppliedFields>();
+  readonly #owners = new Map<string, Ownership[]>();
+  readonly #history = new Map<string, LiveSecret[]>();
   readonly #failures = new Map<KubeWriteOp | 'getSecret', unknown[]>();
   #nextUid = 1;
+  #resourceVersion = 1;
 
   /** The next call of `op` throws `error` (queued: several calls fail in order). */
   failNext(op: KubeWriteOp | 'getSecret', error: unknown): void {
@@ -95,11 +109,46 @@ export class FakeKubeGateway implements KubeGateway {
   /** Puts a Secret on the "server" as someone else created it (no fields of ours). */
   putSecret(secret: LiveSecret): LiveSecret {
     const { namespace, name } = secret.metadata ?? {};
+    const key = `${namespace}/${name}`;
     const stored: LiveSecret = structuredClone(secret);
     stored.metadata = { uid: `secret-uid-${this.#nextUid++}`, ...stored.metadata };
-    this.secrets.set(`${namespace}/${name}`, stored);
-    this.#applied.delete(`${namespace}/${name}`);
-    return structuredClone(stored);
+    stored.type ??= 'Opaque';
+    this.#owners.set(key, [{ manager: 'kubectl-create', operation: 'Update', fields: objectFields(stored) }]);
+    this.#store(key, stored);
+    return structuredClone(this.secrets.get(key)!);
+  }
+
+  /** A hand edit (`kubectl edit`): an Update by `manager`, which takes every field it changes. */
+  updateSecret(key: string, mutate: (secret: LiveSecret) => void, manager = 'kubectl-edit'): void {
+    const live = structuredClone(this.secrets.get(key)!);
+    const before = fieldValues(live);
+    mutate(live);
+    const after = fieldValues(live);
+    const owners = this.#ownersOf(key);
+    const changed = [...after.keys()].filter((path) => before.get(path) !== after.get(path));
+    const removed = [...before.keys()].filter((path) => !after.has(path));
+    for (const owner of owners) for (const path of [...changed, ...removed]) owner.fields.delete(path);
+    if (changed.length > 0) {
+      let entry = owners.find((o) => o.manager === manager && o.operation === 'Update');
+      if (!entry) owners.push((entry = { manager, operation: 'Update', fields: new Set() }));
+      for (const path of changed) entry.fields.add(path);
+    }
+    this.#store(key, live);
+  }
+
+  /** What an earlier version of the operator wrote: an apply by another manager, recorded as a call. */
+  applyAs(fieldManager: string, secret: AppliedSecret): void {
+    this.#apply(secret, fieldManager, true);
+  }
+
+  /** The managers with fields in the Secret, in managedFields order. */
+  managersOf(key: string): string[] {
+    return this.#ownersOf(key).map((o) => o.manager);
+  }
+
+  /** Every version of the Secret the "server" stored, oldest first. */
+  history(key: string): LiveSecret[] {
+    return structuredClone(this.#history.get(key) ?? []);
   }
 
   async getSecret(namespace: string, name: string): Promise<LiveSecret | undefined> {
@@ -120,40 +169,40 @@ export class FakeKubeGateway implements KubeGateway {
     return structuredClone(this.configMaps.get(`${namespace}/${name}`));
   }
 
-  async applySecret(secret: AppliedSecret): Promise<void> {
-    this.calls.push({ op: 'applySecret', secret: structuredClone(secret) });
-    this.#maybeFail('applySecret');
-    const { namespace, name } = secret.metadata;
-    const key = `${namespace}/${name}`;
-    const live: LiveSecret = structuredClone(this.secrets.get(key)) ?? {
-      metadata: { name, namespace, uid: `secret-uid-${this.#nextUid++}` },
-    };
-    const previous = this.#applied.get(key) ?? { data: [], labels: [], annotations: [] };
-    const metadata = (live.metadata ??= {});
-    metadata.labels = applyFields(metadata.labels, previous.labels, secret.metadata.labels);
-    metadata.annotations = applyFields(
-      metadata.annotations,
-      previous.annotations,
-      secret.metadata.annotations,
-    );
-    if (secret.metadata.ownerReferences) {
-      metadata.ownerReferences = secret.metadata.ownerReferences.map(({ apiVersion, kind, name, uid }) => ({
-        apiVersion,
-        kind,
-        name,
-        uid,
-      }));
-    }
-    live.data = applyFields(live.data, previous.data, secret.data);
-    if (secret.type !== undefined) live.type = secret.type;
-    live.type ??= 'Opaque';
-    if (secret.immutable) live.immutable = true;
-    this.secrets.set(key, live);
-    this.#applied.set(key, {
-      data: Object.keys(secret.data ?? {}),
-      labels: Object.keys(secret.metadata.labels ?? {}),
-      annotations: Object.keys(secret.metadata.annotations ?? {}),
+  async applySecret(
+    secret: AppliedSecret,
+    fieldManager: string,
+    options: { force: boolean } = { force: true },
+  ): Promise<LiveSecret> {
+    this.calls.push({
+      op: 'applySecret',
+      secret: structuredClone(secret),
+      fieldManager,
+      force: options.force,
     });
+    this.#maybeFail('applySecret');
+    return this.#apply(secret, fieldManager, options.force);
+  }
+
+  async patchSecretMetadata(namespace: string, name: string, patch: SecretMetadataPatch): Promise<void> {
+    this.calls.push({ op: 'patchSecretMetadata', namespace, name, patch: structuredClone(patch) });
+    this.#maybeFail('patchSecretMetadata');
+    const key = `${namespace}/${name}`;
+    const live = structuredClone(this.secrets.get(key));
+    if (!live || live.metadata?.resourceVersion !== patch.resourceVersion) throw new FakeConflict();
+    const owners = (patch.managedFields ?? []).map((entry): Ownership => ({
+      manager: entry.manager ?? '',
+      operation: entry.operation === 'Apply' ? 'Apply' : 'Update',
+      fields: new Set(fieldLeaves(entry.fieldsV1).map((path) => JSON.stringify(path))),
+    }));
+    for (const [annotation, value] of Object.entries(patch.annotations ?? {})) {
+      if (value !== null) continue;
+      delete live.metadata?.annotations?.[annotation];
+      const path = JSON.stringify(['f:metadata', 'f:annotations', `f:${annotation}`]);
+      for (const owner of owners) owner.fields.delete(path);
+    }
+    this.#owners.set(key, owners);
+    this.#store(key, live);
   }
 
   async deleteSecret(namespace: string, name: string, uid: string): Promise<void> {
@@ -162,16 +211,25 @@ export class FakeKubeGateway implements KubeGateway {
     const key = `${namespace}/${name}`;
     if (this.secrets.get(key)?.metadata?.uid === uid) {
       this.secrets.delete(key);
-      this.#applied.delete(key);
+      this.#owners.delete(key);
     }
   }
 
   async releaseSecret(namespace: string, name: string, ownerUid: string): Promise<void> {
     this.calls.push({ op: 'releaseSecret', namespace, name, ownerUid });
     this.#maybeFail('releaseSecret');
-    const metadata = this.secrets.get(`${namespace}/${name}`)?.metadata;
-    if (metadata?.ownerReferences) {
-      metadata.ownerReferences = metadata.ownerReferences.filter((o) => o.uid !== ownerUid);
+    const key = `${namespace}/${name}`;
+    if (this.secrets.has(key)) {
+      this.updateSecret(
+        key,
+        (secret) => {
+          const metadata = secret.metadata!;
+          if (metadata.ownerReferences) {
+            metadata.ownerReferences = metadata.ownerReferences.filter((o) => o.uid !== ownerUid);
+          }
+        },
+        'secretsource-operator',
+      );
     }
   }
 
@@ -212,21 +270,132 @@ export class FakeKubeGateway implements KubeGateway {
     this.#maybeFail('setFinalizer');
   }
 
+  #apply(secret: AppliedSecret, manager: string, force: boolean): LiveSecret {
+    const { namespace, name } = secret.metadata;
+    const key = `${namespace}/${name}`;
+    const existing = this.secrets.get(key);
+    const live: LiveSecret = structuredClone(existing) ?? {
+      metadata: { name, namespace, uid: `secret-uid-${this.#nextUid++}` },
+    };
+    const owners = existing ? this.#ownersOf(key) : [];
+    const wanted = fieldValues(configObject(secret));
+    const current = fieldValues(live);
+    for (const owner of owners) {
+      if (owner.manager === manager && owner.operation === 'Apply') continue;
+      for (const path of [...owner.fields]) {
+        if (!wanted.has(path) || wanted.get(path) === current.get(path)) continue;
+        if (!force) throw new FakeConflict();
+        owner.fields.delete(path);
+      }
+    }
+    let ours = owners.find((o) => o.manager === manager && o.operation === 'Apply');
+    if (!ours) owners.push((ours = { manager, operation: 'Apply', fields: new Set() }));
+    for (const path of ours.fields) {
+      if (wanted.has(path)) continue;
+      if (!owners.some((o) => o !== ours && o.fields.has(path))) removeField(live, JSON.parse(path));
+    }
+    ours.fields = new Set(wanted.keys());
+    setFields(live, secret);
+    this.#owners.set(key, owners);
+    this.#store(key, live);
+    return structuredClone(this.secrets.get(key)!);
+  }
+
+  #ownersOf(key: string): Ownership[] {
+    return this.#owners.get(key) ?? [];
+  }
+
+  /** Stores a new version: managedFields rebuilt from the owners, a new resourceVersion. */
+  #store(key: string, live: LiveSecret): void {
+    const owners = this.#ownersOf(key).filter((o) => o.fields.size > 0);
+    this.#owners.set(key, owners);
+    live.metadata = {
+      ...live.metadata,
+      resourceVersion: String(++this.#resourceVersion),
+      managedFields: owners.map((o) => ({
+        manager: o.manager,
+        operation: o.operation,
+        apiVersion: 'v1',
+        fieldsType: 'FieldsV1',
+        fieldsV1: fieldsTree([...o.fields].map((path) => JSON.parse(path) as string[])),
+      })),
+    };
+    this.secrets.set(key, live);
+    const history = this.#history.get(key) ?? [];
+    history.push(structuredClone(live));
+    this.#history.set(key, history);
+  }
+
   #maybeFail(op: KubeWriteOp | 'getSecret'): void {
     const error = this.#failures.get(op)?.shift();
     if (error !== undefined) throw error;
   }
 }
 
-/** Server-side apply of one map by one manager: drop what we set before and no longer set. */
-function applyFields(
-  current: Record<string, string> | undefined,
-  previouslyOurs: readonly string[],
-  next: Record<string, string> | undefined,
-): Record<string, string> {
-  const result = { ...current };
-  for (const key of previouslyOurs) if (!(next && key in next)) delete result[key];
-  return { ...result, ...next };
+/** The parts of an applied configuration that are fields of the Secret. */
+function configObject(secret: AppliedSecret): LiveSecret {
+  return {
+    metadata: {
+      labels: secret.metadata.labels,
+      annotations: secret.metadata.annotations,
+      ...(secret.metadata.ownerReferences ? { ownerReferences: secret.metadata.ownerReferences } : {}),
+    },
+    ...(secret.type === undefined ? {} : { type: secret.type }),
+    data: secret.data,
+    ...(secret.immutable === undefined ? {} : { immutable: secret.immutable }),
+  };
+}
+
+/** Every field of a Secret as a fieldsV1 leaf path (JSON-encoded) with its value. */
+function fieldValues(secret: LiveSecret): Map<string, string> {
+  const fields = new Map<string, string>();
+  const put = (path: string[], value: unknown) => fields.set(JSON.stringify(path), JSON.stringify(value));
+  for (const [k, v] of Object.entries(secret.data ?? {})) put(['f:data', `f:${k}`], v);
+  for (const [k, v] of Object.entries(secret.metadata?.labels ?? {}))
+    put(['f:metadata', 'f:labels', `f:${k}`], v);
+  for (const [k, v] of Object.entries(secret.metadata?.annotations ?? {}))
+    put(['f:metadata', 'f:annotations', `f:${k}`], v);
+  for (const o of secret.metadata?.ownerReferences ?? [])
+    put(['f:metadata', 'f:ownerReferences', `k:${JSON.stringify({ uid: o.uid })}`], o);
+  if (secret.type !== undefined) put(['f:type'], secret.type);
+  if (secret.immutable !== undefined) put(['f:immutable'], secret.immutable);
+  return fields;
+}
+
+function objectFields(secret: LiveSecret): Set<string> {
+  return new Set(fieldValues(secret).keys());
+}
+
+function removeField(secret: LiveSecret, path: string[]): void {
+  const [first, second, third] = path;
+  const strip = (key: string) => key.slice(2);
+  if (first === 'f:data' && second) delete secret.data?.[strip(second)];
+  else if (first === 'f:type') delete secret.type;
+  else if (first === 'f:immutable') delete secret.immutable;
+  else if (first === 'f:metadata' && second === 'f:labels' && third)
+    delete secret.metadata?.labels?.[strip(third)];
+  else if (first === 'f:metadata' && second === 'f:annotations' && third)
+    delete secret.metadata?.annotations?.[strip(third)];
+  else if (first === 'f:metadata' && second === 'f:ownerReferences' && third) {
+    const uid = (JSON.parse(third.slice(2)) as { uid: string }).uid;
+    if (secret.metadata?.ownerReferences)
+      secret.metadata.ownerReferences = secret.metadata.ownerReferences.filter((o) => o.uid !== uid);
+  }
+}
+
+function setFields(live: LiveSecret, secret: AppliedSecret): void {
+  const metadata = (live.metadata ??= {});
+  metadata.labels = { ...metadata.labels, ...secret.metadata.labels };
+  metadata.annotations = { ...metadata.annotations, ...secret.metadata.annotations };
+  for (const owner of secret.metadata.ownerReferences ?? []) {
+    const { apiVersion, kind, name, uid } = owner;
+    const others = (metadata.ownerReferences ?? []).filter((o) => o.uid !== uid);
+    metadata.ownerReferences = [...others, { apiVersion, kind, name, uid }];
+  }
+  live.data = { ...live.data, ...secret.data };
+  if (secret.type !== undefined) live.type = secret.type;
+  live.type ??= 'Opaque';
+  if (secret.immutable) live.immutable = true;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -275,6 +444,8 @@ export class FakeBackend {
 export class FakeProviderClient implements CachedProviderClient {
   readonly providerType = 'vault';
   validateError: Error | undefined;
+  /** dataFrom.find, when a test gives the fake one. */
+  find?: (query: FindQuery, signal: AbortSignal) => Promise<Map<string, RemoteValue>>;
   validations = 0;
 
   constructor(

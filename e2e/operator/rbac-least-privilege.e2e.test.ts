@@ -1,0 +1,279 @@
+// config/rbac grants the operator exactly what it uses. The operator runs as the config/rbac
+// ServiceAccount through a scenario that exercises every feature needing a Kubernetes verb; then
+// the API server's audit log (e2e/env/audit-policy.yaml) must show every granted (group, resource,
+// verb) used at least once by that token, and no request of that token refused. A verb granted
+// but never used fails the test as surely as one used but missing. Self-contained: it depends on
+// no other test file.
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { jest } from '@jest/globals';
+import * as k8s from '@kubernetes/client-node';
+import YAML from 'yaml';
+import {
+  adminKubeConfig,
+  createNamespace,
+  eventually,
+  installCrds,
+  requireEnv,
+  statusCode,
+  uniqueName,
+} from '../support/kube.js';
+import { OpenBaoAdmin } from '../support/openbao-admin.js';
+import {
+  OPERATOR_NAMESPACE,
+  OPERATOR_SERVICE_ACCOUNT,
+  installOperatorRbac,
+  leakedCount,
+  operatorKubeconfigFile,
+  startOperator,
+  type RunningOperator,
+} from '../support/operator.js';
+import {
+  auditEventsOfToken,
+  auditLogFiles,
+  grantedPermissions,
+  permissionsUsed,
+  tokenId,
+  wasForbidden,
+} from '../support/rbac-audit.js';
+import { API_VERSION, GROUP, SecretSourceObjects, VERSION } from '../support/secret-sources.js';
+
+jest.setTimeout(120_000);
+
+const kc = adminKubeConfig();
+const core = kc.makeApiClient(k8s.CoreV1Api);
+const rbac = kc.makeApiClient(k8s.RbacAuthorizationV1Api);
+const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+const leases = kc.makeApiClient(k8s.CoordinationV1Api);
+const openbao = OpenBaoAdmin.fromEnv();
+
+const runId = randomBytes(4).toString('hex');
+const remoteBase = `e2e/rbac-${runId}`;
+const readerPolicy = `e2e-rbac-${runId}`;
+const kubernetesMount = `k8s-rbac-${runId}`;
+const leaseId = uniqueName('e2e-rbac');
+const clusterProvider = uniqueName('e2e-rbac');
+const reviewerBinding = uniqueName('e2e-rbac-reviewer');
+/** Values and credentials this file generates: none may reach the audit log or the operator's output. */
+const sensitive: string[] = [];
+const cleanups: (() => Promise<unknown>)[] = [];
+
+let namespace: string;
+let objects: SecretSourceObjects;
+let operator: RunningOperator | undefined;
+let operatorTokenId: string;
+
+function generated(): string {
+  const value = randomBytes(16).toString('hex');
+  sensitive.push(value);
+  return value;
+}
+
+async function remoteValue(name: string): Promise<string> {
+  const remotePath = `${remoteBase}/${name}`;
+  await openbao.putKv(remotePath, { value: generated() });
+  cleanups.push(() => openbao.deleteKv(remotePath));
+  return remotePath;
+}
+
+function vaultSpec(auth: object): Record<string, unknown> {
+  return { vault: { server: requireEnv('VAULT_ADDR'), path: 'secret', version: 'v2', auth } };
+}
+
+/** OpenBao's kubernetes auth: it reviews the operator's TokenRequest tokens for ServiceAccount `app`. */
+async function setUpKubernetesAuth(): Promise<void> {
+  await core.createNamespacedServiceAccount({ namespace, body: { metadata: { name: 'vault-reviewer' } } });
+  await core.createNamespacedServiceAccount({ namespace, body: { metadata: { name: 'app' } } });
+  await rbac.createClusterRoleBinding({
+    body: {
+      metadata: { name: reviewerBinding },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'system:auth-delegator' },
+      subjects: [{ kind: 'ServiceAccount', name: 'vault-reviewer', namespace }],
+    },
+  });
+  cleanups.push(() => rbac.deleteClusterRoleBinding({ name: reviewerBinding }));
+  const review = await core.createNamespacedServiceAccountToken({
+    namespace,
+    name: 'vault-reviewer',
+    body: { spec: { audiences: [], expirationSeconds: 3600 } },
+  });
+  const reviewerJwt = review.status!.token!;
+  sensitive.push(reviewerJwt);
+  await openbao.request('POST', `sys/auth/${kubernetesMount}`, { type: 'kubernetes' });
+  cleanups.push(() => openbao.request('DELETE', `sys/auth/${kubernetesMount}`));
+  await openbao.request('POST', `auth/${kubernetesMount}/config`, {
+    kubernetes_host: requireEnv('KUBE_API_URL'),
+    kubernetes_ca_cert: readFileSync(requireEnv('KUBE_CA_FILE'), 'utf8'),
+    token_reviewer_jwt: reviewerJwt,
+    disable_local_ca_jwt: true,
+  });
+  await openbao.request('POST', `auth/${kubernetesMount}/role/app`, {
+    bound_service_account_names: ['app'],
+    bound_service_account_namespaces: [namespace],
+    audience: 'vault',
+    token_policies: [readerPolicy],
+    token_ttl: '10m',
+  });
+}
+
+async function leaseSpec(): Promise<k8s.V1LeaseSpec | undefined> {
+  try {
+    return (await leases.readNamespacedLease({ namespace: OPERATOR_NAMESPACE, name: leaseId })).spec;
+  } catch (error) {
+    if (statusCode(error) === 404) return undefined;
+    throw error;
+  }
+}
+
+beforeAll(async () => {
+  await installCrds(kc);
+  await installOperatorRbac(kc);
+  namespace = await createNamespace(kc, 'e2e-rbac');
+  objects = new SecretSourceObjects(kc, namespace, { provider: 'by-token' });
+  await openbao.putPolicy(readerPolicy, `path "secret/data/${remoteBase}/*" { capabilities = ["read"] }`);
+  cleanups.push(() => openbao.deletePolicy(readerPolicy));
+  const token = await openbao.createToken([readerPolicy], '1h');
+  sensitive.push(token);
+  await core.createNamespacedSecret({
+    namespace,
+    body: { metadata: { name: 'vault-token' }, stringData: { token } },
+  });
+  await setUpKubernetesAuth();
+
+  const kubeconfig = await operatorKubeconfigFile(kc);
+  const operatorToken = (
+    YAML.parse(readFileSync(kubeconfig, 'utf8')) as { users: { user: { token: string } }[] }
+  ).users[0]!.user.token;
+  sensitive.push(operatorToken);
+  operatorTokenId = tokenId(operatorToken);
+  cleanups.push(() => leases.deleteNamespacedLease({ namespace: OPERATOR_NAMESPACE, name: leaseId }));
+  operator = await startOperator({
+    kubeconfig,
+    namespaces: [namespace],
+    extraArgs: [`--leader-election-id=${leaseId}`],
+  });
+});
+
+afterAll(async () => {
+  await objects.tearDown(operator);
+  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+});
+
+test('the operator uses every verb config/rbac grants it, and is refused none', async () => {
+  // Providers: credentials Secret read (token auth), TokenRequest (kubernetes auth), both status kinds.
+  await objects.createProvider(
+    'by-token',
+    vaultSpec({ token: { secretRef: { name: 'vault-token', key: 'token' } } }),
+  );
+  await objects.createProvider(
+    'by-kubernetes',
+    vaultSpec({
+      kubernetes: {
+        mountPath: kubernetesMount,
+        role: 'app',
+        serviceAccountRef: { name: 'app' },
+        audiences: ['vault'],
+      },
+    }),
+  );
+  await custom.createClusterCustomObject({
+    group: GROUP,
+    version: VERSION,
+    plural: 'clustersecretproviders',
+    body: {
+      apiVersion: API_VERSION,
+      kind: 'ClusterSecretProvider',
+      metadata: { name: clusterProvider },
+      spec: {
+        conditions: [{ namespaces: [namespace] }],
+        ...vaultSpec({ token: { secretRef: { name: 'vault-token', namespace, key: 'token' } } }),
+      },
+    },
+  });
+  cleanups.push(() =>
+    custom.deleteClusterCustomObject({
+      group: GROUP,
+      version: VERSION,
+      plural: 'clustersecretproviders',
+      name: clusterProvider,
+    }),
+  );
+
+  // SecretSources: the default Owner + Retain (finalizer, then release on deletion), rendered from a
+  // ConfigMap template; one through kubernetes auth; Orphan + Delete (the operator deletes the Secret).
+  await core.createNamespacedConfigMap({
+    namespace,
+    body: { metadata: { name: 'templates' }, data: { rendered: '{{ .value }}' } },
+  });
+  const data = (remotePath: string) => [{ key: 'value', remoteRef: { path: remotePath, property: 'value' } }];
+  await objects.createSource('retained', {
+    target: { name: 'retained', template: { configMapRef: { name: 'templates' } } },
+    data: data(await remoteValue('retained')),
+  });
+  await objects.createSource(
+    'by-kubernetes',
+    { target: { name: 'by-kubernetes' }, data: data(await remoteValue('by-kubernetes')) },
+    'by-kubernetes',
+  );
+  await objects.createSource('deleted', {
+    target: { name: 'deleted', creationPolicy: 'Orphan', deletionPolicy: 'Delete' },
+    data: data(await remoteValue('deleted')),
+  });
+  for (const name of ['retained', 'by-kubernetes', 'deleted'])
+    await objects.waitReady(name, 'True', 'Synced');
+  await objects.waitEvent('retained', 'Normal', 'Created');
+  await objects.waitProviderReady('by-token', 'True', 'Valid');
+  await objects.waitProviderReady('by-kubernetes', 'True', 'Valid');
+  await eventually(async () => {
+    const provider = (await custom.getClusterCustomObject({
+      group: GROUP,
+      version: VERSION,
+      plural: 'clustersecretproviders',
+      name: clusterProvider,
+    })) as { status?: { conditions?: { type: string; status: string }[] } };
+    if (!provider.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))
+      throw new Error(`ClusterSecretProvider ${clusterProvider} is not Ready yet`);
+  });
+
+  // Deletion: Retain drops the ownerReference, Delete removes the Secret; both remove the finalizer.
+  await objects.deleteSource('retained');
+  await objects.deleteSource('deleted');
+  await eventually(async () => {
+    if ((await objects.getSource('retained')) || (await objects.getSource('deleted')))
+      throw new Error('the finalizers have not let the SecretSources go yet');
+  });
+  expect((await objects.getSecret('retained'))?.metadata?.ownerReferences ?? []).toEqual([]);
+  expect(await objects.getSecret('deleted')).toBeUndefined();
+
+  // The Lease: created, then renewed (an update) at least once; the stop below releases it.
+  await eventually(async () => {
+    const spec = await leaseSpec();
+    const acquired = spec?.acquireTime ? new Date(spec.acquireTime).getTime() : NaN;
+    const renewed = spec?.renewTime ? new Date(spec.renewTime).getTime() : NaN;
+    if (!(renewed > acquired)) throw new Error(`Lease ${leaseId} has not been renewed yet`);
+  });
+  expect(await operator!.stop()).toBe(0);
+  const output = operator!.output();
+  operator = undefined;
+
+  const events = auditEventsOfToken(operatorTokenId);
+  const used = new Set(events.flatMap(permissionsUsed));
+  const refused = [...new Set(events.filter(wasForbidden).map((e) => `${e.verb} ${e.requestURI}`))];
+  const granted = grantedPermissions(OPERATOR_NAMESPACE, OPERATOR_SERVICE_ACCOUNT);
+
+  expect(granted.size).toBeGreaterThan(0);
+  expect({ grantedButNeverUsed: [...granted].filter((p) => !used.has(p)).sort() }).toEqual({
+    grantedButNeverUsed: [],
+  });
+  expect({ refused }).toEqual({ refused: [] });
+  expect({ usedButNotGranted: [...used].filter((p) => !granted.has(p)).sort() }).toEqual({
+    usedButNotGranted: [],
+  });
+
+  // The audit policy records metadata only: no value or token reached the audit log.
+  const auditText = auditLogFiles()
+    .map((file) => readFileSync(file, 'utf8'))
+    .join('');
+  expect(leakedCount(auditText, sensitive)).toBe(0);
+  expect(leakedCount(output, sensitive)).toBe(0);
+});
