@@ -14,6 +14,7 @@ import { FakeClock } from './clock.js';
 import type { Condition } from './conditions.js';
 import type { LiveSecret } from './kube-gateway.js';
 import { ProviderResolver } from './provider-resolver.js';
+import { backoffDelay } from './rate-limiter.js';
 import {
   FINALIZER,
   FORCE_SYNC_ANNOTATION,
@@ -37,6 +38,7 @@ import {
   secretSource,
   type SecretSourceFixture,
 } from './testing/fixtures.js';
+import { DEFAULT_BACKOFF } from './workqueue.js';
 import { resolveSecretSourceSpec } from '../api/v1alpha1/index.js';
 
 const START = Date.parse('2026-03-01T00:00:00Z');
@@ -217,6 +219,36 @@ async function synced(fixture: SecretSourceFixture = {}): Promise<string> {
   world.put(secretSource(fixture));
   await world.sync();
   return password;
+}
+
+/**
+ * Reconciles KEY as the work queue would for `hours` of fake time: a throw or `retry` comes back
+ * after the queue's backoff, `requeueAfterMs` after that long, and `{}` waits for an event (none
+ * comes here). Returns how many reconciles ran.
+ */
+async function runAsQueue(hours: number): Promise<number> {
+  const end = world.clock.now() + hours * HOUR;
+  let failures = 0;
+  let runs = 0;
+  while (world.clock.now() < end) {
+    runs++;
+    let result: ReconcileResult;
+    try {
+      result = await world.sync();
+    } catch {
+      world.settle();
+      result = { retry: true };
+    }
+    if (result.retry) {
+      failures++;
+      world.clock.advance(backoffDelay(failures, DEFAULT_BACKOFF, () => 0.5));
+      continue;
+    }
+    failures = 0;
+    if (result.requeueAfterMs === undefined) break;
+    world.clock.advance(result.requeueAfterMs);
+  }
+  return runs;
 }
 
 describe('first sync', () => {
@@ -1137,6 +1169,37 @@ describe('fixed bugs stay fixed', () => {
     const result = await world.reconcile(); // rejects today, after applying the Secret
     expect(result.retry).toBeUndefined();
     expect(world.kube.writes('applySecret')).toHaveLength(0);
+  });
+
+  test('a schedule that never fires (0 0 31 2 *) is InvalidSpec once, and the backend is never read', async () => {
+    world.backend.set('app/db', { password: world.secretValue() });
+    world.put(secretSource({ refresh: { schedule: '0 0 31 2 *' } }));
+
+    const runs = await runAsQueue(48);
+
+    expect(runs).toBe(1);
+    expect(world.backend.totalReads()).toBe(0);
+    expect(world.kube.writes('applySecret')).toHaveLength(0);
+    expect(world.ready()).toMatchObject({
+      status: 'False',
+      reason: 'InvalidSpec',
+      message: 'refresh: schedule "0 0 31 2 *" never fires: no date matches it',
+    });
+    expect(world.events.reasons()).toEqual(['Warning/InvalidSpec']);
+  });
+
+  test('a permanent failure with a schedule that yields no next run does not throw', async () => {
+    // Reached only if a schedule passed validation and still had no next slot: the failure is
+    // reported and the source waits for a change instead of crashing into the queue's backoff.
+    await synced({ refresh: { schedule: '0 3 * * *' } });
+    world.backend.failWith(
+      'app/db',
+      new InvalidRefError({ provider: 'vault SecretProvider fake', path: 'app/db' }, 'bad'),
+    );
+    world.clock.advance(Date.parse('9999-12-31T12:00:00Z') - world.clock.now());
+    world.edit((s) => (s.metadata.annotations = { [FORCE_SYNC_ANNOTATION]: '1' }));
+    await expect(world.reconcile()).resolves.toEqual({});
+    expect(world.ready()).toMatchObject({ status: 'False', reason: 'InvalidRef' });
   });
 
   test('a permanent failure under OnChange or CreatedOnce is retried eventually', async () => {

@@ -16,7 +16,12 @@ import type { ProviderObject } from '../providers/client-cache.js';
 import { ProviderError } from '../providers/errors.js';
 import type { CoalescingReader } from '../providers/read-coalescer.js';
 import type { ProviderClient } from '../providers/types.js';
-import { nextRefreshAfterRead, sharedReadMaxAgeMs, validateRefreshTiming } from '../rotation/schedule.js';
+import {
+  InvalidScheduleError,
+  nextRefreshAfterRead,
+  sharedReadMaxAgeMs,
+  validateRefreshTiming,
+} from '../rotation/schedule.js';
 import { buildSecretContent, type SecretContent } from '../secrets/content.js';
 import { isFingerprint, type ContentFingerprint } from '../secrets/content-hash.js';
 import {
@@ -176,11 +181,25 @@ export class SecretSourceReconciler {
       this.#o.metrics?.syncFinished('error', (this.#o.clock.now() - started) / 1000);
       await this.#reportFailure(source, spec, failure);
       if (failure.retryable) return { retry: true };
-      // A permanent failure waits for a change of the object, or the next
-      // refresh slot, whatever the refresh policy (the cause may go away).
-      this.#scheduleRefresh(key, spec);
-      return { requeueAfterMs: Math.max(0, this.#refreshDue.get(key)! - this.#o.clock.now()) };
+      return this.#afterPermanentFailure(key, spec);
     }
+  }
+
+  /**
+   * A permanent failure waits for a change of the object, or the next refresh slot, whatever the
+   * refresh policy (the cause may go away). Nothing here may throw: a throw would be retried
+   * with backoff, re-reading the backend each time. A schedule with no next slot (validation
+   * refuses those) waits for a change only.
+   */
+  #afterPermanentFailure(key: string, spec: ResolvedSecretSourceSpec): ReconcileResult {
+    try {
+      this.#scheduleRefresh(key, spec);
+    } catch (error) {
+      if (!(error instanceof InvalidScheduleError)) throw error;
+      this.#refreshDue.delete(key);
+      return {};
+    }
+    return { requeueAfterMs: Math.max(0, this.#refreshDue.get(key)! - this.#o.clock.now()) };
   }
 
   /**

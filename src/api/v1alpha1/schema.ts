@@ -884,10 +884,13 @@ const refresh = namedType('Refresh', 'When the operator fetches the values again
           pattern: DURATION_PATTERN,
         },
       ),
-      schedule: string('Five-field cron schedule, e.g. "0 3 * * *". Instead of interval.', {
-        maxLength: 256,
-        pattern: CRON_PATTERN,
-      }),
+      schedule: string(
+        'Five-field cron schedule, e.g. "0 3 * * *". Instead of interval. A schedule that matches no date (e.g. "0 0 31 2 *") is refused: Ready=False, reason InvalidSpec, nothing is read.',
+        {
+          maxLength: 256,
+          pattern: CRON_PATTERN,
+        },
+      ),
       timeZone: string('IANA time zone of schedule, e.g. Europe/Berlin. Default: UTC.', {
         maxLength: 64,
         pattern: TIME_ZONE_PATTERN,

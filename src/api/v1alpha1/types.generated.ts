@@ -304,7 +304,7 @@ export interface Refresh {
    */
   interval?: string;
   /**
-   * Five-field cron schedule, e.g. "0 3 * * *". Instead of interval.
+   * Five-field cron schedule, e.g. "0 3 * * *". Instead of interval. A schedule that matches no date (e.g. "0 0 31 2 *") is refused: Ready=False, reason InvalidSpec, nothing is read.
    */
   schedule?: string;
   /**
