@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { SecretSource, SecretSourceStatus } from '../api/v1alpha1/index.js';
+import { secretSourceStatusSchema } from '../api/v1alpha1/schema.js';
 import {
   CredentialsUnavailableError,
   InvalidRefError,
@@ -39,7 +40,7 @@ import {
   type SecretSourceFixture,
 } from './testing/fixtures.js';
 import { DEFAULT_BACKOFF } from './workqueue.js';
-import { resolveSecretSourceSpec } from '../api/v1alpha1/index.js';
+import { MAX_LAST_FORCE_SYNC_LENGTH, resolveSecretSourceSpec } from '../api/v1alpha1/index.js';
 
 const START = Date.parse('2026-03-01T00:00:00Z');
 const SECOND = 1_000;
@@ -231,7 +232,7 @@ async function runAsQueue(hours: number): Promise<number> {
   let failures = 0;
   let runs = 0;
   while (world.clock.now() < end) {
-    runs++;
+    if (++runs > 10_000) throw new Error(`${KEY} reconciled more than 10,000 times`);
     let result: ReconcileResult;
     try {
       result = await world.sync();
@@ -239,14 +240,12 @@ async function runAsQueue(hours: number): Promise<number> {
       world.settle();
       result = { retry: true };
     }
-    if (result.retry) {
-      failures++;
-      world.clock.advance(backoffDelay(failures, DEFAULT_BACKOFF, () => 0.5));
-      continue;
-    }
-    failures = 0;
-    if (result.requeueAfterMs === undefined) break;
-    world.clock.advance(result.requeueAfterMs);
+    let delay: number;
+    if (result.retry) delay = backoffDelay(++failures, DEFAULT_BACKOFF, () => 0.5);
+    else if (result.requeueAfterMs === undefined) break;
+    else [delay, failures] = [result.requeueAfterMs, 0];
+    // Time stops at the end: what is due later does not run.
+    world.clock.advance(Math.min(delay, end - world.clock.now()));
   }
   return runs;
 }
@@ -553,6 +552,57 @@ describe('force-sync', () => {
     expect(world.backend.totalReads()).toBe(2);
     expect(world.kube.calls.slice(writes).map((c) => c.op)).toEqual(['patchSecretSourceStatus']);
     expect(world.lastStatus().lastForceSync).toBe('now');
+  });
+});
+
+describe('force-sync with a long annotation value', () => {
+  /** As the API server does (422), the fake refuses a status with a string over its schema maxLength. */
+  function refuseStatusOverSchemaLimits(): void {
+    const properties = secretSourceStatusSchema.properties!;
+    const patch = world.kube.patchSecretSourceStatus.bind(world.kube);
+    world.kube.patchSecretSourceStatus = async (namespace, name, status) => {
+      for (const [field, value] of Object.entries(status)) {
+        const max = properties[field]?.maxLength;
+        if (typeof value === 'string' && max !== undefined && value.length > max) {
+          throw {
+            code: 422,
+            body: { message: `status.${field}: Too long: may not be more than ${max} bytes` },
+          };
+        }
+      }
+      return patch(namespace, name, status);
+    };
+  }
+
+  test('a 10 KiB value: one fresh read, one status write that fits the schema, no retry loop', async () => {
+    refuseStatusOverSchemaLimits();
+    await synced();
+    world.clock.advance(MINUTE);
+    const request = randomBytes(5 * 1024).toString('hex');
+    world.edit((s) => (s.metadata.annotations = { [FORCE_SYNC_ANNOTATION]: request }));
+    const writes = world.writeCount();
+
+    await runAsQueue(0.5); // under the 1h interval: any further read would be a retry
+
+    expect(world.backend.totalReads()).toBe(2);
+    const statusWrites = world.kube.writes('patchSecretSourceStatus').slice(1);
+    expect(statusWrites).toHaveLength(1);
+    expect(world.kube.calls.slice(writes).map((c) => c.op)).toEqual(['patchSecretSourceStatus']);
+    expect(world.ready()).toMatchObject({ status: 'True', reason: 'Synced' });
+    const recorded = String(world.lastStatus().lastForceSync);
+    expect(recorded).toBe(`sha256:${createHash('sha256').update(request).digest('hex')}`);
+
+    // Answered: the same value does not sync again.
+    await world.sync();
+    expect(world.backend.totalReads()).toBe(2);
+  });
+
+  test('a value that fits status.lastForceSync is kept verbatim', async () => {
+    await synced();
+    const request = 'x'.repeat(MAX_LAST_FORCE_SYNC_LENGTH);
+    world.edit((s) => (s.metadata.annotations = { [FORCE_SYNC_ANNOTATION]: request }));
+    await world.sync();
+    expect(world.lastStatus().lastForceSync).toBe(request);
   });
 });
 

@@ -4,8 +4,10 @@
 // Secret with server-side apply only when its content hash changed, and
 // reports the outcome in status and Events. A failure never deletes or blanks
 // an existing Secret: it sets Ready=False, records a Warning, and retries.
+import { createHash } from 'node:crypto';
 import {
   InvalidSpecError,
+  MAX_LAST_FORCE_SYNC_LENGTH,
   parseSecretSource,
   resolveSecretSourceSpec,
   type ResolvedSecretSourceSpec,
@@ -255,7 +257,7 @@ export class SecretSourceReconciler {
     const status = source.status;
     if (status?.observedGeneration !== source.metadata.generation) return 'spec-changed';
     const force = source.metadata.annotations?.[FORCE_SYNC_ANNOTATION];
-    if (force !== undefined && force !== status?.lastForceSync) return 'force-sync';
+    if (force !== undefined && forceSyncRecord(force) !== status?.lastForceSync) return 'force-sync';
     const ready = findCondition(status?.conditions, 'Ready');
     if (ready?.status !== 'True') return 'spec-changed';
     if (live === undefined) return 'target-missing';
@@ -529,7 +531,7 @@ export class SecretSourceReconciler {
       targetName: spec.target.name,
       syncedKeys: content.data.size,
       provider: `${provider.kind}/${provider.name}`,
-      lastForceSync: source.metadata.annotations?.[FORCE_SYNC_ANNOTATION],
+      lastForceSync: forceSyncRecord(source.metadata.annotations?.[FORCE_SYNC_ANNOTATION]),
       ...(content.certificate ? { certificateNotAfter: content.certificate.notAfter.toISOString() } : {}),
     };
     this.#o.metrics?.certificateNotAfter?.(namespace, name, content.certificate?.notAfter);
@@ -805,6 +807,15 @@ function statusChanged(previous: SecretSourceStatus | undefined, next: SecretSou
     previous.provider !== next.provider ||
     previous.lastForceSync !== next.lastForceSync
   );
+}
+
+/**
+ * How status.lastForceSync records a force-sync value: verbatim when it fits the field, else its
+ * digest (the annotation is no secret), so a long value cannot make every status write fail.
+ */
+function forceSyncRecord(value: string | undefined): string | undefined {
+  if (value === undefined || value.length <= MAX_LAST_FORCE_SYNC_LENGTH) return value;
+  return `sha256:${createHash('sha256').update(value).digest('hex')}`;
 }
 
 function toSyncFailure(error: unknown): SyncFailure {

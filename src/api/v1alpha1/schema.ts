@@ -984,6 +984,9 @@ export const secretSourceSpecSchema: JSONSchemaProps = namedType(
     ),
 )('What to fetch, where to write it and how often.');
 
+/** Longest force-sync annotation value status.lastForceSync holds verbatim; longer ones as a digest. */
+export const MAX_LAST_FORCE_SYNC_LENGTH = 1024;
+
 export const secretSourceStatusSchema: JSONSchemaProps = namedType(
   'SecretSourceStatus',
   'The observed state of a SecretSource, written by the operator.',
@@ -1007,8 +1010,8 @@ export const secretSourceStatusSchema: JSONSchemaProps = namedType(
       provider: string('The provider used for the last sync, as Kind/name.', { maxLength: 512 }),
       certificateNotAfter: dateTime('Expiry of the certificate in the Secret, when it holds one.'),
       lastForceSync: string(
-        'The value of the secretsource.dev/force-sync annotation the last sync answered; a new value syncs now.',
-        { maxLength: 1024 },
+        `The value of the secretsource.dev/force-sync annotation the last sync answered; a new value syncs now. A value longer than ${MAX_LAST_FORCE_SYNC_LENGTH} characters is recorded as "sha256:" and the hex SHA-256 of the value.`,
+        { maxLength: MAX_LAST_FORCE_SYNC_LENGTH },
       ),
     }),
 )('The observed state of a SecretSource, written by the operator.');

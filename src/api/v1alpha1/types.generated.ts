@@ -374,7 +374,7 @@ export interface SecretSourceStatus {
    */
   certificateNotAfter?: string;
   /**
-   * The value of the secretsource.dev/force-sync annotation the last sync answered; a new value syncs now.
+   * The value of the secretsource.dev/force-sync annotation the last sync answered; a new value syncs now. A value longer than 1024 characters is recorded as "sha256:" and the hex SHA-256 of the value.
    */
   lastForceSync?: string;
 }
