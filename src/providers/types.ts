@@ -60,7 +60,7 @@ export interface RemoteValue {
 export interface FindQuery {
   /** Only secrets under this path. */
   path?: string;
-  /** Regular expression (JavaScript syntax) the secret's path must match. */
+  /** Regular expression (RE2, Go syntax; compile it with UserRegexp) the secret's path must match. */
   name?: string;
   /** Metadata/tags every match must carry with these exact values. */
   tags?: Record<string, string>;

@@ -728,7 +728,12 @@ const dataItem = namedType(
 const findName = namedType('FindName', 'A match on secret names.', (description) =>
   object(
     description,
-    { regexp: string('Regular expression the secret name must match.', { minLength: 1, maxLength: 1024 }) },
+    {
+      regexp: string(
+        'Regular expression the secret name must match (RE2, Go syntax, unanchored; linear time, no lookarounds or backreferences).',
+        { minLength: 1, maxLength: 1024 },
+      ),
+    },
     { required: ['regexp'] },
   ),
 );
@@ -757,7 +762,10 @@ const rewriteRegexp = namedType('RewriteRegexp', 'A regular expression replaceme
   object(
     description,
     {
-      source: string('Regular expression matched against each key.', { minLength: 1, maxLength: 1024 }),
+      source: string('Regular expression matched against each key (RE2, Go syntax).', {
+        minLength: 1,
+        maxLength: 1024,
+      }),
       target: string('Replacement; $1 and ${name} refer to groups of source.', { maxLength: 1024 }),
     },
     { required: ['source', 'target'] },

@@ -173,7 +173,7 @@ export interface FindQuery {
  */
 export interface FindName {
   /**
-   * Regular expression the secret name must match.
+   * Regular expression the secret name must match (RE2, Go syntax, unanchored; linear time, no lookarounds or backreferences).
    */
   regexp: string;
 }
@@ -188,7 +188,7 @@ export interface Rewrite {
  */
 export interface RewriteRegexp {
   /**
-   * Regular expression matched against each key.
+   * Regular expression matched against each key (RE2, Go syntax).
    */
   source: string;
   /**
