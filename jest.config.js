@@ -21,6 +21,8 @@ export default {
       displayName: 'e2e',
       testMatch: ['<rootDir>/e2e/**/*.e2e.test.ts'],
       setupFiles: ['<rootDir>/e2e/support/load-env.ts'],
+      // Attaches the operators' log tails to a failed test's report.
+      testEnvironment: '<rootDir>/e2e/support/operator-log-environment.mjs',
       // Real servers: a sync, a Lease takeover or a watch restart takes seconds.
       testTimeout: 60_000,
     },
