@@ -13,6 +13,22 @@ export default tseslint.config(
     },
   },
   {
+    // User patterns run only through UserRegexp (RE2, linear time): a RegExp built at run time
+    // from a string is how a backtracking pattern reached the event loop before.
+    files: ['src/**/*.ts'],
+    ignores: ['src/**/*.test.ts', 'src/**/testing/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "NewExpression[callee.name='RegExp'], CallExpression[callee.name='RegExp']",
+          message:
+            'Compile user patterns with UserRegexp (src/secrets/user-regexp.ts); write fixed ones as literals.',
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
   },

@@ -22,6 +22,8 @@ export default {
       testMatch: ['<rootDir>/e2e/**/*.e2e.test.ts'],
       // The resolver makes *.localhost (the Key Vault test server's names) reach 127.0.0.1 in this process.
       setupFiles: ['<rootDir>/e2e/support/load-env.ts', '<rootDir>/e2e/support/localhost-resolver.mjs'],
+      // Attaches the operators' log tails to a failed test's report.
+      testEnvironment: '<rootDir>/e2e/support/operator-log-environment.mjs',
       // Real servers: a sync, a Lease takeover or a watch restart takes seconds.
       testTimeout: 60_000,
     },

@@ -149,12 +149,14 @@ test('create: data with a property and dataFrom map → a managed, owned Secret,
   const port = generated();
   const single = await openbao.putKv(pathFor('create-single'), { password, user: generated() });
   const map = await openbao.putKv(pathFor('create-map'), { host, port });
+  const createdAt = Date.now();
   await objects.createSource('create', {
     data: [{ key: 'db-password', remoteRef: { path: single, property: 'password' } }],
     dataFrom: [{ path: map }],
   });
 
   const source = await objects.waitReady('create', 'True', 'Synced');
+  const observedAt = Date.now();
   const secret = await objects.waitSecret('create');
   expect(Object.keys(secret.data ?? {}).sort()).toEqual(['db-password', 'host', 'port']);
   expect(holds(secret, 'db-password', password)).toBe(true);
@@ -179,9 +181,13 @@ test('create: data with a property and dataFrom map → a managed, owned Secret,
   expect(status.observedGeneration).toBe(source.metadata.generation);
   const lastSync = Date.parse(status.lastSyncTime ?? '');
   const nextRefresh = Date.parse(status.nextRefreshTime ?? '');
-  expect(Math.abs(Date.now() - lastSync)).toBeLessThan(60_000);
-  // The default interval is 1h, without jitter.
-  expect(Math.abs(nextRefresh - lastSync - 3_600_000)).toBeLessThan(60_000);
+  // Ordered, not timed: the sync ran between the create and our reading of it (one machine, one clock).
+  expect(lastSync).toBeGreaterThanOrEqual(createdAt);
+  expect(lastSync).toBeLessThanOrEqual(observedAt);
+  // The default interval is 1h, without jitter, counted from when the read started (after the
+  // create, before the sync finished) and rounded up to the second (docs/adr/0008).
+  expect(nextRefresh).toBeGreaterThanOrEqual(createdAt + 3_600_000);
+  expect(nextRefresh).toBeLessThanOrEqual(lastSync + 3_600_000 + 1_000);
   expect(status.syncedHash).toBe(hash);
   expect(status.targetName).toBe('create');
   expect(status.syncedKeys).toBe(3);

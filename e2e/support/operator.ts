@@ -10,6 +10,8 @@ import YAML from 'yaml';
 import { eventually, repoRoot, requireEnv, uniqueName } from './kube.js';
 
 export const OPERATOR_NAMESPACE = 'secretsource-system';
+/** Where operators register their logs on the test global; operator-log-environment.mjs reads it. */
+const OPERATOR_LOGS = '__secretsourceOperatorLogs';
 export const OPERATOR_SERVICE_ACCOUNT = 'secretsource-operator';
 
 /** Applies config/manager's Namespace and everything in config/rbac. */
@@ -114,11 +116,12 @@ export async function startOperator(options: {
     ...(options.namespaces?.length ? [`--namespaces=${options.namespaces.join(',')}`] : []),
     ...(options.extraArgs ?? []),
   ];
+  const identity = options.identity ?? uniqueName('operator');
   const child = spawn(process.execPath, args, {
     cwd: repoRoot,
     env: {
       PATH: process.env.PATH ?? '',
-      POD_NAME: options.identity ?? uniqueName('operator'),
+      POD_NAME: identity,
       ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -126,6 +129,7 @@ export async function startOperator(options: {
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  registerOperatorLog(`${identity} (pid ${child.pid})`, () => output);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
   const healthUrl = `http://127.0.0.1:${healthPort}`;
@@ -165,6 +169,15 @@ export async function startNamespacedOperator(
     namespaces: [namespace],
     extraArgs: [`--leader-election-id=${uniqueName(leasePrefix)}`],
   });
+}
+
+/**
+ * Makes an operator's log visible to the e2e environment (operator-log-environment.mjs), which
+ * attaches its tail to every failing test of this file.
+ */
+function registerOperatorLog(name: string, output: () => string): void {
+  const registry = globalThis as unknown as Record<string, Map<string, () => string> | undefined>;
+  (registry[OPERATOR_LOGS] ??= new Map()).set(name, output);
 }
 
 /** How many of `values` appear in `output`, as text or base64 (a count, so a failure prints none). */

@@ -1,4 +1,5 @@
 // Time as a collaborator: production code takes a Clock so tests can drive timers deterministically.
+import { setLongTimeout, type LongTimeout } from '../rotation/long-timeout.js';
 
 /** Opaque handle returned by Clock.setTimeout; only meaningful to the clock that made it. */
 export interface TimerHandle {
@@ -12,11 +13,12 @@ export interface Clock {
   clearTimeout(handle: TimerHandle | undefined): void;
 }
 
+/** Node's clock; timers of any length (a plain setTimeout above 24.8 days fires after 1 ms). */
 export const systemClock: Clock = {
   now: () => Date.now(),
-  setTimeout: (fn, ms) => globalThis.setTimeout(fn, Math.max(0, ms)) as unknown as TimerHandle,
+  setTimeout: (fn, ms) => setLongTimeout(fn, ms) as unknown as TimerHandle,
   clearTimeout: (handle) => {
-    if (handle !== undefined) globalThis.clearTimeout(handle as unknown as NodeJS.Timeout);
+    if (handle !== undefined) (handle as unknown as LongTimeout).cancel();
   },
 };
 

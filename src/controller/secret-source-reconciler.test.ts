@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { SecretSource, SecretSourceStatus } from '../api/v1alpha1/index.js';
+import { secretSourceStatusSchema } from '../api/v1alpha1/schema.js';
 import {
   CredentialsUnavailableError,
   InvalidRefError,
@@ -14,6 +15,7 @@ import { FakeClock } from './clock.js';
 import type { Condition } from './conditions.js';
 import type { LiveSecret } from './kube-gateway.js';
 import { ProviderResolver } from './provider-resolver.js';
+import { backoffDelay } from './rate-limiter.js';
 import {
   FINALIZER,
   FORCE_SYNC_ANNOTATION,
@@ -37,7 +39,8 @@ import {
   secretSource,
   type SecretSourceFixture,
 } from './testing/fixtures.js';
-import { resolveSecretSourceSpec } from '../api/v1alpha1/index.js';
+import { DEFAULT_BACKOFF } from './workqueue.js';
+import { MAX_LAST_FORCE_SYNC_LENGTH, resolveSecretSourceSpec } from '../api/v1alpha1/index.js';
 
 const START = Date.parse('2026-03-01T00:00:00Z');
 const SECOND = 1_000;
@@ -217,6 +220,34 @@ async function synced(fixture: SecretSourceFixture = {}): Promise<string> {
   world.put(secretSource(fixture));
   await world.sync();
   return password;
+}
+
+/**
+ * Reconciles KEY as the work queue would for `hours` of fake time: a throw or `retry` comes back
+ * after the queue's backoff, `requeueAfterMs` after that long, and `{}` waits for an event (none
+ * comes here). Returns how many reconciles ran.
+ */
+async function runAsQueue(hours: number): Promise<number> {
+  const end = world.clock.now() + hours * HOUR;
+  let failures = 0;
+  let runs = 0;
+  while (world.clock.now() < end) {
+    if (++runs > 10_000) throw new Error(`${KEY} reconciled more than 10,000 times`);
+    let result: ReconcileResult;
+    try {
+      result = await world.sync();
+    } catch {
+      world.settle();
+      result = { retry: true };
+    }
+    let delay: number;
+    if (result.retry) delay = backoffDelay(++failures, DEFAULT_BACKOFF, () => 0.5);
+    else if (result.requeueAfterMs === undefined) break;
+    else [delay, failures] = [result.requeueAfterMs, 0];
+    // Time stops at the end: what is due later does not run.
+    world.clock.advance(Math.min(delay, end - world.clock.now()));
+  }
+  return runs;
 }
 
 describe('first sync', () => {
@@ -521,6 +552,57 @@ describe('force-sync', () => {
     expect(world.backend.totalReads()).toBe(2);
     expect(world.kube.calls.slice(writes).map((c) => c.op)).toEqual(['patchSecretSourceStatus']);
     expect(world.lastStatus().lastForceSync).toBe('now');
+  });
+});
+
+describe('force-sync with a long annotation value', () => {
+  /** As the API server does (422), the fake refuses a status with a string over its schema maxLength. */
+  function refuseStatusOverSchemaLimits(): void {
+    const properties = secretSourceStatusSchema.properties!;
+    const patch = world.kube.patchSecretSourceStatus.bind(world.kube);
+    world.kube.patchSecretSourceStatus = async (namespace, name, status) => {
+      for (const [field, value] of Object.entries(status)) {
+        const max = properties[field]?.maxLength;
+        if (typeof value === 'string' && max !== undefined && value.length > max) {
+          throw {
+            code: 422,
+            body: { message: `status.${field}: Too long: may not be more than ${max} bytes` },
+          };
+        }
+      }
+      return patch(namespace, name, status);
+    };
+  }
+
+  test('a 10 KiB value: one fresh read, one status write that fits the schema, no retry loop', async () => {
+    refuseStatusOverSchemaLimits();
+    await synced();
+    world.clock.advance(MINUTE);
+    const request = randomBytes(5 * 1024).toString('hex');
+    world.edit((s) => (s.metadata.annotations = { [FORCE_SYNC_ANNOTATION]: request }));
+    const writes = world.writeCount();
+
+    await runAsQueue(0.5); // under the 1h interval: any further read would be a retry
+
+    expect(world.backend.totalReads()).toBe(2);
+    const statusWrites = world.kube.writes('patchSecretSourceStatus').slice(1);
+    expect(statusWrites).toHaveLength(1);
+    expect(world.kube.calls.slice(writes).map((c) => c.op)).toEqual(['patchSecretSourceStatus']);
+    expect(world.ready()).toMatchObject({ status: 'True', reason: 'Synced' });
+    const recorded = String(world.lastStatus().lastForceSync);
+    expect(recorded).toBe(`sha256:${createHash('sha256').update(request).digest('hex')}`);
+
+    // Answered: the same value does not sync again.
+    await world.sync();
+    expect(world.backend.totalReads()).toBe(2);
+  });
+
+  test('a value that fits status.lastForceSync is kept verbatim', async () => {
+    await synced();
+    const request = 'x'.repeat(MAX_LAST_FORCE_SYNC_LENGTH);
+    world.edit((s) => (s.metadata.annotations = { [FORCE_SYNC_ANNOTATION]: request }));
+    await world.sync();
+    expect(world.lastStatus().lastForceSync).toBe(request);
   });
 });
 
@@ -1137,6 +1219,37 @@ describe('fixed bugs stay fixed', () => {
     const result = await world.reconcile(); // rejects today, after applying the Secret
     expect(result.retry).toBeUndefined();
     expect(world.kube.writes('applySecret')).toHaveLength(0);
+  });
+
+  test('a schedule that never fires (0 0 31 2 *) is InvalidSpec once, and the backend is never read', async () => {
+    world.backend.set('app/db', { password: world.secretValue() });
+    world.put(secretSource({ refresh: { schedule: '0 0 31 2 *' } }));
+
+    const runs = await runAsQueue(48);
+
+    expect(runs).toBe(1);
+    expect(world.backend.totalReads()).toBe(0);
+    expect(world.kube.writes('applySecret')).toHaveLength(0);
+    expect(world.ready()).toMatchObject({
+      status: 'False',
+      reason: 'InvalidSpec',
+      message: 'refresh: schedule "0 0 31 2 *" never fires: no date matches it',
+    });
+    expect(world.events.reasons()).toEqual(['Warning/InvalidSpec']);
+  });
+
+  test('a permanent failure with a schedule that yields no next run does not throw', async () => {
+    // Reached only if a schedule passed validation and still had no next slot: the failure is
+    // reported and the source waits for a change instead of crashing into the queue's backoff.
+    await synced({ refresh: { schedule: '0 3 * * *' } });
+    world.backend.failWith(
+      'app/db',
+      new InvalidRefError({ provider: 'vault SecretProvider fake', path: 'app/db' }, 'bad'),
+    );
+    world.clock.advance(Date.parse('9999-12-31T12:00:00Z') - world.clock.now());
+    world.edit((s) => (s.metadata.annotations = { [FORCE_SYNC_ANNOTATION]: '1' }));
+    await expect(world.reconcile()).resolves.toEqual({});
+    expect(world.ready()).toMatchObject({ status: 'False', reason: 'InvalidRef' });
   });
 
   test('a permanent failure under OnChange or CreatedOnce is retried eventually', async () => {

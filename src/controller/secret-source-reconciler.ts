@@ -4,8 +4,10 @@
 // Secret with server-side apply only when its content hash changed, and
 // reports the outcome in status and Events. A failure never deletes or blanks
 // an existing Secret: it sets Ready=False, records a Warning, and retries.
+import { createHash } from 'node:crypto';
 import {
   InvalidSpecError,
+  MAX_LAST_FORCE_SYNC_LENGTH,
   parseSecretSource,
   resolveSecretSourceSpec,
   type ResolvedSecretSourceSpec,
@@ -16,7 +18,12 @@ import type { ProviderObject } from '../providers/client-cache.js';
 import { ProviderError } from '../providers/errors.js';
 import type { CoalescingReader } from '../providers/read-coalescer.js';
 import type { ProviderClient } from '../providers/types.js';
-import { nextRefreshAfterRead, sharedReadMaxAgeMs, validateRefreshTiming } from '../rotation/schedule.js';
+import {
+  InvalidScheduleError,
+  nextRefreshAfterRead,
+  sharedReadMaxAgeMs,
+  validateRefreshTiming,
+} from '../rotation/schedule.js';
 import { buildSecretContent, type SecretContent } from '../secrets/content.js';
 import { isFingerprint, type ContentFingerprint } from '../secrets/content-hash.js';
 import {
@@ -176,11 +183,25 @@ export class SecretSourceReconciler {
       this.#o.metrics?.syncFinished('error', (this.#o.clock.now() - started) / 1000);
       await this.#reportFailure(source, spec, failure);
       if (failure.retryable) return { retry: true };
-      // A permanent failure waits for a change of the object, or the next
-      // refresh slot, whatever the refresh policy (the cause may go away).
-      this.#scheduleRefresh(key, spec);
-      return { requeueAfterMs: Math.max(0, this.#refreshDue.get(key)! - this.#o.clock.now()) };
+      return this.#afterPermanentFailure(key, spec);
     }
+  }
+
+  /**
+   * A permanent failure waits for a change of the object, or the next refresh slot, whatever the
+   * refresh policy (the cause may go away). Nothing here may throw: a throw would be retried
+   * with backoff, re-reading the backend each time. A schedule with no next slot (validation
+   * refuses those) waits for a change only.
+   */
+  #afterPermanentFailure(key: string, spec: ResolvedSecretSourceSpec): ReconcileResult {
+    try {
+      this.#scheduleRefresh(key, spec);
+    } catch (error) {
+      if (!(error instanceof InvalidScheduleError)) throw error;
+      this.#refreshDue.delete(key);
+      return {};
+    }
+    return { requeueAfterMs: Math.max(0, this.#refreshDue.get(key)! - this.#o.clock.now()) };
   }
 
   /**
@@ -236,7 +257,7 @@ export class SecretSourceReconciler {
     const status = source.status;
     if (status?.observedGeneration !== source.metadata.generation) return 'spec-changed';
     const force = source.metadata.annotations?.[FORCE_SYNC_ANNOTATION];
-    if (force !== undefined && force !== status?.lastForceSync) return 'force-sync';
+    if (force !== undefined && forceSyncRecord(force) !== status?.lastForceSync) return 'force-sync';
     const ready = findCondition(status?.conditions, 'Ready');
     if (ready?.status !== 'True') return 'spec-changed';
     if (live === undefined) return 'target-missing';
@@ -510,7 +531,7 @@ export class SecretSourceReconciler {
       targetName: spec.target.name,
       syncedKeys: content.data.size,
       provider: `${provider.kind}/${provider.name}`,
-      lastForceSync: source.metadata.annotations?.[FORCE_SYNC_ANNOTATION],
+      lastForceSync: forceSyncRecord(source.metadata.annotations?.[FORCE_SYNC_ANNOTATION]),
       ...(content.certificate ? { certificateNotAfter: content.certificate.notAfter.toISOString() } : {}),
     };
     this.#o.metrics?.certificateNotAfter?.(namespace, name, content.certificate?.notAfter);
@@ -786,6 +807,15 @@ function statusChanged(previous: SecretSourceStatus | undefined, next: SecretSou
     previous.provider !== next.provider ||
     previous.lastForceSync !== next.lastForceSync
   );
+}
+
+/**
+ * How status.lastForceSync records a force-sync value: verbatim when it fits the field, else its
+ * digest (the annotation is no secret), so a long value cannot make every status write fail.
+ */
+function forceSyncRecord(value: string | undefined): string | undefined {
+  if (value === undefined || value.length <= MAX_LAST_FORCE_SYNC_LENGTH) return value;
+  return `sha256:${createHash('sha256').update(value).digest('hex')}`;
 }
 
 function toSyncFailure(error: unknown): SyncFailure {

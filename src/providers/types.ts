@@ -13,6 +13,7 @@
 // - There is no `getMap` method: `dataFrom` (every key of a map) is `valueMap(await get({path}))`
 //   from property.ts, so a `data[]` entry and a `dataFrom[]` entry on the same path share one read.
 
+import { setLongTimeout, type LongTimeout } from '../rotation/long-timeout.js';
 import type { ProviderErrorReason } from './errors.js';
 
 export type ProviderKind = 'SecretProvider' | 'ClusterSecretProvider';
@@ -59,7 +60,7 @@ export interface RemoteValue {
 export interface FindQuery {
   /** Only secrets under this path. */
   path?: string;
-  /** Regular expression (JavaScript syntax) the secret's path must match. */
+  /** Regular expression (RE2, Go syntax; compile it with UserRegexp) the secret's path must match. */
   name?: string;
   /** Metadata/tags every match must carry with these exact values. */
   tags?: Record<string, string>;
@@ -117,15 +118,12 @@ export interface ProviderClock {
   clearTimeout(handle: unknown): void;
 }
 
+/** Node's clock; timers of any length (a plain setTimeout above 24.8 days fires after 1 ms). */
 export const systemProviderClock: ProviderClock = {
   now: () => Date.now(),
-  setTimeout: (fn, ms) => {
-    const timer = globalThis.setTimeout(fn, Math.max(0, ms));
-    // Renewal and sweep timers must never keep the process alive on shutdown.
-    timer.unref();
-    return timer;
-  },
+  // Renewal and sweep timers must never keep the process alive on shutdown.
+  setTimeout: (fn, ms) => setLongTimeout(fn, ms, { unref: true }),
   clearTimeout: (handle) => {
-    if (handle !== undefined) globalThis.clearTimeout(handle as NodeJS.Timeout);
+    if (handle !== undefined) (handle as LongTimeout).cancel();
   },
 };

@@ -192,6 +192,19 @@ describe('validation', () => {
     expect(() => validateRefreshTiming({ interval: '1h', jitter: 'x' })).toThrow(InvalidScheduleError);
   });
 
+  it.each(['0 0 31 2 *', '0 0 30 2 *', '0 12 31 4,6,9,11 *'])(
+    'validateRefreshTiming refuses schedule %s, which parses but never fires',
+    (schedule) => {
+      expect(() => validateRefreshTiming({ schedule })).toThrow(
+        `refresh: schedule ${JSON.stringify(schedule)} never fires: no date matches it`,
+      );
+    },
+  );
+
+  it('a schedule that fires rarely is valid (29 February)', () => {
+    expect(() => validateRefreshTiming({ schedule: '0 0 29 2 *' })).not.toThrow();
+  });
+
   it('parseJitter reads percentages and durations', () => {
     expect(parseJitter('10%')).toEqual({ kind: 'fraction', fraction: 0.1 });
     expect(parseJitter('2.5%')).toEqual({ kind: 'fraction', fraction: 0.025 });

@@ -53,7 +53,14 @@ export function parseJitter(text: string): Jitter {
  * compute as a spec error before it writes anything.
  */
 export function validateRefreshTiming(timing: RefreshTiming): void {
-  parseTiming(timing);
+  const parsed = parseTiming(timing);
+  // A pattern can parse and still name no date (31 February). Its slots repeat every 400 years
+  // at most, so one search from any point tells whether it ever fires (croner returns null).
+  if (parsed.kind === 'cron' && parsed.cron.nextRun(new Date(0)) === null) {
+    throw new InvalidScheduleError(
+      `refresh: schedule ${JSON.stringify(timing.schedule)} never fires: no date matches it`,
+    );
+  }
   if (timing.jitter !== undefined) parseJitter(timing.jitter);
 }
 

@@ -136,6 +136,18 @@ describe('Opaque', () => {
 });
 
 describe('templates', () => {
+  test('all templates of one build share one render budget: heavy keys cannot add up', () => {
+    // Each allocates 1.3 million items: within what one render allowed alone, and until now
+    // nothing capped how many such keys one Secret could have.
+    const heavy = (from: number) => `{{ (${from}..${from + 1_300_000}) | size }}`;
+    const error = failure(input({ template: { data: { a: heavy(1), b: heavy(2), c: heavy(3) } } }));
+    expect(error).toBeInstanceOf(SecretTemplateError);
+    expect(error.message).toMatch(
+      /^target\.template\.data\["b"\] line 1, column 1: memory alloc limit exceeded/,
+    );
+    expect((error as SecretTemplateError).template).toBe('target.template.data["b"]');
+  });
+
   test('with data templates the Secret holds only what they render', () => {
     const content = buildSecretContent(
       input({ template: { data: { dsn: 'postgres://{{ .username }}:{{ .password }}@db:5432/app' } } }),
@@ -233,7 +245,8 @@ describe('templates', () => {
       input({
         template: {
           data: {
-            big: '{% for i in (1..4000) %}{{ .password }}{{ .password }}{{ .password }}{{ .password }}{{ .password }}{{ .password }}{{ .password }}{{ .password }}{{ .password }}{{ .password }}{% endfor %}',
+            // 32 characters doubled 14 times, written 3 times: 1.5 MiB in a few dozen render steps.
+            big: '{% assign s = .password %}{% for i in (1..14) %}{% assign s = s | append: s %}{% endfor %}{{ s }}{{ s }}{{ s }}',
           },
         },
       }),

@@ -2,7 +2,14 @@ import { randomBytes, X509Certificate } from 'node:crypto';
 import { SecretTemplateError } from './errors.js';
 import { parseCertificates } from './pem.js';
 import { makeChain } from './test-pki.js';
-import { MAX_TEMPLATE_LENGTH, TemplateRenderer } from './template-engine.js';
+import {
+  MAX_TEMPLATE_LENGTH,
+  RENDER_BUDGET_MS,
+  RENDER_MEMORY_BUDGET,
+  RenderBudget,
+  RenderCache,
+  TemplateRenderer,
+} from './template-engine.js';
 
 const password = randomBytes(12).toString('hex');
 const user = `u${randomBytes(4).toString('hex')}`;
@@ -172,5 +179,111 @@ describe('sandbox', () => {
   test('one template cannot change what another sees', () => {
     expect(render('{% assign password = "replaced" %}{{ password }}')).toBe('replaced');
     expect(render('{{ password }}') === password).toBe(true);
+  });
+});
+
+describe('render budget: one per Secret build, shared by all its templates', () => {
+  /** A clock that moves 1 ms each time the budget looks at it: a step of rendering costs 1 ms. */
+  const steppingClock = () => {
+    let now = 0;
+    return { now: () => now++, reads: () => now };
+  };
+  const budgetError = (render: () => unknown): SecretTemplateError => {
+    try {
+      render();
+    } catch (error) {
+      expect(error).toBeInstanceOf(SecretTemplateError);
+      return error as SecretTemplateError;
+    }
+    throw new Error('rendered within the budget');
+  };
+
+  test('a heavy loop is stopped when the time budget is spent, naming the template', () => {
+    const clock = steppingClock();
+    const budgeted = new TemplateRenderer(values, {
+      budget: new RenderBudget({ now: clock.now }),
+      cache: null,
+    });
+    const error = budgetError(() =>
+      budgeted.renderText('{% for i in (1..100000) %}x{% endfor %}', 'target.template.data["heavy"]'),
+    );
+    expect(error.message).toMatch(
+      new RegExp(
+        `^target\\.template\\.data\\["heavy"\\].*: the templates of this Secret used up their render budget \\(${RENDER_BUDGET_MS} ms\\)`,
+      ),
+    );
+    expect(error.template).toBe('target.template.data["heavy"]');
+    // Stopped after about RENDER_BUDGET_MS steps of its 100,000 iterations.
+    expect(clock.reads()).toBeLessThanOrEqual(RENDER_BUDGET_MS + 10);
+  });
+
+  test('the budget is shared: the template after the one that spent it is refused before it runs', () => {
+    const clock = steppingClock();
+    const budgeted = new TemplateRenderer(values, {
+      budget: new RenderBudget({ now: clock.now }),
+      cache: null,
+    });
+    const loop = (n: number) => `{% for i in (1..${n}) %}x{% endfor %}`;
+    expect(budgeted.renderText(loop(20), 'first')).toHaveLength(20);
+    expect(clock.reads()).toBeLessThan(RENDER_BUDGET_MS / 2);
+    const error = budgetError(() => budgeted.renderText(loop(RENDER_BUDGET_MS), 'second'));
+    expect(error.template).toBe('second');
+    const spent = clock.reads();
+    expect(budgetError(() => budgeted.renderData('{{ user }}', 'third')).template).toBe('third');
+    expect(clock.reads() - spent).toBe(3); // start, the check, stop: not one render step
+  });
+
+  test('allocations are counted across the templates of one build', () => {
+    const budgeted = new TemplateRenderer(values, { cache: null });
+    const allocate = `{{ (1..${Math.floor(RENDER_MEMORY_BUDGET * 0.6)}) | size }}`;
+    expect(budgeted.renderText(allocate, 'a')).toBe(String(Math.floor(RENDER_MEMORY_BUDGET * 0.6)));
+    expect(budgetError(() => budgeted.renderText(allocate, 'b')).message).toMatch(
+      /^b line 1, column 1: memory alloc limit exceeded/,
+    );
+    // A new build has a new budget.
+    expect(new TemplateRenderer(values, { cache: null }).renderText(allocate, 'c')).toBe(
+      String(Math.floor(RENDER_MEMORY_BUDGET * 0.6)),
+    );
+  });
+});
+
+describe('render cache: a refresh with the same values and templates renders nothing', () => {
+  test('the same template over the same values is served from the cache, without spending budget', () => {
+    const cache = new RenderCache();
+    const first = new TemplateRenderer(values, { cache });
+    expect(first.renderText('{{ user }}-{{ password }}', 'w') === `${user}-${password}`).toBe(true);
+    expect(first.renderData('{{ keystore }}', 'w').equals(binary)).toBe(true);
+
+    const clock = { now: () => 0, reads: 0 };
+    const again = new TemplateRenderer(values, {
+      cache,
+      budget: new RenderBudget({ now: () => (clock.reads++, 0) }),
+    });
+    expect(again.renderText('{{ user }}-{{ password }}', 'w') === `${user}-${password}`).toBe(true);
+    expect(again.renderData('{{ keystore }}', 'w').equals(binary)).toBe(true);
+    expect(clock.reads).toBe(0);
+    expect(cache.hits).toBe(2);
+  });
+
+  test('a changed value, template or render kind misses', () => {
+    const cache = new RenderCache();
+    new TemplateRenderer(values, { cache }).renderText('{{ user }}', 'w');
+    const changed = new Map(values).set('user', Buffer.from('someone-else'));
+    expect(new TemplateRenderer(changed, { cache }).renderText('{{ user }}', 'w')).toBe('someone-else');
+    expect(new TemplateRenderer(values, { cache }).renderText('{{ user }}!', 'w')).toBe(`${user}!`);
+    expect(new TemplateRenderer(values, { cache }).renderData('{{ user }}', 'w').toString()).toBe(user);
+    expect(cache.hits).toBe(0);
+  });
+
+  test('it holds at most its byte limit, dropping the least recently used', () => {
+    const cache = new RenderCache({ maxBytes: 1_000 });
+    const big = (n: number) => `{{ "${String(n).repeat(300)}" }}`;
+    const renderer = new TemplateRenderer(values, { cache });
+    for (let n = 1; n <= 5; n++) renderer.renderText(big(n), 'w');
+    expect(cache.bytes).toBeLessThanOrEqual(1_000);
+    renderer.renderText(big(5), 'w');
+    expect(cache.hits).toBe(1);
+    renderer.renderText(big(1), 'w');
+    expect(cache.hits).toBe(1);
   });
 });

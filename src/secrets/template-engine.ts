@@ -9,10 +9,17 @@
 // the CRD's own descriptions, so ESO users' templates mostly carry over.
 // Nothing here reads the clock, the environment or random numbers: the same
 // values render the same bytes, or the content hash would change every refresh.
-import { Liquid, LiquidError } from 'liquidjs';
+import { Context, Liquid, LiquidError } from 'liquidjs';
 import { strictBase64 } from './decoding.js';
 import { SecretContentError, SecretTemplateError } from './errors.js';
 import { quoteKey } from './keys.js';
+import {
+  RenderBudget,
+  RenderBudgetExceeded,
+  RENDER_BUDGET_MS,
+  RENDER_MEMORY_BUDGET,
+} from './render-budget.js';
+import { RenderCache, renderCache } from './render-cache.js';
 import {
   certificatesPem,
   isPrivateKeyLabel,
@@ -22,12 +29,11 @@ import {
   toPem,
 } from './pem.js';
 
+export { RENDER_BUDGET_MS, RENDER_MEMORY_BUDGET, RenderBudget } from './render-budget.js';
+export { RenderCache } from './render-cache.js';
+
 /** Longest template accepted, in characters (a ConfigMap holds at most 1 MiB). */
 export const MAX_TEMPLATE_LENGTH = 1024 * 1024;
-/** Wall-clock budget of one render; a safety net against loops, not a semantic limit. */
-export const RENDER_TIME_LIMIT_MS = 2000;
-/** Strings and array items one render may allocate (LiquidJS memoryLimit). */
-export const RENDER_MEMORY_LIMIT = 16 * 1024 * 1024;
 
 /** A helper's refusal; its message names the helper and never the value. */
 export class TemplateHelperError extends Error {
@@ -179,8 +185,9 @@ function createEngine(): Liquid {
     templates: {},
     globals: {},
     parseLimit: MAX_TEMPLATE_LENGTH,
-    renderLimit: RENDER_TIME_LIMIT_MS,
-    memoryLimit: RENDER_MEMORY_LIMIT,
+    // Every render gets a Context with the build's RenderBudget instead; these are the backstop.
+    renderLimit: RENDER_BUDGET_MS,
+    memoryLimit: RENDER_MEMORY_BUDGET,
   });
   for (const tag of REMOVED_TAGS) delete engine.tags[tag];
   for (const filter of REMOVED_FILTERS) delete engine.filters[filter];
@@ -192,47 +199,102 @@ function createEngine(): Liquid {
 const engine = createEngine();
 const WHOLE_EXPRESSION = /^\{\{-?((?:(?!\{\{|\}\}|\{%)[\s\S])*?)-?\}\}$/;
 
+export interface TemplateRendererOptions {
+  /** What this build may spend on rendering; a fresh RenderBudget by default. */
+  budget?: RenderBudget;
+  /** Rendered results of earlier builds; the process-wide cache by default, null for none. */
+  cache?: RenderCache | null;
+}
+
+/** Renders the templates of one Secret build; all of them draw on one RenderBudget. */
 export class TemplateRenderer {
+  readonly #values: ReadonlyMap<string, Buffer>;
   readonly #scope: Record<string, string | BinaryValue>;
+  readonly #budget: RenderBudget;
+  readonly #cache: RenderCache | null;
+  #valuesDigest: string | undefined;
 
   /** `values`: the fetched, decoded values, by key. */
-  constructor(values: ReadonlyMap<string, Buffer>) {
+  constructor(values: ReadonlyMap<string, Buffer>, options: TemplateRendererOptions = {}) {
+    this.#values = values;
     // No prototype: `{{ constructor }}` and friends find nothing.
     this.#scope = Object.create(null) as Record<string, string | BinaryValue>;
     for (const [key, value] of values) this.#scope[key] = textOrBinary(value, `key ${quoteKey(key)}`);
+    this.#budget = options.budget ?? new RenderBudget();
+    this.#cache = options.cache === undefined ? renderCache : options.cache;
   }
 
   /** The bytes a data template renders to. `where` names it in errors, e.g. `target.template.data["dsn"]`. */
   renderData(source: string, where: string): Buffer {
     checkLength(source, where);
-    // A template that is one expression may yield binary bytes unchanged (keystores, DER).
-    const whole = WHOLE_EXPRESSION.exec(source);
-    if (whole) {
-      let value: unknown;
-      try {
-        value = engine.evalValueSync(whole[1]!, this.#scope);
-      } catch {
-        // Rendered below, whose errors carry the line and column.
+    return this.#cached('data', source, () => {
+      // A template that is one expression may yield binary bytes unchanged (keystores, DER).
+      const whole = WHOLE_EXPRESSION.exec(source);
+      if (whole) {
+        let value: unknown;
+        try {
+          value = this.#budget.run(where, () =>
+            engine.evalValueSync(whole[1]!, this.#context({ probe: true })),
+          );
+        } catch (error) {
+          if (error instanceof SecretTemplateError) throw error;
+          if (budgetSpent(error)) throw templateError(error, where);
+          // Otherwise rendered below, whose errors carry the line and column.
+        }
+        if (value instanceof BinaryValue) return value.bytes();
       }
-      if (value instanceof BinaryValue) return value.bytes();
-    }
-    return Buffer.from(this.renderText(source, where), 'utf8');
+      return Buffer.from(this.#render(source, where), 'utf8');
+    });
   }
 
   /** The text a template renders to (labels, annotations, dockerConfig fields). */
   renderText(source: string, where: string): string {
     checkLength(source, where);
-    return this.#run(where, () => engine.parseAndRenderSync(source, this.#scope) as unknown as string);
+    return this.#cached('text', source, () => this.#render(source, where));
   }
 
-  #run<T>(where: string, render: () => T): T {
+  #render(source: string, where: string): string {
     try {
-      return render();
+      return this.#budget.run(
+        where,
+        () => engine.parseAndRenderSync(source, this.#context()) as unknown as string,
+      );
     } catch (error) {
+      if (error instanceof SecretTemplateError) throw error;
       throw templateError(error, where);
     }
   }
+
+  /** A LiquidJS context over the values that charges this build's budget. */
+  #context(options: { probe?: boolean } = {}): Context {
+    // LiquidJS types its limiters as its own (unexported) class; ours have the same two methods.
+    const limiters = this.#budget.limiters(options) as unknown as Pick<
+      Context,
+      'renderLimit' | 'memoryLimit'
+    >;
+    return new Context(this.#scope, engine.options, { sync: true }, { ...limiters, liquid: engine });
+  }
+
+  /** Rendering is deterministic (no clock, no randomness): same template and values, same bytes. */
+  #cached<T extends Buffer | string>(kind: 'data' | 'text', source: string, render: () => T): T {
+    if (!this.#cache) return render();
+    this.#valuesDigest ??= RenderCache.digestValues(this.#values);
+    const key = RenderCache.key(kind, source, this.#valuesDigest);
+    const hit = this.#cache.get(key);
+    if (hit !== undefined) return hit as T;
+    const rendered = render();
+    this.#cache.set(key, rendered);
+    return (typeof rendered === 'string' ? rendered : Buffer.from(rendered)) as T;
+  }
 }
+
+const budgetSpent = (error: unknown): boolean => {
+  for (let cause = error; cause; cause = (cause as LiquidError).originalError) {
+    if (cause instanceof RenderBudgetExceeded) return true;
+    if (!(cause instanceof LiquidError)) return false;
+  }
+  return false;
+};
 
 function checkLength(source: string, where: string): void {
   if (source.length > MAX_TEMPLATE_LENGTH) {
@@ -259,7 +321,7 @@ function templateError(error: unknown, where: string): SecretTemplateError {
     cause = inner === cause ? undefined : inner;
   }
   let detail: string;
-  if (cause instanceof TemplateHelperError) detail = cause.message;
+  if (cause instanceof TemplateHelperError || cause instanceof RenderBudgetExceeded) detail = cause.message;
   else if (
     innermost &&
     (cause === undefined || (cause instanceof Error && LIQUID_OWN_ERRORS.has(cause.name)))

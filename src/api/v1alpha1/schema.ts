@@ -728,7 +728,12 @@ const dataItem = namedType(
 const findName = namedType('FindName', 'A match on secret names.', (description) =>
   object(
     description,
-    { regexp: string('Regular expression the secret name must match.', { minLength: 1, maxLength: 1024 }) },
+    {
+      regexp: string(
+        'Regular expression the secret name must match (RE2, Go syntax, unanchored; linear time, no lookarounds or backreferences).',
+        { minLength: 1, maxLength: 1024 },
+      ),
+    },
     { required: ['regexp'] },
   ),
 );
@@ -757,7 +762,10 @@ const rewriteRegexp = namedType('RewriteRegexp', 'A regular expression replaceme
   object(
     description,
     {
-      source: string('Regular expression matched against each key.', { minLength: 1, maxLength: 1024 }),
+      source: string('Regular expression matched against each key (RE2, Go syntax).', {
+        minLength: 1,
+        maxLength: 1024,
+      }),
       target: string('Replacement; $1 and ${name} refer to groups of source.', { maxLength: 1024 }),
     },
     { required: ['source', 'target'] },
@@ -884,10 +892,13 @@ const refresh = namedType('Refresh', 'When the operator fetches the values again
           pattern: DURATION_PATTERN,
         },
       ),
-      schedule: string('Five-field cron schedule, e.g. "0 3 * * *". Instead of interval.', {
-        maxLength: 256,
-        pattern: CRON_PATTERN,
-      }),
+      schedule: string(
+        'Five-field cron schedule, e.g. "0 3 * * *". Instead of interval. A schedule that matches no date (e.g. "0 0 31 2 *") is refused: Ready=False, reason InvalidSpec, nothing is read.',
+        {
+          maxLength: 256,
+          pattern: CRON_PATTERN,
+        },
+      ),
       timeZone: string('IANA time zone of schedule, e.g. Europe/Berlin. Default: UTC.', {
         maxLength: 64,
         pattern: TIME_ZONE_PATTERN,
@@ -981,6 +992,9 @@ export const secretSourceSpecSchema: JSONSchemaProps = namedType(
     ),
 )('What to fetch, where to write it and how often.');
 
+/** Longest force-sync annotation value status.lastForceSync holds verbatim; longer ones as a digest. */
+export const MAX_LAST_FORCE_SYNC_LENGTH = 1024;
+
 export const secretSourceStatusSchema: JSONSchemaProps = namedType(
   'SecretSourceStatus',
   'The observed state of a SecretSource, written by the operator.',
@@ -1004,8 +1018,8 @@ export const secretSourceStatusSchema: JSONSchemaProps = namedType(
       provider: string('The provider used for the last sync, as Kind/name.', { maxLength: 512 }),
       certificateNotAfter: dateTime('Expiry of the certificate in the Secret, when it holds one.'),
       lastForceSync: string(
-        'The value of the secretsource.dev/force-sync annotation the last sync answered; a new value syncs now.',
-        { maxLength: 1024 },
+        `The value of the secretsource.dev/force-sync annotation the last sync answered; a new value syncs now. A value longer than ${MAX_LAST_FORCE_SYNC_LENGTH} characters is recorded as "sha256:" and the hex SHA-256 of the value.`,
+        { maxLength: MAX_LAST_FORCE_SYNC_LENGTH },
       ),
     }),
 )('The observed state of a SecretSource, written by the operator.');

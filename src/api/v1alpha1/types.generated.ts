@@ -173,7 +173,7 @@ export interface FindQuery {
  */
 export interface FindName {
   /**
-   * Regular expression the secret name must match.
+   * Regular expression the secret name must match (RE2, Go syntax, unanchored; linear time, no lookarounds or backreferences).
    */
   regexp: string;
 }
@@ -188,7 +188,7 @@ export interface Rewrite {
  */
 export interface RewriteRegexp {
   /**
-   * Regular expression matched against each key.
+   * Regular expression matched against each key (RE2, Go syntax).
    */
   source: string;
   /**
@@ -304,7 +304,7 @@ export interface Refresh {
    */
   interval?: string;
   /**
-   * Five-field cron schedule, e.g. "0 3 * * *". Instead of interval.
+   * Five-field cron schedule, e.g. "0 3 * * *". Instead of interval. A schedule that matches no date (e.g. "0 0 31 2 *") is refused: Ready=False, reason InvalidSpec, nothing is read.
    */
   schedule?: string;
   /**
@@ -374,7 +374,7 @@ export interface SecretSourceStatus {
    */
   certificateNotAfter?: string;
   /**
-   * The value of the secretsource.dev/force-sync annotation the last sync answered; a new value syncs now.
+   * The value of the secretsource.dev/force-sync annotation the last sync answered; a new value syncs now. A value longer than 1024 characters is recorded as "sha256:" and the hex SHA-256 of the value.
    */
   lastForceSync?: string;
 }

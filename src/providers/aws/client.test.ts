@@ -15,6 +15,7 @@ import {
 import { AwsProviderClient } from './client.js';
 import { AccessDeniedError } from './error-map.js';
 import { secretIdMatches, type VersionSelector } from './refs.js';
+import { UserRegexp } from '../../secrets/user-regexp.js';
 
 interface Version {
   id: string;
@@ -349,6 +350,31 @@ describe('AwsProviderClient.find', () => {
     for (let i = 130; i < 160; i++) aws.put(`many/${i}`, 'v');
     await expect(client.find({ path: 'many/' }, signal())).rejects.toBeInstanceOf(InvalidRefError);
     await expect(client.find({ name: '(' }, signal())).rejects.toBeInstanceOf(InvalidRefError);
+  });
+});
+
+describe('AwsProviderClient.find: the name pattern is a user regular expression', () => {
+  test('Go (RE2) syntax, as in External Secrets Operator: (?P<name>...) works, lookarounds do not', async () => {
+    const { client, aws } = setup();
+    aws.put('team-a/db', 'v');
+    aws.put('team-b/db', 'v');
+    expect([...(await client.find({ name: '^(?P<team>team-a)/db$' }, signal())).keys()]).toEqual([
+      'team-a/db',
+    ]);
+    await expect(client.find({ name: 'team-(?!a)' }, signal())).rejects.toThrow(
+      /find name: not a valid regular expression \(RE2 syntax\)/,
+    );
+  });
+
+  test('a backtracking pattern against a 31-character name does bounded work', async () => {
+    const { client, aws } = setup();
+    const hostile = `${'a'.repeat(30)}!`;
+    aws.put(hostile, 'v');
+    // (a+)+$ has 2^30 ways to fail on this name in a backtracking engine; RE2 visits each
+    // (instruction, position) pair at most once.
+    expect(UserRegexp.compile('(a+)+$').workBound(hostile)).toBeLessThanOrEqual(10 * (hostile.length + 1));
+    expect([...(await client.find({ name: '(a+)+$' }, signal())).keys()]).toEqual([]);
+    expect([...(await client.find({ name: '(a|a)*!' }, signal())).keys()]).toEqual([hostile]);
   });
 });
 

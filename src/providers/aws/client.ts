@@ -18,6 +18,7 @@ import {
   type RemoteRef,
   type RemoteValue,
 } from '../types.js';
+import { UserRegexp, UserRegexpError } from '../../secrets/user-regexp.js';
 import { BatchCallFailed, type ListFilter, type SecretPayload, type SecretsManagerApi } from './api.js';
 import { SecretBatcher, MAX_BATCH } from './batcher.js';
 import { AccessDeniedError, errorFromCode } from './error-map.js';
@@ -349,13 +350,14 @@ function remoteValueOf(
   return value;
 }
 
-function compilePattern(name: string | undefined, subject: ErrorSubject): RegExp | undefined {
+/** The find name pattern, run on RE2 like every user pattern (src/secrets/user-regexp.ts). */
+function compilePattern(name: string | undefined, subject: ErrorSubject): UserRegexp | undefined {
   if (name === undefined || name === '') return undefined;
-  if (name.length > 1024) throw new InvalidRefError(subject, 'find name regexp is too long');
   try {
-    return new RegExp(name);
-  } catch {
-    throw new InvalidRefError(subject, 'find name is not a valid regular expression');
+    return UserRegexp.compile(name);
+  } catch (error) {
+    if (!(error instanceof UserRegexpError)) throw error;
+    throw new InvalidRefError(subject, `find name: ${error.message}`);
   }
 }
 

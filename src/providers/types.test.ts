@@ -1,0 +1,6 @@
+import { longTimerContract } from '../rotation/testing/long-timer-contract.js';
+import { systemProviderClock } from './types.js';
+
+describe('systemProviderClock: timers longer than 2^31-1 ms', () => {
+  longTimerContract(systemProviderClock);
+});
