@@ -3,7 +3,6 @@ import {
   Informer,
   InformerError,
   InformerEvent,
-  RestartReason,
   type InformerConfig,
   type ListWatchSource,
   type WatchEventType,
@@ -460,9 +459,5 @@ describe('Informer', () => {
     await flushPromises();
     await informer.stop();
     expect(clock.pendingTimers()).toBe(0);
-  });
-
-  it('exposes restart reasons as an enum', () => {
-    expect(Object.values(RestartReason)).toEqual(['watch-ended', 'gone', 'silence', 'error', 'relist']);
   });
 });

@@ -4,8 +4,11 @@
 // gone quiet, and can relist periodically to repair anything missed. It never stops by itself.
 
 import { systemClock, type Clock, type TimerHandle } from './clock.js';
+import { nextStep, RestartReason, type AttemptEnd } from './informer-restart.js';
 import { raceAbort } from '../providers/abort.js';
 import { backoffDelay, type BackoffPolicy } from './rate-limiter.js';
+
+export { RestartReason };
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
 
@@ -45,19 +48,6 @@ export enum InformerEvent {
   Error = 'error',
   /** A new list or watch began after the previous one ended. For logs and metrics. */
   Restarted = 'restarted',
-}
-
-export enum RestartReason {
-  /** The server closed the watch normally; watch again from the newest resourceVersion. */
-  WatchEnded = 'watch-ended',
-  /** The resourceVersion is too old (410 Gone): list again. */
-  Gone = 'gone',
-  /** Nothing, not even a bookmark, arrived for silenceLimitMs. */
-  Silence = 'silence',
-  /** A list or watch failed and was retried after backoff. */
-  Error = 'error',
-  /** The periodic full relist. */
-  Relist = 'relist',
 }
 
 export interface InformerListeners<T> {
@@ -172,17 +162,8 @@ function isMetaObject(obj: unknown): obj is MetaObject {
   return typeof obj === 'object' && obj !== null && typeof (obj as MetaObject).metadata === 'object';
 }
 
-/** Why the current watch attempt was cut short by us rather than by the server. */
-type Interruption = RestartReason.Gone | RestartReason.Silence | RestartReason.Relist | 'error' | 'stop';
-
-/** What the loop does after one list or watch attempt. */
-interface Outcome {
-  restart: RestartReason | undefined;
-  backoff: boolean;
-}
-
-const FAILED: Outcome = { restart: RestartReason.Error, backoff: true };
-const DONE: Outcome = { restart: undefined, backoff: false };
+/** Why we cut the current watch short ourselves (the server ending it is 'closed'). */
+type Interruption = 'gone' | 'failed' | 'silent' | 'relist-due' | 'stopped';
 
 type ListenerSet<T> = { [E in InformerEvent]: Set<InformerListeners<T>[E]> };
 
@@ -212,7 +193,8 @@ export class Informer<T extends MetaObject> {
 
   #attempt: AbortController | undefined;
   #interruption: Interruption | undefined;
-  #watchError: WatchStatusError | undefined;
+  /** The failure the next Error event reports. */
+  #lastError: InformerError | undefined;
   #watchdogTimer: TimerHandle | undefined;
   #relistTimer: TimerHandle | undefined;
   #sleepTimer: TimerHandle | undefined;
@@ -307,21 +289,26 @@ export class Informer<T extends MetaObject> {
     this.#clock.clearTimeout(this.#relistTimer);
     this.#relistTimer = undefined;
     this.#disarmWatchdog();
-    this.#interrupt('stop');
+    this.#interrupt('stopped');
     this.#wake();
     await this.#loop;
   }
 
   async #run(): Promise<void> {
-    let outcome: Outcome = { restart: undefined, backoff: false };
+    let restart: RestartReason | undefined;
     while (!this.#stopped) {
-      if (outcome.restart !== undefined) this.#emit(InformerEvent.Restarted, outcome.restart);
-      outcome = this.#needList ? await this.#listOnce() : await this.#watchOnce();
-      if (outcome.backoff && !this.#stopped) await this.#sleep(this.#nextBackoff());
+      if (restart !== undefined) this.#emit(InformerEvent.Restarted, restart);
+      const step = nextStep(this.#needList ? await this.#listOnce() : await this.#watchOnce());
+      if (step.next === 'stop' || this.#stopped) return;
+      this.#needList = step.next === 'list';
+      if (step.reportError && this.#lastError) this.#emit(InformerEvent.Error, this.#lastError);
+      if (step.down) this.#downSince ??= this.#clock.now();
+      restart = step.restart;
+      if (step.backoff) await this.#sleep(this.#nextBackoff());
     }
   }
 
-  async #listOnce(): Promise<Outcome> {
+  async #listOnce(): Promise<AttemptEnd> {
     const attempt = this.#newAttempt();
     const timeout = this.#clock.setTimeout(
       () => attempt.abort(new ListTimeoutError(this.#listTimeoutMs)),
@@ -329,23 +316,23 @@ export class Informer<T extends MetaObject> {
     );
     try {
       const result = await raceAbort(this.#source.list(attempt.signal), attempt.signal);
-      if (this.#stopped) return DONE;
+      if (this.#stopped) return { attempt: 'list', result: 'stopped' };
       this.#replace(result.items, result.resourceVersion);
-      this.#needList = false;
       // The backoff is not reset here: only a watch that delivers proves the loop works again.
       this.#downSince = undefined;
       if (!this.#synced) this.#markSynced();
-      return DONE;
+      return { attempt: 'list', result: 'ok' };
     } catch (err) {
-      if (this.#stopped) return DONE;
-      return this.#failed('list', err);
+      if (this.#stopped) return { attempt: 'list', result: 'stopped' };
+      this.#lastError = new InformerError(this.#resource, 'list', err);
+      return { attempt: 'list', result: 'failed' };
     } finally {
       this.#clock.clearTimeout(timeout);
       this.#attempt = undefined;
     }
   }
 
-  async #watchOnce(): Promise<Outcome> {
+  async #watchOnce(): Promise<AttemptEnd> {
     const attempt = this.#newAttempt();
     const startedAt = this.#clock.now();
     let delivered = false;
@@ -364,75 +351,37 @@ export class Informer<T extends MetaObject> {
       }
       this.#handleWatchEvent(type, obj, attempt);
     };
-    // A stream that ends at once, again and again (closed, or 410 right after each relist), must
-    // not become a hot loop against the API server.
-    const unproductive = (): boolean =>
-      !delivered && this.#clock.now() - startedAt < this.#minWatchDurationMs;
+    const ended = (result: Extract<AttemptEnd, { attempt: 'watch' }>['result']): AttemptEnd => ({
+      attempt: 'watch',
+      result,
+      unproductive: !delivered && this.#clock.now() - startedAt < this.#minWatchDurationMs,
+    });
 
     try {
       await raceAbort(
         this.#source.watch(this.#resourceVersion, true, onEvent, attempt.signal),
         attempt.signal,
       );
-      if (this.#interruption !== undefined)
-        return this.#afterInterruption(this.#interruption, unproductive());
-      return this.#ended(RestartReason.WatchEnded, unproductive());
+      return ended(this.#interruption ?? 'closed');
     } catch (err) {
-      if (this.#interruption !== undefined)
-        return this.#afterInterruption(this.#interruption, unproductive());
-      if (isGone(err)) {
-        this.#needList = true;
-        return this.#ended(RestartReason.Gone, unproductive());
-      }
-      return this.#failed('watch', err);
+      if (this.#interruption !== undefined) return ended(this.#interruption);
+      if (isGone(err)) return ended('gone');
+      this.#lastError = new InformerError(this.#resource, 'watch', err);
+      return ended('failed');
     } finally {
       this.#disarmWatchdog();
       this.#attempt = undefined;
     }
   }
 
-  /** What follows an attempt we cut short ourselves. */
-  #afterInterruption(interruption: Interruption, unproductive: boolean): Outcome {
-    switch (interruption) {
-      case 'stop':
-        return DONE;
-      case 'error': {
-        const err = this.#watchError;
-        this.#watchError = undefined;
-        return this.#failed('watch', err);
-      }
-      case RestartReason.Silence:
-        this.#downSince ??= this.#clock.now();
-        return { restart: RestartReason.Silence, backoff: false };
-      case RestartReason.Gone:
-        this.#needList = true;
-        return this.#ended(RestartReason.Gone, unproductive);
-      case RestartReason.Relist:
-        this.#needList = true;
-        return { restart: RestartReason.Relist, backoff: false };
-    }
-  }
-
-  /** A watch ended without an error: go again at once, unless it ended too soon to have been useful. */
-  #ended(restart: RestartReason, unproductive: boolean): Outcome {
-    if (unproductive) this.#downSince ??= this.#clock.now();
-    return { restart, backoff: unproductive };
-  }
-
-  #failed(phase: InformerPhase, cause: unknown): Outcome {
-    this.#emit(InformerEvent.Error, new InformerError(this.#resource, phase, cause));
-    this.#downSince ??= this.#clock.now();
-    return FAILED;
-  }
-
   #handleWatchEvent(type: WatchEventType, obj: unknown, attempt: AbortController): void {
     if (type === 'ERROR') {
       const error = new WatchStatusError(obj);
       if (error.statusCode === 410) {
-        this.#interrupt(RestartReason.Gone, attempt);
+        this.#interrupt('gone', attempt);
       } else {
-        this.#watchError = error;
-        this.#interrupt('error', attempt);
+        this.#lastError = new InformerError(this.#resource, 'watch', error);
+        this.#interrupt('failed', attempt);
       }
       return;
     }
@@ -509,7 +458,7 @@ export class Informer<T extends MetaObject> {
     this.#watchdogTimer = undefined;
     if (this.#stopped || !this.#attempt) return;
     if (this.#clock.now() - this.#lastSeenAt >= this.#silenceLimitMs) {
-      this.#interrupt(RestartReason.Silence);
+      this.#interrupt('silent');
     } else {
       this.#armWatchdog();
     }
@@ -527,7 +476,7 @@ export class Informer<T extends MetaObject> {
     if (this.#stopped) return;
     if (!this.#needList) {
       this.#needList = true;
-      this.#interrupt(RestartReason.Relist);
+      this.#interrupt('relist-due');
     }
     this.#armRelistTimer();
   };
