@@ -12,8 +12,8 @@ import {
   type InformerError,
   type ListWatchSource,
   type WatchEventType,
-} from '../../src/controller/informer.js';
-import { kubeListWatch } from '../../src/controller/kube-list-watch.js';
+} from '../../src/kube/informer.js';
+import { kubeListWatch } from '../../src/kube/kube-list-watch.js';
 import {
   adminKubeConfig,
   createNamespace,

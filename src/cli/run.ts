@@ -3,13 +3,13 @@
 // while it holds the leader Lease.
 import { randomUUID } from 'node:crypto';
 import * as k8s from '@kubernetes/client-node';
-import { systemClock } from '../controller/clock.js';
-import { KubeEventRecorder } from '../controller/events.js';
+import { systemClock } from '../kube/clock.js';
+import { KubeEventRecorder } from '../kube/events.js';
 import { ClientNodeKubeGateway } from '../controller/kube-gateway.js';
 import { ControllerManager } from '../controller/manager.js';
 import { ProviderReconciler } from '../controller/provider-reconciler.js';
 import { ProviderResolver } from '../controller/provider-resolver.js';
-import { TokenBucket } from '../controller/rate-limiter.js';
+import { TokenBucket } from '../kube/rate-limiter.js';
 import { kubeErrorMessage, SecretSourceReconciler } from '../controller/secret-source-reconciler.js';
 import { ProviderClientCache } from '../providers/client-cache.js';
 import { KubernetesCredentialSource } from '../providers/credentials.js';

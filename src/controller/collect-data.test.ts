@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { NotFoundError } from '../providers/errors.js';
 import { CoalescingReader, ReadCoalescer } from '../providers/read-coalescer.js';
-import { FakeClock } from './clock.js';
+import { FakeClock } from '../kube/clock.js';
 import { InvalidRefError } from '../providers/errors.js';
 import { mapFetchedData } from '../secrets/key-mapping.js';
 import { collectData, type Fetched } from './collect-data.js';

@@ -3,7 +3,8 @@
 // Every write goes through the global write rate limit and is counted.
 import * as k8s from '@kubernetes/client-node';
 import type { AppliedSecret } from '../secrets/target.js';
-import type { ManagedFieldsEntry } from './managed-fields.js';
+import type { ManagedFieldsEntry } from '../kube/managed-fields.js';
+import type { WriteLimiter } from '../kube/rate-limiter.js';
 
 /** The field manager of our writes to SecretSources (finalizers); Secrets have one per source. */
 export const FIELD_MANAGER = 'secretsource-operator';
@@ -66,10 +67,6 @@ export interface SecretMetadataPatch {
   resourceVersion: string;
   managedFields?: ManagedFieldsEntry[];
   annotations?: Record<string, null>;
-}
-
-export interface WriteLimiter {
-  take(signal?: AbortSignal): Promise<void>;
 }
 
 const MERGE_PATCH = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);

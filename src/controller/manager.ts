@@ -2,11 +2,11 @@
 // reconciles, and only the elected leader runs them. Standbys keep their
 // caches warm so a takeover starts at once.
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
-import type { Clock } from './clock.js';
-import { Informer, InformerEvent, type MetaObject } from './informer.js';
-import { kubeListWatch } from './kube-list-watch.js';
+import type { Clock } from '../kube/clock.js';
+import { Informer, InformerEvent, type MetaObject } from '../kube/informer.js';
+import { kubeListWatch } from '../kube/kube-list-watch.js';
 import { TargetIndex } from './target-index.js';
-import { WorkQueue } from './workqueue.js';
+import { WorkQueue } from '../kube/workqueue.js';
 import { MANAGED_LABEL, SOURCE_ANNOTATION } from '../secrets/target.js';
 import type { ReconcileResult } from './secret-source-reconciler.js';
 

@@ -1,7 +1,7 @@
 import type { ProviderStatus } from '../api/v1alpha1/index.js';
 import { CredentialsUnavailableError, UnauthorizedError, UnavailableError } from '../providers/errors.js';
-import { FakeClock } from './clock.js';
-import type { Condition } from './conditions.js';
+import { FakeClock } from '../kube/clock.js';
+import type { Condition } from '../kube/conditions.js';
 import type { ProviderKind } from './kube-gateway.js';
 import { ProviderReconciler } from './provider-reconciler.js';
 import {

@@ -4,8 +4,8 @@
 import { InvalidSpecError, parseClusterSecretProvider, parseSecretProvider } from '../api/v1alpha1/index.js';
 import { ProviderError } from '../providers/errors.js';
 import { PROVIDER_TYPES } from '../providers/registry.js';
-import type { Clock } from './clock.js';
-import { findCondition, setCondition, type Condition } from './conditions.js';
+import type { Clock } from '../kube/clock.js';
+import { findCondition, setCondition, type Condition } from '../kube/conditions.js';
 import type { KubeGateway, ProviderKind } from './kube-gateway.js';
 import type { ProviderClients, ReconcileLogger, ReconcileResult, Store } from './secret-source-reconciler.js';
 import { kubeErrorMessage } from './secret-source-reconciler.js';

@@ -11,11 +11,11 @@ import {
 import { CoalescingReader, ReadCoalescer } from '../providers/read-coalescer.js';
 import { ContentFingerprint } from '../secrets/content-hash.js';
 import { CONTENT_HASH_ANNOTATION, MANAGED_LABEL, SOURCE_ANNOTATION } from '../secrets/target.js';
-import { FakeClock } from './clock.js';
-import type { Condition } from './conditions.js';
+import { FakeClock } from '../kube/clock.js';
+import type { Condition } from '../kube/conditions.js';
 import type { LiveSecret } from './kube-gateway.js';
 import { ProviderResolver } from './provider-resolver.js';
-import { backoffDelay } from './rate-limiter.js';
+import { backoffDelay } from '../kube/rate-limiter.js';
 import {
   FINALIZER,
   FORCE_SYNC_ANNOTATION,
@@ -39,7 +39,7 @@ import {
   secretSource,
   type SecretSourceFixture,
 } from './testing/fixtures.js';
-import { DEFAULT_BACKOFF } from './workqueue.js';
+import { DEFAULT_BACKOFF } from '../kube/workqueue.js';
 import { MAX_LAST_FORCE_SYNC_LENGTH, resolveSecretSourceSpec } from '../api/v1alpha1/index.js';
 
 const START = Date.parse('2026-03-01T00:00:00Z');

@@ -32,17 +32,17 @@ import {
   SOURCE_ANNOTATION,
   type AppliedSecret,
 } from '../secrets/target.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../kube/clock.js';
 import { collectData, type Fetched } from './collect-data.js';
-import { findCondition, setCondition } from './conditions.js';
-import type { EventRecorder, InvolvedObject } from './events.js';
+import { findCondition, setCondition } from '../kube/conditions.js';
+import type { EventRecorder, InvolvedObject } from '../kube/events.js';
 import type { KubeGateway, LiveSecret } from './kube-gateway.js';
 import {
   hasApplyEntry,
   ownedSecretFields,
   secretFieldManager,
   withoutLegacyFields,
-} from './managed-fields.js';
+} from '../kube/managed-fields.js';
 import { OwnWrites } from './own-writes.js';
 import { liveMatches } from './target-state.js';
 import { ProviderResolutionError, type ProviderResolver } from './provider-resolver.js';

@@ -7,7 +7,7 @@
 // values in memory, not a hash, keeps this exact and cheap.
 import type { AppliedSecret } from '../secrets/target.js';
 import type { LiveSecret } from './kube-gateway.js';
-import { ownedSecretFields } from './managed-fields.js';
+import { ownedSecretFields } from '../kube/managed-fields.js';
 
 export function liveMatches(live: LiveSecret, desired: AppliedSecret, manager: string): boolean {
   const owned = ownedSecretFields(live.metadata?.managedFields, manager);

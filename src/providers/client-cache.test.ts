@@ -1,4 +1,4 @@
-import { FakeClock, flushPromises } from '../controller/clock.js';
+import { FakeClock, flushPromises } from '../kube/clock.js';
 import { ProviderClientCache, type ProviderObject } from './client-cache.js';
 import type { CredentialSecretValue, CredentialSource, SecretKeyRef } from './credentials.js';
 import {

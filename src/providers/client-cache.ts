@@ -10,7 +10,7 @@
 //   triggers one rebuild and retry (at most once per unauthorizedRebuildIntervalMs, so a path the
 //   policy denies does not cause a login per call).
 // - Clients unused for idleTimeoutMs are closed.
-import { raceAbort } from './abort.js';
+import { raceAbort } from '../kube/abort.js';
 import {
   scopeCredentials,
   type CredentialSecretValue,

@@ -1,4 +1,4 @@
-import { FakeClock, flushPromises } from '../controller/clock.js';
+import { FakeClock, flushPromises } from '../kube/clock.js';
 import type { CachedProviderClient } from './client-cache.js';
 import { NotFoundError, UnavailableError } from './errors.js';
 import { CoalescingReader, ReadCoalescer } from './read-coalescer.js';

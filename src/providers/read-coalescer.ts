@@ -5,7 +5,7 @@
 // refresh that used an older shared read schedules its next one from that time: content never gets
 // older than one interval, and SecretSources sharing a path fall into the same refresh phase. This
 // is how 1,000 SecretSources over 10 paths make about 10 calls per refresh (docs/adr/0005, 0008).
-import { raceAbort } from './abort.js';
+import { raceAbort } from '../kube/abort.js';
 import type { CachedProviderClient } from './client-cache.js';
 import { propertyOf, valueMap } from './property.js';
 import { systemProviderClock, type ProviderClock, type RemoteRef, type RemoteValue } from './types.js';

@@ -13,7 +13,7 @@
 // - There is no `getMap` method: `dataFrom` (every key of a map) is `valueMap(await get({path}))`
 //   from property.ts, so a `data[]` entry and a `dataFrom[]` entry on the same path share one read.
 
-import { setLongTimeout, type LongTimeout } from '../rotation/long-timeout.js';
+import { setLongTimeout, type LongTimeout } from '../kube/long-timeout.js';
 import type { ProviderErrorReason } from './errors.js';
 
 export type ProviderKind = 'SecretProvider' | 'ClusterSecretProvider';
@@ -110,7 +110,7 @@ export const silentLogger: ProviderLogger = { debug: () => {}, info: () => {}, w
 
 /**
  * Time as a collaborator. Structurally compatible with the controller's Clock
- * (src/controller/clock.ts), whose FakeClock drives the unit tests.
+ * (src/kube/clock.ts), whose FakeClock drives the unit tests.
  */
 export interface ProviderClock {
   now(): number;

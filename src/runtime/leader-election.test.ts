@@ -1,4 +1,4 @@
-import { FakeClock, flushPromises } from '../controller/clock.js';
+import { FakeClock, flushPromises } from '../kube/clock.js';
 import {
   LeaderElectionConfigError,
   LeaderElector,

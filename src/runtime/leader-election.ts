@@ -1,6 +1,6 @@
 // Leader election on a coordination.k8s.io Lease, after client-go's leaderelection package: one
 // replica writes, standbys keep their caches warm and take over when the lease is released or expires.
-import { systemClock, type Clock, type TimerHandle } from '../controller/clock.js';
+import { systemClock, type Clock, type TimerHandle } from '../kube/clock.js';
 import { FailureLogThrottle } from './failure-log-throttle.js';
 import {
   LeaseConflictError,

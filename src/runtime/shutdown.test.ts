@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { FakeClock, flushPromises } from '../controller/clock.js';
+import { FakeClock, flushPromises } from '../kube/clock.js';
 import { onShutdownSignal, type ShutdownSignal, type SignalSource } from './shutdown.js';
 
 class FakeProcess extends EventEmitter implements SignalSource {

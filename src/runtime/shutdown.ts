@@ -1,6 +1,6 @@
 // SIGTERM/SIGINT handling: run the cleanup once (finish in-flight work, release the lease), and exit
 // no later than a hard deadline, which must sit inside the pod's terminationGracePeriodSeconds.
-import { systemClock, type Clock } from '../controller/clock.js';
+import { systemClock, type Clock } from '../kube/clock.js';
 import { serializeError } from './logger.js';
 
 export type ShutdownSignal = 'SIGTERM' | 'SIGINT';

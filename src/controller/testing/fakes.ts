@@ -7,9 +7,9 @@ import { NotFoundError } from '../../providers/errors.js';
 import { encodeDocument, type Document } from '../../providers/property.js';
 import type { FindQuery, RemoteRef, RemoteValue } from '../../providers/types.js';
 import type { AppliedSecret } from '../../secrets/target.js';
-import type { EventRecorder, EventType, InvolvedObject } from '../events.js';
+import type { EventRecorder, EventType, InvolvedObject } from '../../kube/events.js';
 import type { KubeGateway, LiveSecret, ProviderKind, SecretMetadataPatch } from '../kube-gateway.js';
-import { fieldLeaves, fieldsTree } from '../managed-fields.js';
+import { fieldLeaves, fieldsTree } from '../../kube/managed-fields.js';
 import type { ProviderClients, ReconcileLogger, Store } from '../secret-source-reconciler.js';
 
 /** A Store over a Map, standing in for an informer cache. */

@@ -1,4 +1,4 @@
-import { FakeClock } from '../../controller/clock.js';
+import { FakeClock } from '../../kube/clock.js';
 import {
   scopeCredentials,
   type CredentialSource,

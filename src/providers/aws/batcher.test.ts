@@ -1,4 +1,4 @@
-import { FakeClock, flushPromises } from '../../controller/clock.js';
+import { FakeClock, flushPromises } from '../../kube/clock.js';
 import { NotFoundError, UnavailableError, type ProviderError } from '../errors.js';
 import type { SecretPayload } from './api.js';
 import { SecretBatcher } from './batcher.js';

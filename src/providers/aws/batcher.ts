@@ -7,7 +7,7 @@
 // A read never joins a request already sent: every caller is answered by a request made after it
 // asked, so a force-sync right after a change in AWS sees the change (sharing in-flight reads is the
 // CoalescingReader's job, which knows about force-sync).
-import { raceAbort } from '../abort.js';
+import { raceAbort } from '../../kube/abort.js';
 import { UnavailableError, type ProviderError } from '../errors.js';
 import type { ProviderClock } from '../types.js';
 import type { SecretPayload } from './api.js';

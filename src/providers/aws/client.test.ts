@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { FakeClock, flushPromises } from '../../controller/clock.js';
+import { FakeClock, flushPromises } from '../../kube/clock.js';
 import { InvalidRefError, NotFoundError, UnauthorizedError, UnavailableError } from '../errors.js';
 import { valueMap } from '../property.js';
 import { remoteRefKey, type RemoteValue } from '../types.js';

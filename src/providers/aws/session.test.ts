@@ -1,4 +1,4 @@
-import { FakeClock } from '../../controller/clock.js';
+import { FakeClock } from '../../kube/clock.js';
 import { UnavailableError } from '../errors.js';
 import { silentLogger } from '../types.js';
 import { AwsCredentialSession } from './session.js';

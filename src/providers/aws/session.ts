@@ -7,7 +7,7 @@
 //   first call past that point starts a refresh and still uses the current credentials;
 // - a failed refresh keeps the current credentials while they are valid and is retried after a pause,
 //   so a flapping STS causes no storm; concurrent callers share one load.
-import { raceAbort } from '../abort.js';
+import { raceAbort } from '../../kube/abort.js';
 import { ProviderError, UnavailableError } from '../errors.js';
 import type { ProviderClock, ProviderLogger } from '../types.js';
 import type { AwsCredentials } from './sts.js';

@@ -1,4 +1,4 @@
-import { FakeClock } from '../../controller/clock.js';
+import { FakeClock } from '../../kube/clock.js';
 import { scopeCredentials, type CredentialSource } from '../credentials.js';
 import { errorFromHttpStatus, InvalidRefError, InvalidSpecError, type ErrorSubject } from '../errors.js';
 import { silentLogger } from '../types.js';

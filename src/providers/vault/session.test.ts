@@ -1,4 +1,4 @@
-import { FakeClock } from '../../controller/clock.js';
+import { FakeClock } from '../../kube/clock.js';
 import { errorFromHttpStatus, UnauthorizedError, UnavailableError, type ErrorSubject } from '../errors.js';
 import { silentLogger } from '../types.js';
 import type { VaultRequest, VaultRequester } from './api.js';

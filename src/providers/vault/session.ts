@@ -6,7 +6,7 @@
 // - a token that never expires (ttl 0, e.g. a root token) is never refreshed;
 // - a 403 on a call is checked with lookup-self: if the token itself is dead, log in again and retry
 //   once; if the token is fine, the policy denies the path and the error stands.
-import { raceAbort } from '../abort.js';
+import { raceAbort } from '../../kube/abort.js';
 import { ProviderError, UnauthorizedError } from '../errors.js';
 import type { ProviderClock, ProviderLogger } from '../types.js';
 import type { VaultRequester } from './api.js';

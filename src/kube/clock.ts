@@ -1,5 +1,5 @@
 // Time as a collaborator: production code takes a Clock so tests can drive timers deterministically.
-import { setLongTimeout, type LongTimeout } from '../rotation/long-timeout.js';
+import { setLongTimeout, type LongTimeout } from './long-timeout.js';
 
 /** Opaque handle returned by Clock.setTimeout; only meaningful to the clock that made it. */
 export interface TimerHandle {

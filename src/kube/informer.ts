@@ -5,7 +5,7 @@
 
 import { systemClock, type Clock, type TimerHandle } from './clock.js';
 import { nextStep, RestartReason, type AttemptEnd } from './informer-restart.js';
-import { raceAbort } from '../providers/abort.js';
+import { raceAbort } from './abort.js';
 import { backoffDelay, type BackoffPolicy } from './rate-limiter.js';
 
 export { RestartReason };

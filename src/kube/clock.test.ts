@@ -1,5 +1,5 @@
 import { jest } from '@jest/globals';
-import { longTimerContract } from '../rotation/testing/long-timer-contract.js';
+import { longTimerContract } from './testing/long-timer-contract.js';
 import { FakeClock, systemClock } from './clock.js';
 
 describe('FakeClock', () => {

@@ -1,7 +1,7 @@
 import type * as k8s from '@kubernetes/client-node';
 import { FakeClock } from './clock.js';
 import { KubeEventRecorder, REPORTING_CONTROLLER, type InvolvedObject } from './events.js';
-import type { WriteLimiter } from './kube-gateway.js';
+import type { WriteLimiter } from './rate-limiter.js';
 
 const involved: InvolvedObject = {
   apiVersion: 'secretsource.dev/v1alpha1',

@@ -3,6 +3,11 @@
 
 import { systemClock, type Clock, type TimerHandle } from './clock.js';
 
+/** What a writer waits on before each write: the global write budget. */
+export interface WriteLimiter {
+  take(signal?: AbortSignal): Promise<void>;
+}
+
 export interface BackoffPolicy {
   /** Delay after the first failure. */
   baseMs: number;
@@ -40,7 +45,7 @@ interface Waiter {
 }
 
 /** A token bucket; waiters are served first-come-first-served. */
-export class TokenBucket {
+export class TokenBucket implements WriteLimiter {
   readonly #qps: number;
   readonly #burst: number;
   readonly #clock: Clock;

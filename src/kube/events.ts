@@ -4,7 +4,7 @@
 // any other: they wait for the same write limiter (--kube-qps) and are counted.
 import type * as k8s from '@kubernetes/client-node';
 import type { Clock } from './clock.js';
-import type { WriteLimiter } from './kube-gateway.js';
+import type { WriteLimiter } from './rate-limiter.js';
 
 export type EventType = 'Normal' | 'Warning';
 
