@@ -1,6 +1,30 @@
 // Wires the controller together: informers feed one work queue, the queue runs
 // reconciles, and only the elected leader runs them. Standbys keep their
 // caches warm so a takeover starts at once.
+//
+// What wakes a SecretSource, at which priority, and what the reconcile then
+// makes of it (its SyncTrigger; none means the Secret is current and nothing
+// is fetched). A key queued twice runs once; a key queued while it runs runs
+// once more afterwards.
+//
+//   event                                         queued                     priority  SyncTrigger in reconcile
+//   SecretSource added                            it                         high      spec-changed (no status yet)
+//   SecretSource spec, annotations, finalizers     it                         high      spec-changed, force-sync
+//     or deletion changed                                                              (or the finalizer runs)
+//   SecretSource deleted                          removed from the queue     -         -
+//   managed Secret edited or deleted              its owner (source          high      drift, target-missing
+//                                                 annotation) and every
+//                                                 writer (TargetIndex)
+//   SecretProvider / ClusterSecretProvider        the provider, and every    high      spec-changed while not Ready
+//     added, changed or deleted                   SecretSource using it                (a Ready one reads through the
+//                                                                                      rebuilt client at its refresh)
+//   Namespace labels changed                      its SecretSources          high      spec-changed while not Ready
+//   leadership taken                              every SecretSource         high if   per state; a refresh missed
+//                                                                            status is while no one led: refresh-due
+//                                                                            behind,
+//                                                                            else low
+//   requeueAfter (RefreshSchedule)                it, from the delay heap    low       refresh-due (or upgrade, drift)
+//   retry after a transient failure               it, after backoff          low       spec-changed (Ready is False)
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import type { Clock } from '../kube/clock.js';
 import { Informer, InformerEvent, type MetaObject } from '../kube/informer.js';

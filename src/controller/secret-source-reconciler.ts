@@ -18,12 +18,7 @@ import type { ProviderObject } from '../providers/client-cache.js';
 import { ProviderError } from '../providers/errors.js';
 import type { CoalescingReader } from '../providers/read-coalescer.js';
 import type { ProviderClient } from '../providers/types.js';
-import {
-  InvalidScheduleError,
-  nextRefreshAfterRead,
-  sharedReadMaxAgeMs,
-  validateRefreshTiming,
-} from '../rotation/schedule.js';
+import { sharedReadMaxAgeMs, validateRefreshTiming } from '../rotation/schedule.js';
 import { buildSecretContent, type SecretContent } from '../secrets/content.js';
 import { isFingerprint, type ContentFingerprint } from '../secrets/content-hash.js';
 import {
@@ -44,6 +39,7 @@ import {
   withoutLegacyFields,
 } from '../kube/managed-fields.js';
 import { OwnWrites } from './own-writes.js';
+import { RefreshSchedule } from './refresh-schedule.js';
 import { liveMatches } from './target-state.js';
 import { ProviderResolutionError, type ProviderResolver } from './provider-resolver.js';
 
@@ -125,12 +121,12 @@ class SyncFailure extends Error {
 
 export class SecretSourceReconciler {
   readonly #o: SecretSourceReconcilerOptions;
-  /** When each source is next due for a refresh; rebuilt from status after a restart. */
-  readonly #refreshDue = new Map<string, number>();
+  readonly #schedule: RefreshSchedule;
   readonly #ownWrites = new OwnWrites();
 
   constructor(options: SecretSourceReconcilerOptions) {
     this.#o = options;
+    this.#schedule = new RefreshSchedule(options.clock, options.random);
   }
 
   async reconcile(key: string, signal: AbortSignal): Promise<ReconcileResult> {
@@ -171,19 +167,25 @@ export class SecretSourceReconciler {
       live = await this.#o.kube.getSecret(source.metadata.namespace, spec.target.name);
       trigger = this.#syncTrigger(key, source, spec, live);
     }
-    if (trigger === undefined) return { requeueAfterMs: this.#untilRefresh(key, source, spec) };
+    if (trigger === undefined)
+      return {
+        requeueAfterMs: this.#schedule.requeueAfter(key, spec.refresh, source.status?.nextRefreshTime),
+      };
 
     try {
       const result = await this.#sync(key, source, spec, live, trigger, signal);
       this.#o.metrics?.syncFinished(result, (this.#o.clock.now() - started) / 1000);
-      return { requeueAfterMs: this.#untilRefresh(key, source, spec) };
+      return {
+        requeueAfterMs: this.#schedule.requeueAfter(key, spec.refresh, source.status?.nextRefreshTime),
+      };
     } catch (error) {
       if (signal.aborted) throw error;
       const failure = toSyncFailure(error);
       this.#o.metrics?.syncFinished('error', (this.#o.clock.now() - started) / 1000);
       await this.#reportFailure(source, spec, failure);
       if (failure.retryable) return { retry: true };
-      return this.#afterPermanentFailure(key, spec);
+      const requeueAfterMs = this.#schedule.requeueAfterFailure(key, spec.refresh);
+      return requeueAfterMs === undefined ? {} : { requeueAfterMs };
     }
   }
 
@@ -193,16 +195,6 @@ export class SecretSourceReconciler {
    * with backoff, re-reading the backend each time. A schedule with no next slot (validation
    * refuses those) waits for a change only.
    */
-  #afterPermanentFailure(key: string, spec: ResolvedSecretSourceSpec): ReconcileResult {
-    try {
-      this.#scheduleRefresh(key, spec);
-    } catch (error) {
-      if (!(error instanceof InvalidScheduleError)) throw error;
-      this.#refreshDue.delete(key);
-      return {};
-    }
-    return { requeueAfterMs: Math.max(0, this.#refreshDue.get(key)! - this.#o.clock.now()) };
-  }
 
   /**
    * A stored object that no longer parses (e.g. written before a CRD upgrade):
@@ -230,7 +222,7 @@ export class SecretSourceReconciler {
 
   /** Forgets schedule state for a source that is gone. */
   forget(key: string): void {
-    this.#refreshDue.delete(key);
+    this.#schedule.forget(key);
     this.#ownWrites.forget(key);
     const [namespace = '', name = ''] = key.split('/');
     this.#o.metrics?.certificateNotAfter?.(namespace, name, undefined);
@@ -274,7 +266,7 @@ export class SecretSourceReconciler {
     }
     if (this.#drifted(source, spec, live, manager)) return 'drift';
     if (policy === 'OnChange') return undefined;
-    return this.#o.clock.now() >= this.#dueAt(key, source, spec) ? 'refresh-due' : undefined;
+    return this.#schedule.isDue(key, status?.nextRefreshTime) ? 'refresh-due' : undefined;
   }
 
   /**
@@ -312,8 +304,8 @@ export class SecretSourceReconciler {
     const hash = this.#o.fingerprint.of(target, content.type, content.data);
     const desired = this.#desiredSecret(source, spec, content, hash);
     const result = await this.#write(key, source, spec, live, desired, manager, trigger);
-    this.#scheduleRefresh(key, spec, fetched.oldestReadAt);
-    await this.#report(key, source, spec, provider, content, hash, result);
+    const nextRefreshAt = this.#schedule.planAfterSync(key, spec.refresh, fetched.oldestReadAt);
+    await this.#report(key, source, spec, provider, content, hash, result, nextRefreshAt);
     return result;
   }
 
@@ -506,6 +498,7 @@ export class SecretSourceReconciler {
     content: SecretContent,
     hash: string,
     result: string,
+    nextRefreshAt: number,
   ): Promise<void> {
     const { namespace, name } = source.metadata;
     const now = new Date(this.#o.clock.now());
@@ -526,7 +519,7 @@ export class SecretSourceReconciler {
       observedGeneration: source.metadata.generation,
       lastSyncTime:
         result === 'unchanged' && previous?.lastSyncTime ? previous.lastSyncTime : now.toISOString(),
-      nextRefreshTime: new Date(this.#refreshDue.get(key)!).toISOString(),
+      nextRefreshTime: new Date(nextRefreshAt).toISOString(),
       syncedHash: hash,
       targetName: spec.target.name,
       syncedKeys: content.data.size,
@@ -651,29 +644,6 @@ export class SecretSourceReconciler {
     }
   }
 
-  #dueAt(key: string, source: SecretSource, spec: ResolvedSecretSourceSpec): number {
-    const known = this.#refreshDue.get(key);
-    if (known !== undefined) return known;
-    // After a restart: keep the schedule the status announced.
-    const announced = source.status?.nextRefreshTime ? Date.parse(source.status.nextRefreshTime) : NaN;
-    const due = Number.isNaN(announced) ? this.#o.clock.now() : announced;
-    this.#refreshDue.set(key, due);
-    void spec;
-    return due;
-  }
-
-  /** `readAt`: when the oldest read the sync used started; the next interval counts from it. */
-  #scheduleRefresh(key: string, spec: ResolvedSecretSourceSpec, readAt?: number): void {
-    const now = new Date(this.#o.clock.now());
-    const from = readAt === undefined ? undefined : new Date(readAt);
-    this.#refreshDue.set(key, nextRefreshAfterRead(spec.refresh, from, this.#o.random, now).getTime());
-  }
-
-  #untilRefresh(key: string, source: SecretSource, spec: ResolvedSecretSourceSpec): number | undefined {
-    if (spec.refresh.policy !== 'Periodic') return undefined;
-    return Math.max(0, this.#dueAt(key, source, spec) - this.#o.clock.now());
-  }
-
   async #ensureFinalizer(source: SecretSource, spec: ResolvedSecretSourceSpec): Promise<void> {
     const wanted = needsFinalizer(spec);
     const present = source.metadata.finalizers?.includes(FINALIZER) ?? false;
@@ -687,7 +657,7 @@ export class SecretSourceReconciler {
   /** What deletionPolicy asks for when the SecretSource goes away, then lets it go. */
   async #finalize(source: SecretSource, spec: ResolvedSecretSourceSpec): Promise<ReconcileResult> {
     const { namespace, name, uid } = source.metadata;
-    this.#refreshDue.delete(`${namespace}/${name}`);
+    this.#schedule.forget(`${namespace}/${name}`);
     if (!source.metadata.finalizers?.includes(FINALIZER)) return {};
     const live = await this.#o.kube.getSecret(namespace, spec.target.name);
     const { creationPolicy } = spec.target;
