@@ -37,6 +37,7 @@ import {
   wasForbidden,
 } from '../support/rbac-audit.js';
 import { API_VERSION, GROUP, SecretSourceObjects, VERSION } from '../support/secret-sources.js';
+import { createWorkload, readWorkload, WORKLOAD_KINDS } from '../support/workloads.js';
 
 jest.setTimeout(120_000);
 
@@ -219,8 +220,24 @@ test('the operator uses every verb config/rbac grants it, and is refused none', 
     target: { name: 'deleted', creationPolicy: 'Orphan', deletionPolicy: 'Delete' },
     data: data(await remoteValue('deleted')),
   });
-  for (const name of ['retained', 'by-kubernetes', 'deleted'])
+  // Restart targets of each kind, rolled (patched) when their Secret's content changes.
+  for (const kind of WORKLOAD_KINDS) await createWorkload(kc, namespace, kind, `app-${kind.toLowerCase()}`);
+  const restartedPath = await remoteValue('restarted');
+  await objects.createSource('restarted', {
+    data: data(restartedPath),
+    refresh: { interval: '2s' },
+    restartTargets: WORKLOAD_KINDS.map((kind) => ({ kind, name: `app-${kind.toLowerCase()}` })),
+  });
+  for (const name of ['retained', 'by-kubernetes', 'deleted', 'restarted'])
     await objects.waitReady(name, 'True', 'Synced');
+  await openbao.putKv(restartedPath, { value: generated() });
+  for (const kind of WORKLOAD_KINDS) {
+    await eventually(async () => {
+      const workload = await readWorkload(kc, namespace, kind, `app-${kind.toLowerCase()}`);
+      if (!workload.annotations['secretsource.dev/content-hash'])
+        throw new Error(`${kind} not restarted yet`);
+    });
+  }
   await objects.waitEvent('retained', 'Normal', 'Created');
   await objects.waitProviderReady('by-token', 'True', 'Valid');
   await objects.waitProviderReady('by-kubernetes', 'True', 'Valid');

@@ -135,6 +135,7 @@ export async function runOperator(config: RunConfig, logger: Logger): Promise<vo
       syncFinished: (result, seconds) => metrics.syncFinished(syncResult(result), seconds),
       certificateNotAfter: (namespace, name, notAfter) =>
         metrics.certificateNotAfter(namespace, name, notAfter),
+      workloadRestart: (kind, result) => metrics.workloadRestart(kind, result),
     },
     fingerprint: new ContentFingerprint(fingerprintKey),
     clock,

@@ -44,6 +44,11 @@ export interface KubeGateway {
   /** Drops the ownerReference to `ownerUid`, so garbage collection leaves the Secret alone. */
   releaseSecret(namespace: string, name: string, ownerUid: string): Promise<void>;
   patchSecretSourceStatus(namespace: string, name: string, status: object): Promise<void>;
+  /**
+   * Sets `annotation` on a workload's pod template, which rolls its pods. Returns false when the
+   * workload does not exist (nothing is created).
+   */
+  restartWorkload(workload: WorkloadRef, annotation: string, value: string): Promise<boolean>;
   patchProviderStatus(
     kind: ProviderKind,
     namespace: string | undefined,
@@ -63,6 +68,12 @@ export interface KubeGateway {
   ): Promise<void>;
 }
 
+export interface WorkloadRef {
+  namespace: string;
+  kind: 'Deployment' | 'StatefulSet' | 'DaemonSet';
+  name: string;
+}
+
 export interface SecretMetadataPatch {
   resourceVersion: string;
   managedFields?: ManagedFieldsEntry[];
@@ -78,6 +89,7 @@ export function isNotFound(error: unknown): boolean {
 
 export class ClientNodeKubeGateway implements KubeGateway {
   readonly #core: k8s.CoreV1Api;
+  readonly #apps: k8s.AppsV1Api;
   readonly #custom: k8s.CustomObjectsApi;
   readonly #limiter: WriteLimiter;
   readonly #onWrite: (resource: string, verb: string) => void;
@@ -88,6 +100,7 @@ export class ClientNodeKubeGateway implements KubeGateway {
     onWrite?: (resource: string, verb: string) => void;
   }) {
     this.#core = options.kubeConfig.makeApiClient(k8s.CoreV1Api);
+    this.#apps = options.kubeConfig.makeApiClient(k8s.AppsV1Api);
     this.#custom = options.kubeConfig.makeApiClient(k8s.CustomObjectsApi);
     this.#limiter = options.limiter;
     this.#onWrite = options.onWrite ?? (() => undefined);
@@ -175,6 +188,24 @@ export class ClientNodeKubeGateway implements KubeGateway {
       { group: GROUP, version: VERSION, namespace, plural: 'secretsources', name, body: { status } },
       MERGE_PATCH,
     );
+  }
+
+  async restartWorkload(workload: WorkloadRef, annotation: string, value: string): Promise<boolean> {
+    const { namespace, kind, name } = workload;
+    await this.#write(`${kind.toLowerCase()}s`, 'patch');
+    // A merge patch, as `kubectl rollout restart` does: it never creates a missing workload, and
+    // the one annotation it sets is recorded under our manager, so a GitOps tool's fields stay its own.
+    const body = { spec: { template: { metadata: { annotations: { [annotation]: value } } } } };
+    const request = { name, namespace, body, fieldManager: FIELD_MANAGER };
+    try {
+      if (kind === 'Deployment') await this.#apps.patchNamespacedDeployment(request, MERGE_PATCH);
+      else if (kind === 'StatefulSet') await this.#apps.patchNamespacedStatefulSet(request, MERGE_PATCH);
+      else await this.#apps.patchNamespacedDaemonSet(request, MERGE_PATCH);
+      return true;
+    } catch (error) {
+      if (isNotFound(error)) return false;
+      throw error;
+    }
   }
 
   async patchProviderStatus(

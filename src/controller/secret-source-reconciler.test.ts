@@ -1135,49 +1135,77 @@ describe('spec problems', () => {
   });
 });
 
-describe('restartTargets (not implemented yet)', () => {
-  const NOTICE = 'spec.restartTargets is not implemented yet; workloads are not restarted';
-  const restartTargets = [{ kind: 'Deployment' as const, name: 'payments-api' }];
-  const notices = () => world.events.events.filter((e) => e.reason === 'RestartTargetsNotSupported');
-
-  test('the Secret is synced as usual; status, one Warning Event and the log say nothing is restarted', async () => {
-    const password = await synced({ spec: { restartTargets } });
-
-    expect(decoded(world.liveSecret()?.data, 'password') === password).toBe(true);
-    expect(world.ready()).toMatchObject({
-      status: 'True',
-      reason: 'Synced',
-      message: `1 keys from SecretProvider/vault; ${NOTICE}`,
-    });
-    expect(notices()).toEqual([
-      {
-        object: expect.objectContaining({ kind: 'SecretSource', name: 'db', namespace: 'payments' }),
-        type: 'Warning',
-        reason: 'RestartTargetsNotSupported',
-        message: NOTICE,
-      },
-    ]);
-    expect(world.logger.entries.filter((e) => e.level === 'warn' && e.message === NOTICE)).toHaveLength(1);
+describe('restartTargets', () => {
+  const restartTargets = [
+    { kind: 'Deployment' as const, name: 'payments-api' },
+    { kind: 'StatefulSet' as const, name: 'payments-db' },
+  ];
+  const restarts = () => world.kube.writes('restartWorkload');
+  beforeEach(() => {
+    world.kube.workloads.add('Deployment/payments/payments-api');
+    world.kube.workloads.add('StatefulSet/payments/payments-db');
   });
 
-  test('the Warning is recorded once: not again on a refresh that changes the Secret, nor after a restart', async () => {
+  test('not on the first sync, nor on a quiet refresh', async () => {
+    await synced({ spec: { restartTargets } });
+    world.clock.advance(HOUR);
+    await world.sync();
+    expect(restarts()).toEqual([]);
+    expect(world.ready()?.message).toBe('1 keys from SecretProvider/vault');
+  });
+
+  test('each content change rolls every target once, with the new fingerprint on its pod template', async () => {
     await synced({ spec: { restartTargets } });
     world.backend.set('app/db', { password: world.secretValue() });
     world.clock.advance(HOUR);
     await world.sync();
-    world.restart();
-    world.edit((s) => (s.spec.target = { labels: { tier: 'db' } }), { specChange: true });
-    await world.sync();
+    world.clock.advance(HOUR);
+    await world.sync(); // quiet
 
-    expect(world.events.reasons().filter((r) => r === 'Normal/Updated')).toHaveLength(2);
-    expect(notices()).toHaveLength(1);
-    expect(world.ready()?.message).toContain(NOTICE);
+    const hash = world.lastStatus().syncedHash;
+    expect(restarts()).toEqual([
+      {
+        op: 'restartWorkload',
+        workload: { namespace: 'payments', kind: 'Deployment', name: 'payments-api' },
+        annotation: 'secretsource.dev/content-hash',
+        value: hash,
+      },
+      expect.objectContaining({
+        workload: { namespace: 'payments', kind: 'StatefulSet', name: 'payments-db' },
+      }),
+    ]);
+    expect(world.events.reasons().filter((r) => r === 'Normal/WorkloadRestarted')).toHaveLength(2);
+    // The restart comes before the status that records the new fingerprint.
+    const ops = world.kube.calls.map((c) => c.op);
+    expect(ops.lastIndexOf('restartWorkload')).toBeLessThan(ops.lastIndexOf('patchSecretSourceStatus'));
   });
 
-  test('without restartTargets nothing is said about them', async () => {
-    await synced();
-    expect(notices()).toEqual([]);
-    expect(world.ready()?.message).toBe('1 keys from SecretProvider/vault');
+  test('a missing workload is a Warning, not a failed sync', async () => {
+    await synced({ spec: { restartTargets } });
+    world.kube.workloads.delete('StatefulSet/payments/payments-db');
+    world.backend.set('app/db', { password: world.secretValue() });
+    world.clock.advance(HOUR);
+    await world.sync();
+    expect(world.ready()).toMatchObject({ status: 'True' });
+    expect(world.events.events.at(-1)).toMatchObject({
+      type: 'Warning',
+      reason: 'RestartTargetNotFound',
+      message: 'StatefulSet payments-db not found in namespace payments; nothing was restarted',
+    });
+  });
+
+  test('a failed restart fails the sync; the retry restarts again, since status still has the old fingerprint', async () => {
+    await synced({ spec: { restartTargets } });
+    world.backend.set('app/db', { password: world.secretValue() });
+    world.kube.failNext('restartWorkload', { code: 500, body: { message: 'etcdserver: timeout' } });
+    world.clock.advance(HOUR);
+    expect(await world.sync()).toEqual({ retry: true });
+    expect(world.ready()).toMatchObject({ status: 'False', reason: 'RestartFailed' });
+
+    world.clock.advance(10 * SECOND);
+    await world.sync();
+    expect(world.ready()).toMatchObject({ status: 'True' });
+    expect(restarts().map((r) => r.workload.name)).toEqual(['payments-api', 'payments-api', 'payments-db']);
   });
 });
 

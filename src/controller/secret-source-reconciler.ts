@@ -45,9 +45,9 @@ import { ProviderResolutionError, type ProviderResolver } from './provider-resol
 
 export const FINALIZER = 'secretsource.dev/finalizer';
 export const FORCE_SYNC_ANNOTATION = 'secretsource.dev/force-sync';
+/** On a restart target's pod template: the fingerprint of the Secret content it was rolled for. */
+export const RESTART_ANNOTATION = 'secretsource.dev/content-hash';
 const API_VERSION = 'secretsource.dev/v1alpha1';
-const RESTART_TARGETS_NOT_SUPPORTED =
-  'spec.restartTargets is not implemented yet; workloads are not restarted';
 
 export interface ReconcileResult {
   /** Retry with the queue's per-key backoff (a transient failure). */
@@ -64,6 +64,8 @@ export interface ReconcileLogger {
 
 export interface SyncMetrics {
   syncFinished(result: string, seconds: number): void;
+  /** A restart target patched (restarted), missing (not_found) or failing (error). */
+  workloadRestart?(kind: string, result: 'restarted' | 'not_found' | 'error'): void;
   /** The notAfter of the certificate a SecretSource's Secret holds; undefined when it holds none. */
   certificateNotAfter?(namespace: string, name: string, notAfter: Date | undefined): void;
 }
@@ -304,6 +306,9 @@ export class SecretSourceReconciler {
     const hash = this.#o.fingerprint.of(target, content.type, content.data);
     const desired = this.#desiredSecret(source, spec, content, hash);
     const result = await this.#write(key, source, spec, live, desired, manager, trigger);
+    // Before the status records the new fingerprint: a crash in between restarts on the retry.
+    if (contentChanged(source.status?.syncedHash, hash))
+      await this.#restartWorkloads(key, source, spec, hash);
     const nextRefreshAt = this.#schedule.planAfterSync(key, spec.refresh, fetched.oldestReadAt);
     await this.#report(key, source, spec, provider, content, hash, result, nextRefreshAt);
     return result;
@@ -490,6 +495,50 @@ export class SecretSourceReconciler {
     }
   }
 
+  /**
+   * Rolls spec.restartTargets: their pod template gets the new fingerprint, so the workload
+   * controller replaces its pods and they read the new Secret. A missing workload is a Warning,
+   * not a failed sync; any other error fails the sync, which is retried (and restarts again).
+   */
+  async #restartWorkloads(
+    key: string,
+    source: SecretSource,
+    spec: ResolvedSecretSourceSpec,
+    hash: string,
+  ): Promise<void> {
+    const { namespace } = source.metadata;
+    for (const { kind, name } of spec.restartTargets) {
+      let restarted: boolean;
+      try {
+        restarted = await this.#o.kube.restartWorkload({ namespace, kind, name }, RESTART_ANNOTATION, hash);
+      } catch (error) {
+        this.#o.metrics?.workloadRestart?.(kind, 'error');
+        throw new SyncFailure(
+          'RestartFailed',
+          `restarting ${kind} ${name}: ${kubeErrorMessage(error)}`,
+          true,
+        );
+      }
+      this.#o.metrics?.workloadRestart?.(kind, restarted ? 'restarted' : 'not_found');
+      if (restarted) {
+        this.#o.events.record(
+          involved(source),
+          'Normal',
+          'WorkloadRestarted',
+          `Restarted ${kind} ${name}: Secret ${spec.target.name} changed`,
+        );
+        this.#o.logger.info({ secretSource: key, kind, name }, 'restarted workload');
+      } else {
+        this.#o.events.record(
+          involved(source),
+          'Warning',
+          'RestartTargetNotFound',
+          `${kind} ${name} not found in namespace ${namespace}; nothing was restarted`,
+        );
+      }
+    }
+  }
+
   async #report(
     key: string,
     source: SecretSource,
@@ -511,7 +560,7 @@ export class SecretSourceReconciler {
           type: 'Ready',
           status: 'True',
           reason: 'Synced',
-          message: message + this.#restartTargetsNotice(key, source, spec),
+          message,
           observedGeneration: source.metadata.generation,
         },
         now,
@@ -541,26 +590,6 @@ export class SecretSourceReconciler {
       ...previous,
       ...status,
     });
-  }
-
-  /**
-   * spec.restartTargets is accepted by the CRD but not implemented yet: say so in the Ready message
-   * (the suffix returned), and once in a Warning Event and the log, when the status does not say it yet.
-   */
-  #restartTargetsNotice(key: string, source: SecretSource, spec: ResolvedSecretSourceSpec): string {
-    if (spec.restartTargets.length === 0) return '';
-    if (
-      !findCondition(source.status?.conditions, 'Ready')?.message?.includes(RESTART_TARGETS_NOT_SUPPORTED)
-    ) {
-      this.#o.events.record(
-        involved(source),
-        'Warning',
-        'RestartTargetsNotSupported',
-        RESTART_TARGETS_NOT_SUPPORTED,
-      );
-      this.#o.logger.warn({ secretSource: key }, RESTART_TARGETS_NOT_SUPPORTED);
-    }
-    return `; ${RESTART_TARGETS_NOT_SUPPORTED}`;
   }
 
   /** Templates kept in a ConfigMap of the SecretSource's namespace (target.template.configMapRef). */
@@ -752,6 +781,14 @@ export function needsFinalizer(spec: ResolvedSecretSourceSpec): boolean {
   // Orphan/Merge + Delete: nothing else would delete the Secret or our keys.
   if (creationPolicy === 'Owner') return deletionPolicy === 'Retain';
   return deletionPolicy === 'Delete';
+}
+
+/**
+ * Whether the values changed since the last sync status recorded. Not on the first sync (nothing
+ * ran on the old values), and not on an upgrade from an unkeyed hash (that cannot be compared).
+ */
+function contentChanged(previous: string | undefined, next: string): boolean {
+  return isFingerprint(previous) && previous !== next;
 }
 
 function emptyResult(what: string): SyncFailure {

@@ -46,6 +46,12 @@ export class Metrics {
     labelNames: ['resource', 'verb'] as const,
     registers: [this.registry],
   });
+  readonly #workloadRestarts = new Counter({
+    name: 'secretsource_workload_restarts_total',
+    help: 'Restart targets rolled after a Secret content change, by workload kind and result.',
+    labelNames: ['kind', 'result'] as const,
+    registers: [this.registry],
+  });
   readonly #certificateNotAfter = new Gauge({
     name: 'secretsource_certificate_not_after_timestamp_seconds',
     help: 'Expiry (Unix seconds) of the certificate in the Secret a SecretSource manages, for alerts before it breaks.',
@@ -71,6 +77,10 @@ export class Metrics {
       },
     });
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+  }
+
+  workloadRestart(kind: string, result: 'restarted' | 'not_found' | 'error'): void {
+    this.#workloadRestarts.inc({ kind, result });
   }
 
   /** Supplies the queue depth, read at scrape time (the queue is usually built after the metrics). */

@@ -932,7 +932,7 @@ const refresh = namedType('Refresh', 'When the operator fetches the values again
 
 const restartTarget = namedType(
   'RestartTarget',
-  'A workload in the SecretSource namespace, to be rolled when the Secret content changes (not implemented yet: see restartTargets).',
+  'A workload in the SecretSource namespace, rolled when the Secret content changes.',
   (description) =>
     object(
       description,
@@ -971,7 +971,7 @@ export const secretSourceSpecSchema: JSONSchemaProps = namedType(
         target: secretTarget('The Secret to write. Default: an Opaque Secret named like the SecretSource.'),
         refresh: refresh('When to fetch again. Default: every hour.'),
         restartTargets: list(
-          'Workloads to roll when the Secret content changes. Not implemented yet: accepted, but no workload is restarted; the operator syncs the Secret as usual and says so in the Ready message and in one RestartTargetsNotSupported Warning Event.',
+          'Workloads to roll when the Secret content changes (not on the first sync, not on a refresh that finds nothing new): their pod template gets the annotation secretsource.dev/content-hash with the new fingerprint, so the workload controller replaces the pods. A missing workload is a RestartTargetNotFound Warning, not a failed sync.',
           restartTarget('A workload.'),
           32,
           { 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['kind', 'name'] },

@@ -92,7 +92,7 @@ export interface SecretSourceSpec {
   target?: SecretTarget;
   refresh?: Refresh;
   /**
-   * Workloads to roll when the Secret content changes. Not implemented yet: accepted, but no workload is restarted; the operator syncs the Secret as usual and says so in the Ready message and in one RestartTargetsNotSupported Warning Event.
+   * Workloads to roll when the Secret content changes (not on the first sync, not on a refresh that finds nothing new): their pod template gets the annotation secretsource.dev/content-hash with the new fingerprint, so the workload controller replaces the pods. A missing workload is a RestartTargetNotFound Warning, not a failed sync.
    */
   restartTargets?: RestartTarget[];
 }
@@ -321,7 +321,7 @@ export interface Refresh {
   policy?: 'Periodic' | 'OnChange' | 'CreatedOnce';
 }
 /**
- * A workload in the SecretSource namespace, to be rolled when the Secret content changes (not implemented yet: see restartTargets).
+ * A workload in the SecretSource namespace, rolled when the Secret content changes.
  */
 export interface RestartTarget {
   /**

@@ -8,7 +8,13 @@ import { encodeDocument, type Document } from '../../providers/property.js';
 import type { FindQuery, RemoteRef, RemoteValue } from '../../providers/types.js';
 import type { AppliedSecret } from '../../secrets/target.js';
 import type { EventRecorder, EventType, InvolvedObject } from '../../kube/events.js';
-import type { KubeGateway, LiveSecret, ProviderKind, SecretMetadataPatch } from '../kube-gateway.js';
+import type {
+  KubeGateway,
+  LiveSecret,
+  ProviderKind,
+  SecretMetadataPatch,
+  WorkloadRef,
+} from '../kube-gateway.js';
 import { fieldLeaves, fieldsTree } from '../../kube/managed-fields.js';
 import type { ProviderClients, ReconcileLogger, Store } from '../secret-source-reconciler.js';
 
@@ -42,6 +48,7 @@ export type KubeCall =
   | { op: 'patchSecretMetadata'; namespace: string; name: string; patch: SecretMetadataPatch }
   | { op: 'deleteSecret'; namespace: string; name: string; uid: string }
   | { op: 'releaseSecret'; namespace: string; name: string; ownerUid: string }
+  | { op: 'restartWorkload'; workload: WorkloadRef; annotation: string; value: string }
   | { op: 'patchSecretSourceStatus'; namespace: string; name: string; status: Record<string, unknown> }
   | {
       op: 'patchProviderStatus';
@@ -241,6 +248,15 @@ export class FakeKubeGateway implements KubeGateway {
       status: structuredClone(status) as Record<string, unknown>,
     });
     this.#maybeFail('patchSecretSourceStatus');
+  }
+
+  /** Workloads the fake server holds, as `Kind/namespace/name`. */
+  readonly workloads = new Set<string>();
+
+  async restartWorkload(workload: WorkloadRef, annotation: string, value: string): Promise<boolean> {
+    this.calls.push({ op: 'restartWorkload', workload, annotation, value });
+    this.#maybeFail('restartWorkload');
+    return this.workloads.has(`${workload.kind}/${workload.namespace}/${workload.name}`);
   }
 
   async patchProviderStatus(
