@@ -47,3 +47,52 @@ test('forget drops the plan', () => {
   s.forget('a');
   expect(s.isDue('a', undefined)).toBe(true);
 });
+
+describe('cron schedules across daylight-saving changes (Europe/Berlin), driven by a fake clock', () => {
+  // Refreshes as the reconciler plans them: each one planned when the previous one ran.
+  function runs(startIso: string, schedule: string, count: number): string[] {
+    const clock = new FakeClock(Date.parse(startIso));
+    const s = new RefreshSchedule(clock, () => 0.5);
+    const refresh = { policy: 'Periodic', schedule, timeZone: 'Europe/Berlin' } as const;
+    const seen: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const due = s.planAfterSync('a', refresh);
+      clock.advance(due - clock.now());
+      seen.push(new Date(clock.now()).toISOString());
+    }
+    return seen;
+  }
+
+  test('spring forward: the 02:30 slot that does not exist runs once, at 03:00 CEST', () => {
+    expect(runs('2026-03-28T12:00:00Z', '30 2 * * *', 3)).toEqual([
+      '2026-03-29T01:00:00.000Z',
+      '2026-03-30T00:30:00.000Z',
+      '2026-03-31T00:30:00.000Z',
+    ]);
+  });
+
+  test('fall back: the 02:30 slot that happens twice runs once', () => {
+    expect(runs('2026-10-24T12:00:00Z', '30 2 * * *', 3)).toEqual([
+      '2026-10-25T00:30:00.000Z',
+      '2026-10-26T01:30:00.000Z',
+      '2026-10-27T01:30:00.000Z',
+    ]);
+  });
+
+  test('an hourly schedule runs every real hour once through both changes', () => {
+    const spring = runs('2026-03-28T23:30:00Z', '0 * * * *', 4);
+    expect(spring).toEqual([
+      '2026-03-29T00:00:00.000Z',
+      '2026-03-29T01:00:00.000Z',
+      '2026-03-29T02:00:00.000Z',
+      '2026-03-29T03:00:00.000Z',
+    ]);
+    const autumn = runs('2026-10-24T23:30:00Z', '0 * * * *', 4);
+    expect(autumn).toEqual([
+      '2026-10-25T00:00:00.000Z',
+      '2026-10-25T01:00:00.000Z',
+      '2026-10-25T02:00:00.000Z',
+      '2026-10-25T03:00:00.000Z',
+    ]);
+  });
+});

@@ -29,7 +29,7 @@ import { mergeAnnotations, mergeLabels } from './metadata.js';
 import { isPrivateKeyLabel, parsePem } from './pem.js';
 import { checkAnnotationsAllowed, checkSecretType, SECRET_TYPE } from './secret-types.js';
 import { MAX_SECRET_BYTES } from './target.js';
-import { TemplateRenderer } from './template-engine.js';
+import { TemplateRenderer, type RenderBudget } from './template-engine.js';
 import { buildTlsData, type CertificateInfo } from './tls.js';
 
 export type { FetchedDataEntry, FetchedDataFrom, ReplacedKey } from './key-mapping.js';
@@ -61,6 +61,8 @@ export interface SecretContentInput {
   now: Date;
   /** creationPolicy Merge: the Secret's other keys are not ours, so keys a type requires may be missing. */
   merge?: boolean;
+  /** What rendering this build may do; a fresh RenderBudget by default (tests inject a clock). */
+  renderBudget?: RenderBudget;
 }
 
 export interface SecretContent {
@@ -83,7 +85,10 @@ export function buildSecretContent(input: SecretContentInput): SecretContent {
   const fetched = mapFetchedData(input.data ?? [], input.dataFrom ?? [], {
     duplicateKeys: input.duplicateKeys,
   });
-  const renderer = new TemplateRenderer(fetched.values);
+  const renderer = new TemplateRenderer(
+    fetched.values,
+    input.renderBudget ? { budget: input.renderBudget } : {},
+  );
   const dataTemplates = collectDataTemplates(template, input.templateConfigMap);
 
   // With data templates (or dockerConfig) the fetched values are inputs, and the

@@ -25,7 +25,20 @@ const values = new Map<string, Buffer>([
   ['keystore', binary],
   ['empty', Buffer.alloc(0)],
 ]);
-const renderer = new TemplateRenderer(values);
+// A fresh renderer per render, on a clock that does not move: these tests are about what renders,
+// not about how busy the machine is (the time budget has its own tests, on a stepping clock).
+const renderer = {
+  renderText: (source: string, where: string) =>
+    new TemplateRenderer(values, { budget: new RenderBudget({ now: () => 0 }), cache: null }).renderText(
+      source,
+      where,
+    ),
+  renderData: (source: string, where: string) =>
+    new TemplateRenderer(values, { budget: new RenderBudget({ now: () => 0 }), cache: null }).renderData(
+      source,
+      where,
+    ),
+};
 const fingerprint = (pem: string): string => new X509Certificate(pem).fingerprint256;
 const fingerprints = (pem: string): string[] =>
   parseCertificates(pem, 'x').map((cert) => cert.fingerprint256);
@@ -234,14 +247,15 @@ describe('render budget: one per Secret build, shared by all its templates', () 
   });
 
   test('allocations are counted across the templates of one build', () => {
-    const budgeted = new TemplateRenderer(values, { cache: null });
+    const frozen = () => new RenderBudget({ now: () => 0 });
+    const budgeted = new TemplateRenderer(values, { budget: frozen(), cache: null });
     const allocate = `{{ (1..${Math.floor(RENDER_MEMORY_BUDGET * 0.6)}) | size }}`;
     expect(budgeted.renderText(allocate, 'a')).toBe(String(Math.floor(RENDER_MEMORY_BUDGET * 0.6)));
     expect(budgetError(() => budgeted.renderText(allocate, 'b')).message).toMatch(
       /^b line 1, column 1: memory alloc limit exceeded/,
     );
     // A new build has a new budget.
-    expect(new TemplateRenderer(values, { cache: null }).renderText(allocate, 'c')).toBe(
+    expect(new TemplateRenderer(values, { budget: frozen(), cache: null }).renderText(allocate, 'c')).toBe(
       String(Math.floor(RENDER_MEMORY_BUDGET * 0.6)),
     );
   });
