@@ -258,6 +258,10 @@ test('a refresh that finds nothing new writes nothing to Kubernetes', async () =
   // ...while refreshes did run (at least two in 6 s at a 2 s interval).
   const unchangedAfter = await metric('secretsource_sync_total', (l) => l.includes('result="unchanged"'));
   expect(unchangedAfter - unchangedBefore).toBeGreaterThanOrEqual(2);
+  // And what kubectl shows as Next Refresh is still ahead (a checkpoint, docs/adr/0014).
+  const status = (await objects.getSource('unchanged'))!.status!;
+  expect(Date.parse(status.nextRefreshTime!)).toBeGreaterThan(Date.now());
+  expect(Date.parse(status.lastRefreshTime!)).toBeLessThanOrEqual(Date.now());
 });
 
 test('force-sync: a new annotation value syncs at once and is recorded in status.lastForceSync', async () => {

@@ -10,11 +10,14 @@ function schedule() {
   return { clock, schedule: new RefreshSchedule(clock, () => 0.5) };
 }
 
-test('a key never seen is due now, or when the status announced after a restart', () => {
+test('a key never seen is due now; after a restart the announced checkpoint, within one interval', () => {
   const { schedule: s } = schedule();
-  expect(s.isDue('a', undefined)).toBe(true);
-  expect(s.dueAt('b', new Date(START + HOUR).toISOString())).toBe(START + HOUR);
-  expect(s.isDue('b', undefined)).toBe(false); // remembered, the announcement is not read again
+  expect(s.isDue('a', hourly, undefined)).toBe(true);
+  const inAnHour = { nextRefreshTime: new Date(START + HOUR).toISOString() };
+  expect(s.dueAt('b', hourly, inAnHour)).toBe(START + HOUR);
+  // A 5 s interval refreshes within 5 s, whatever checkpoint the status announced.
+  expect(s.dueAt('c', { policy: 'Periodic', interval: '5s' }, inAnHour)).toBe(START + 5_000);
+  expect(s.isDue('b', hourly, undefined)).toBe(false); // remembered, the announcement is not read again
 });
 
 test('after a sync the interval counts from the read, rounded up to the second', () => {
@@ -23,7 +26,7 @@ test('after a sync the interval counts from the read, rounded up to the second',
   expect(s.planAfterSync('a', hourly, START + 500)).toBe(START + HOUR + 1_000);
   expect(s.requeueAfter('a', hourly, undefined)).toBe(HOUR + 1_000 - 10_500);
   clock.advance(HOUR);
-  expect(s.isDue('a', undefined)).toBe(true);
+  expect(s.isDue('a', hourly, undefined)).toBe(true);
   expect(s.requeueAfter('a', hourly, undefined)).toBe(0);
 });
 
@@ -38,14 +41,45 @@ test('after a permanent failure: the next slot, or none when the schedule has no
   const { schedule: s } = schedule();
   expect(s.requeueAfterFailure('a', hourly)).toBe(HOUR);
   expect(s.requeueAfterFailure('b', { policy: 'Periodic', schedule: '0 0 31 2 *' })).toBeUndefined();
-  expect(s.isDue('b', undefined)).toBe(true); // forgotten: a change of the object syncs at once
+  expect(s.isDue('b', hourly, undefined)).toBe(true); // forgotten: a change of the object syncs at once
 });
 
 test('forget drops the plan', () => {
   const { schedule: s } = schedule();
   s.planAfterSync('a', hourly);
   s.forget('a');
-  expect(s.isDue('a', undefined)).toBe(true);
+  expect(s.isDue('a', hourly, undefined)).toBe(true);
+});
+
+describe('checkpoints: what status.nextRefreshTime announces', () => {
+  test('an hourly (or longer) interval announces its next refresh: every refresh is a checkpoint', () => {
+    const { clock, schedule: s } = schedule();
+    const due = s.planAfterSync('a', hourly);
+    expect(s.checkpointDue('a')).toBe(true);
+    expect(s.announce('a')).toBe(due);
+    clock.advance(due - clock.now());
+    expect(s.checkpointDue('a')).toBe(true);
+  });
+
+  test('a short interval announces one refresh an hour, and that refresh falls exactly on it', () => {
+    const { clock, schedule: s } = schedule();
+    const every = { policy: 'Periodic', interval: '7m' } as const;
+    s.planAfterSync('a', every);
+    const checkpoint = s.announce('a');
+    expect(checkpoint).toBe(START + HOUR);
+    const refreshes: number[] = [];
+    for (let due = s.dueAt('a', every, undefined); due <= checkpoint;) {
+      clock.advance(due - clock.now());
+      refreshes.push(clock.now() - START);
+      if (clock.now() < checkpoint) expect(s.checkpointDue('a')).toBe(false); // a quiet refresh writes nothing
+      due = s.planAfterSync('a', every);
+      if (clock.now() >= checkpoint) break;
+    }
+    const minutes = refreshes.map((ms) => ms / 60_000);
+    expect(minutes).toEqual([7, 14, 21, 28, 35, 42, 49, 56, 60]);
+    expect(s.checkpointDue('a')).toBe(true);
+    expect(s.announce('a')).toBe(START + 2 * HOUR);
+  });
 });
 
 describe('cron schedules across daylight-saving changes (Europe/Berlin), driven by a fake clock', () => {

@@ -1,14 +1,35 @@
-// The one owner of when each SecretSource refreshes next. The reconciler asks
-// it whether a refresh is due and tells it when a sync read its values; it
-// answers the due time (for status.nextRefreshTime) and the requeueAfter the
-// work queue's delay heap then holds. After a restart the schedule the status
-// announced is kept, so a restart does not refresh everything at once.
+// The one owner of when each SecretSource refreshes next, and of what its status announces.
+//
+// The reconciler asks whether a refresh is due and tells the schedule when a sync read its
+// values; the schedule answers the requeueAfter the work queue's delay heap holds. It also keeps
+// the status truthful at a bounded cost (docs/adr/0014): status.nextRefreshTime names a
+// *checkpoint* — a refresh at which the status will be written — so it is never in the past for
+// a healthy SecretSource, while refreshes between checkpoints write nothing. A checkpoint is the
+// next refresh when the interval is an hour or more, and otherwise one refresh an hour, pulled to
+// fall exactly on the announced time.
 import type { ResolvedRefresh } from '../api/v1alpha1/index.js';
 import type { Clock } from '../kube/clock.js';
-import { InvalidScheduleError, nextRefreshAfterRead } from '../rotation/schedule.js';
+import { InvalidScheduleError, intervalMs, nextRefreshAfterRead } from '../rotation/schedule.js';
+
+/** How often, at most, a refresh that finds nothing new writes the status's two times. */
+export const STATUS_CHECKPOINT_MS = 60 * 60 * 1000;
+/** Checkpoints fall on whole seconds, like interval refreshes (REFRESH_ALIGNMENT_MS). */
+const ALIGNMENT_MS = 1_000;
+
+interface Plan {
+  /** When the next refresh runs. */
+  due: number;
+  /** The refresh the status announced (nextRefreshTime); undefined before the first status write. */
+  checkpoint?: number;
+}
+
+/** What the status last said about refreshes, for picking up the schedule after a restart. */
+export interface AnnouncedTimes {
+  nextRefreshTime?: string;
+}
 
 export class RefreshSchedule {
-  readonly #dueAt = new Map<string, number>();
+  readonly #plans = new Map<string, Plan>();
   readonly #clock: Clock;
   readonly #random: () => number;
 
@@ -17,30 +38,50 @@ export class RefreshSchedule {
     this.#random = random;
   }
 
-  /** When `key` is due; unknown keys (a restart) take the status's announcement, else now. */
-  dueAt(key: string, announced: string | undefined): number {
-    const known = this.#dueAt.get(key);
-    if (known !== undefined) return known;
-    const parsed = announced ? Date.parse(announced) : NaN;
-    const due = Number.isNaN(parsed) ? this.#clock.now() : parsed;
-    this.#dueAt.set(key, due);
-    return due;
+  /**
+   * When `key` is due. A key not seen yet (a restart, a leader change) keeps the checkpoint its
+   * status announced, and refreshes no later than one interval from now.
+   */
+  dueAt(key: string, refresh: ResolvedRefresh, announced: AnnouncedTimes | undefined): number {
+    return this.#plan(key, refresh, announced).due;
   }
 
-  isDue(key: string, announced: string | undefined): boolean {
-    return this.#clock.now() >= this.dueAt(key, announced);
+  isDue(key: string, refresh: ResolvedRefresh, announced: AnnouncedTimes | undefined): boolean {
+    return this.#clock.now() >= this.dueAt(key, refresh, announced);
   }
 
   /**
    * Plans the next refresh after a sync. `readAt`: when the oldest read the sync used started; an
-   * interval counts from it (docs/adr/0008). Returns the due time.
+   * interval counts from it (docs/adr/0008). A refresh that would pass the announced checkpoint
+   * runs at the checkpoint instead. Returns the due time.
    */
   planAfterSync(key: string, refresh: ResolvedRefresh, readAt?: number): number {
-    const now = new Date(this.#clock.now());
+    const now = this.#clock.now();
     const from = readAt === undefined ? undefined : new Date(readAt);
-    const due = nextRefreshAfterRead(refresh, from, this.#random, now).getTime();
-    this.#dueAt.set(key, due);
+    let due = nextRefreshAfterRead(refresh, from, this.#random, new Date(now)).getTime();
+    const checkpoint = this.#plans.get(key)?.checkpoint;
+    if (checkpoint !== undefined && checkpoint > now && due > checkpoint) due = checkpoint;
+    this.#plans.set(key, { due, ...(checkpoint === undefined ? {} : { checkpoint }) });
     return due;
+  }
+
+  /** Whether a refresh that found nothing new must write the status's times now. */
+  checkpointDue(key: string): boolean {
+    const checkpoint = this.#plans.get(key)?.checkpoint;
+    return checkpoint === undefined || this.#clock.now() >= checkpoint;
+  }
+
+  /**
+   * The status is being written: the refresh it announces (nextRefreshTime). The next refresh when
+   * that is at least STATUS_CHECKPOINT_MS away; otherwise a refresh pulled to one checkpoint later.
+   */
+  announce(key: string): number {
+    const now = this.#clock.now();
+    const plan = this.#plans.get(key) ?? { due: now };
+    const floor = Math.ceil((now + STATUS_CHECKPOINT_MS) / ALIGNMENT_MS) * ALIGNMENT_MS;
+    const checkpoint = plan.due >= now + STATUS_CHECKPOINT_MS ? plan.due : floor;
+    this.#plans.set(key, { due: Math.min(plan.due, checkpoint), checkpoint });
+    return checkpoint;
   }
 
   /**
@@ -52,18 +93,48 @@ export class RefreshSchedule {
       return Math.max(0, this.planAfterSync(key, refresh) - this.#clock.now());
     } catch (error) {
       if (!(error instanceof InvalidScheduleError)) throw error;
-      this.#dueAt.delete(key);
+      this.#plans.delete(key);
       return undefined;
     }
   }
 
   /** The queue's requeueAfter: only Periodic sources are woken by the clock. */
-  requeueAfter(key: string, refresh: ResolvedRefresh, announced: string | undefined): number | undefined {
+  requeueAfter(
+    key: string,
+    refresh: ResolvedRefresh,
+    announced: AnnouncedTimes | undefined,
+  ): number | undefined {
     if (refresh.policy !== 'Periodic') return undefined;
-    return Math.max(0, this.dueAt(key, announced) - this.#clock.now());
+    return Math.max(0, this.dueAt(key, refresh, announced) - this.#clock.now());
   }
 
   forget(key: string): void {
-    this.#dueAt.delete(key);
+    this.#plans.delete(key);
+  }
+
+  #plan(key: string, refresh: ResolvedRefresh, announced: AnnouncedTimes | undefined): Plan {
+    const known = this.#plans.get(key);
+    if (known !== undefined) return known;
+    const now = this.#clock.now();
+    const parsed = announced?.nextRefreshTime ? Date.parse(announced.nextRefreshTime) : NaN;
+    if (Number.isNaN(parsed)) {
+      const plan = { due: now };
+      this.#plans.set(key, plan);
+      return plan;
+    }
+    // Between checkpoints the last refresh is not recorded: refresh within one interval.
+    const interval = safeIntervalMs(refresh);
+    const due = interval === undefined ? parsed : Math.min(parsed, now + interval);
+    const plan = { due, checkpoint: parsed };
+    this.#plans.set(key, plan);
+    return plan;
+  }
+}
+
+function safeIntervalMs(refresh: ResolvedRefresh): number | undefined {
+  try {
+    return intervalMs(refresh);
+  } catch {
+    return undefined;
   }
 }

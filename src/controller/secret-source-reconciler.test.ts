@@ -171,9 +171,23 @@ class World {
     return this.kube.calls.length;
   }
 
-  lastStatus(): Record<string, unknown> {
+  /**
+   * The status as the API server holds it after every merge patch so far, of `key`'s source
+   * (by default the source whose status was written last).
+   */
+  lastStatus(key?: string): Record<string, unknown> {
     const patches = this.kube.writes('patchSecretSourceStatus');
-    return patches[patches.length - 1]!.status;
+    const last = patches[patches.length - 1];
+    key ??= last ? `${last.namespace}/${last.name}` : KEY;
+    const status: Record<string, unknown> = {};
+    for (const patch of patches) {
+      if (`${patch.namespace}/${patch.name}` !== key) continue;
+      for (const [field, value] of Object.entries(patch.status)) {
+        if (value === null) delete status[field];
+        else status[field] = value;
+      }
+    }
+    return status;
   }
 
   ready(status = this.lastStatus()): Condition | undefined {
@@ -307,6 +321,7 @@ describe('first sync', () => {
       ],
       observedGeneration: 1,
       lastSyncTime: new Date(START).toISOString(),
+      lastRefreshTime: new Date(START).toISOString(),
       nextRefreshTime: new Date(START + HOUR).toISOString(),
       syncedHash: hash,
       targetName: 'db',
@@ -414,17 +429,32 @@ describe('nothing to do', () => {
 });
 
 describe('refresh', () => {
-  test('due with the same values: one provider read, no Kubernetes write', async () => {
+  test('due with the same values: one provider read; no Secret write, no Event, only the two times', async () => {
     await synced();
     const writes = world.writeCount();
 
     world.clock.advance(HOUR);
-    expect(await world.reconcile()).toEqual({ requeueAfterMs: HOUR });
+    expect(await world.sync()).toEqual({ requeueAfterMs: HOUR });
 
     expect(world.backend.totalReads()).toBe(2);
-    expect(world.writeCount()).toBe(writes);
+    expect(world.kube.calls.slice(writes)).toEqual([
+      {
+        op: 'patchSecretSourceStatus',
+        namespace: 'payments',
+        name: 'db',
+        status: {
+          lastRefreshTime: new Date(START + HOUR).toISOString(),
+          nextRefreshTime: new Date(START + 2 * HOUR).toISOString(),
+        },
+      },
+    ]);
     expect(world.events.reasons()).toEqual(['Normal/Created']);
     expect(world.syncResults).toEqual(['created', 'unchanged']);
+
+    // Between refreshes nothing is written, however often it is reconciled.
+    world.clock.advance(MINUTE);
+    await world.sync();
+    expect(world.kube.calls.slice(writes)).toHaveLength(1);
   });
 
   test('sources sharing a path share one read per interval and fall into one refresh phase', async () => {
@@ -799,9 +829,10 @@ describe('creationPolicy Merge', () => {
     world.editSecret((s) => (s.data = { ...s.data, other: b64('changed by them') }), 'payments/app');
     const writes = world.writeCount();
     await world.reconcile();
+    expect(world.writeCount()).toBe(writes);
     world.clock.advance(HOUR);
     await world.reconcile();
-    expect(world.writeCount()).toBe(writes);
+    expect(world.kube.calls.slice(writes).map((c) => c.op)).toEqual(['patchSecretSourceStatus']); // the times
     expect(world.backend.totalReads()).toBe(2);
   });
 
@@ -1480,8 +1511,15 @@ describe('keys and fields that are not ours', () => {
     await world.sync();
 
     expect(world.kube.writes('applySecret')).toHaveLength(1);
-    expect(world.kube.writes('patchSecretSourceStatus')).toHaveLength(1);
-    expect(world.writeCount()).toBe(writes);
+    // Only the refreshes' own two times: nothing about the key, no repair, no Event.
+    expect(
+      world.kube.calls
+        .slice(writes)
+        .map((c) => c.op === 'patchSecretSourceStatus' && Object.keys(c.status).sort()),
+    ).toEqual([
+      ['lastRefreshTime', 'nextRefreshTime'],
+      ['lastRefreshTime', 'nextRefreshTime'],
+    ]);
     expect(world.events.events).toHaveLength(events);
     expect(decoded(world.liveSecret()?.data, 'extra') === extra).toBe(true);
   });

@@ -171,14 +171,14 @@ export class SecretSourceReconciler {
     }
     if (trigger === undefined)
       return {
-        requeueAfterMs: this.#schedule.requeueAfter(key, spec.refresh, source.status?.nextRefreshTime),
+        requeueAfterMs: this.#schedule.requeueAfter(key, spec.refresh, source.status),
       };
 
     try {
       const result = await this.#sync(key, source, spec, live, trigger, signal);
       this.#o.metrics?.syncFinished(result, (this.#o.clock.now() - started) / 1000);
       return {
-        requeueAfterMs: this.#schedule.requeueAfter(key, spec.refresh, source.status?.nextRefreshTime),
+        requeueAfterMs: this.#schedule.requeueAfter(key, spec.refresh, source.status),
       };
     } catch (error) {
       if (signal.aborted) throw error;
@@ -268,7 +268,7 @@ export class SecretSourceReconciler {
     }
     if (this.#drifted(source, spec, live, manager)) return 'drift';
     if (policy === 'OnChange') return undefined;
-    return this.#schedule.isDue(key, status?.nextRefreshTime) ? 'refresh-due' : undefined;
+    return this.#schedule.isDue(key, spec.refresh, status) ? 'refresh-due' : undefined;
   }
 
   /**
@@ -309,8 +309,8 @@ export class SecretSourceReconciler {
     // Before the status records the new fingerprint: a crash in between restarts on the retry.
     if (contentChanged(source.status?.syncedHash, hash))
       await this.#restartWorkloads(key, source, spec, hash);
-    const nextRefreshAt = this.#schedule.planAfterSync(key, spec.refresh, fetched.oldestReadAt);
-    await this.#report(key, source, spec, provider, content, hash, result, nextRefreshAt);
+    this.#schedule.planAfterSync(key, spec.refresh, fetched.oldestReadAt);
+    await this.#report(key, source, spec, provider, content, hash, result);
     return result;
   }
 
@@ -547,7 +547,6 @@ export class SecretSourceReconciler {
     content: SecretContent,
     hash: string,
     result: string,
-    nextRefreshAt: number,
   ): Promise<void> {
     const { namespace, name } = source.metadata;
     const now = new Date(this.#o.clock.now());
@@ -568,7 +567,6 @@ export class SecretSourceReconciler {
       observedGeneration: source.metadata.generation,
       lastSyncTime:
         result === 'unchanged' && previous?.lastSyncTime ? previous.lastSyncTime : now.toISOString(),
-      nextRefreshTime: new Date(nextRefreshAt).toISOString(),
       syncedHash: hash,
       targetName: spec.target.name,
       syncedKeys: content.data.size,
@@ -577,9 +575,19 @@ export class SecretSourceReconciler {
       ...(content.certificate ? { certificateNotAfter: content.certificate.notAfter.toISOString() } : {}),
     };
     this.#o.metrics?.certificateNotAfter?.(namespace, name, content.certificate?.notAfter);
-    // A refresh that found nothing new writes nothing: at 10,000 sources a
-    // status write per refresh is pure etcd churn (docs/adr/0003).
-    if (result === 'unchanged' && !statusChanged(previous, status)) return;
+    if (result === 'unchanged' && !statusChanged(previous, status)) {
+      // A refresh that found nothing new writes no Secret and no Event, and between checkpoints
+      // nothing at all; at a checkpoint only the two times (docs/adr/0014).
+      if (!this.#schedule.checkpointDue(key)) return;
+      const times = this.#refreshTimes(key, now);
+      await this.#o.kube.patchSecretSourceStatus(namespace, name, times);
+      this.#ownWrites.recordStatus(key, source.metadata.uid, source.metadata.generation, {
+        ...previous,
+        ...times,
+      });
+      return;
+    }
+    Object.assign(status, this.#refreshTimes(key, now));
     // null removes a notAfter left by an earlier certificate (the status write is a merge patch).
     const dropNotAfter = previous?.certificateNotAfter !== undefined && !status.certificateNotAfter;
     await this.#o.kube.patchSecretSourceStatus(namespace, name, {
@@ -590,6 +598,14 @@ export class SecretSourceReconciler {
       ...previous,
       ...status,
     });
+  }
+
+  /** The refresh a status write records, and the checkpoint it announces. */
+  #refreshTimes(key: string, now: Date): { lastRefreshTime: string; nextRefreshTime: string } {
+    return {
+      lastRefreshTime: now.toISOString(),
+      nextRefreshTime: new Date(this.#schedule.announce(key)).toISOString(),
+    };
   }
 
   /** Templates kept in a ConfigMap of the SecretSource's namespace (target.template.configMapRef). */

@@ -93,6 +93,12 @@ export function nextRefresh(
   return new Date(Math.max(Math.round(due), now.getTime() + MIN_REFRESH_DELAY_MS));
 }
 
+/** The interval in milliseconds, or undefined for a cron schedule. */
+export function intervalMs(timing: RefreshTiming): number | undefined {
+  const parsed = parseTiming(timing);
+  return parsed.kind === 'interval' ? parsed.ms : undefined;
+}
+
 /**
  * How old a read shared with other SecretSources a periodic refresh may use: half its interval. The
  * next refresh then counts from when that read started (nextRefreshAfterRead), so a Secret is never
@@ -100,8 +106,8 @@ export function nextRefresh(
  * phase and share one read per interval. Undefined for cron schedules, which keep their slots.
  */
 export function sharedReadMaxAgeMs(timing: RefreshTiming): number | undefined {
-  const parsed = parseTiming(timing);
-  return parsed.kind === 'interval' ? parsed.ms / 2 : undefined;
+  const ms = intervalMs(timing);
+  return ms === undefined ? undefined : ms / 2;
 }
 
 /**

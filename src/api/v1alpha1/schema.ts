@@ -1003,7 +1003,12 @@ export const secretSourceStatusSchema: JSONSchemaProps = namedType(
       conditions: conditions('Ready is True when the Secret holds the values of the last sync.'),
       observedGeneration: generation('The .metadata.generation the status was computed for.'),
       lastSyncTime: dateTime('When the Secret was last brought in line with the backend.'),
-      nextRefreshTime: dateTime('When the next refresh is due.'),
+      lastRefreshTime: dateTime(
+        'The last recorded refresh: the values were read from the provider and compared with the Secret, whether or not anything had changed. Exact for intervals of an hour or more; for shorter ones refreshes that find nothing new are recorded once an hour.',
+      ),
+      nextRefreshTime: dateTime(
+        'The next refresh the status will record (a checkpoint): the next refresh for intervals of an hour or more, otherwise one refresh an hour. Never in the past while the SecretSource is Ready.',
+      ),
       syncedHash: string(
         'Fingerprint of the keys this SecretSource last wrote: hmac-sha256:… under a key only the operator holds, so it reveals nothing about the values.',
         { maxLength: 256 },

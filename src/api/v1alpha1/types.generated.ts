@@ -350,7 +350,11 @@ export interface SecretSourceStatus {
    */
   lastSyncTime?: string;
   /**
-   * When the next refresh is due.
+   * The last recorded refresh: the values were read from the provider and compared with the Secret, whether or not anything had changed. Exact for intervals of an hour or more; for shorter ones refreshes that find nothing new are recorded once an hour.
+   */
+  lastRefreshTime?: string;
+  /**
+   * The next refresh the status will record (a checkpoint): the next refresh for intervals of an hour or more, otherwise one refresh an hour. Never in the past while the SecretSource is Ready.
    */
   nextRefreshTime?: string;
   /**
