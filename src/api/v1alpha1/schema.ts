@@ -4,7 +4,7 @@
 // Rules the generated CRDs must keep:
 // - Structural schemas: every node has a `type`; no `$ref`, `allOf` tricks or `additionalProperties: false`.
 // - No `default:` anywhere. Server-side defaults make Argo CD and Flux show a permanent diff, so
-//   defaults live in defaults.ts.
+//   defaults live in code: defaults.ts, and each provider's spec.ts.
 // - Every cross-field rule is a CEL rule built with `celRule`, which also carries the same rule as
 //   TypeScript so parse.ts can re-check objects written before a CRD upgrade.
 // - CEL never iterates lists or maps, so the cost estimate stays far below the API server's budget.

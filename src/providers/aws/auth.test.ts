@@ -9,6 +9,7 @@ import { CredentialsUnavailableError, ProviderNotAllowedError } from '../errors.
 import { silentLogger, type ProviderIdentity } from '../types.js';
 import { createAwsAuth } from './auth.js';
 import type { AwsCredentialProvider } from './session.js';
+import { validatedSpec } from '../testing/validated-spec.js';
 import { parseAwsSpec } from './spec.js';
 import type { AssumeRoleRequest, AwsCredentials, StsApi, WebIdentityRequest } from './sts.js';
 
@@ -69,7 +70,9 @@ function setup(spec: Record<string, unknown>) {
   const credentials = new FakeCredentials();
   const log: string[] = [];
   const auth = createAwsAuth({
-    settings: parseAwsSpec({ region: 'eu-west-1', ...spec }, provider, { provider: 'p' }),
+    settings: parseAwsSpec(validatedSpec('aws', { region: 'eu-west-1', ...spec }), provider, {
+      provider: 'p',
+    }),
     credentials: scopeCredentials(credentials, { provider }),
     clock: new FakeClock(),
     logger: silentLogger,

@@ -3,6 +3,8 @@
 import {
   atMostOneOf,
   audiences,
+  celRule,
+  has,
   namedType,
   namespaceName,
   NAMESPACE_RULE,
@@ -11,8 +13,34 @@ import {
   secretDataKey,
   serviceAccountRef,
   string,
+  type Fields,
   type JSONSchemaProps,
+  type ValidationRule,
 } from '../../api/v1alpha1/schema-builders.js';
+
+// The forms IAM and STS accept. The CEL rules match with the literals' source, which RE2 reads as
+// JavaScript does here. RE2 repeats at most 1000 times: an external ID's 1224 is its maxLength.
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::[0-9]{12}:role\/[A-Za-z0-9_+=,.@/-]{1,512}$/;
+const EXTERNAL_ID = /^[A-Za-z0-9_+=,.@:/-]{2,}$/;
+const SESSION_NAME = /^[A-Za-z0-9_+=,.@-]{2,64}$/;
+
+/**
+ * A CEL rule: the string field matches `pattern`. An optional field may also be absent or empty
+ * (empty means "not set" in this API).
+ */
+function fieldMatches(field: string, pattern: RegExp, message: string, optional: boolean): ValidationRule {
+  // A raw CEL string, so the pattern's backslashes reach RE2 as they are.
+  const matches = `self.${field}.matches(r'${pattern.source}')`;
+  return celRule<Fields>(
+    optional ? `!has(self.${field}) || size(self.${field}) == 0 || ${matches}` : matches,
+    message,
+    (self) => {
+      const value = self[field];
+      return typeof value !== 'string' || (optional && value === '') || pattern.test(value);
+    },
+    `.${field}`,
+  );
+}
 
 const awsAccessKeyRef = namedType(
   'AwsAccessKeyRef',
@@ -44,7 +72,12 @@ const awsWebIdentityAuth = namedType(
         roleArn: string('ARN of the role to assume with the token.', { minLength: 1, maxLength: 2048 }),
         audiences: audiences('Audiences of the requested ServiceAccount token. Default: sts.amazonaws.com.'),
       },
-      { required: ['serviceAccountRef', 'roleArn'] },
+      {
+        required: ['serviceAccountRef', 'roleArn'],
+        'x-kubernetes-validations': [
+          fieldMatches('roleArn', ROLE_ARN, 'roleArn must be an IAM role ARN', false),
+        ],
+      },
     ),
 );
 
@@ -81,7 +114,26 @@ const awsProvider = namedType('AwsProvider', 'AWS Secrets Manager in one region.
       }),
       auth: awsAuth('How the operator gets AWS credentials. Omit for the default credential chain.'),
     },
-    { required: ['region'] },
+    {
+      required: ['region'],
+      'x-kubernetes-validations': [
+        fieldMatches('role', ROLE_ARN, 'role must be an IAM role ARN', true),
+        fieldMatches(
+          'externalId',
+          EXTERNAL_ID,
+          'externalId must be 2-1224 characters of [\\w+=,.@:/-]',
+          true,
+        ),
+        fieldMatches('sessionName', SESSION_NAME, 'sessionName must be 2-64 characters of [\\w+=,.@-]', true),
+        celRule<Fields>(
+          '!has(self.externalId) || size(self.externalId) == 0 || (has(self.role) && size(self.role) > 0)',
+          'externalId is only used with role',
+          (self) =>
+            !has(self, 'externalId') || self.externalId === '' || (has(self, 'role') && self.role !== ''),
+          '.externalId',
+        ),
+      ],
+    },
   ),
 );
 
