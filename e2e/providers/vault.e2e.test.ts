@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { jest } from '@jest/globals';
+import type { VaultProvider } from '../../src/api/v1alpha1/types.generated.js';
 import { ProviderClientCache } from '../../src/providers/client-cache.js';
 import {
   scopeCredentials,
@@ -80,7 +81,10 @@ interface Harness {
   calls: Array<{ operation: string; status: ProviderCallStatus }>;
 }
 
-async function vaultClient(spec: Record<string, unknown>, credentials: CredentialSource): Promise<Harness> {
+async function vaultClient(
+  spec: Omit<VaultProvider, 'server'>,
+  credentials: CredentialSource,
+): Promise<Harness> {
   const calls: Harness['calls'] = [];
   const prepared = vaultProviderFactory().prepare({ server: addr(), ...spec }, provider);
   const client = await prepared.create({

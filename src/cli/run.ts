@@ -14,10 +14,9 @@ import { kubeErrorMessage, SecretSourceReconciler } from '../controller/secret-s
 import { ProviderClientCache } from '../providers/client-cache.js';
 import { KubernetesCredentialSource } from '../providers/credentials.js';
 import { CoalescingReader } from '../providers/read-coalescer.js';
+import { providerFactories } from '../providers/index.js';
 import { ProviderRegistry } from '../providers/registry.js';
 import type { ProviderCallStatus as ProviderOutcome } from '../providers/types.js';
-import { awsProviderFactory } from '../providers/aws/index.js';
-import { vaultProviderFactory } from '../providers/vault/index.js';
 import type { RunConfig } from '../runtime/config.js';
 import { ContentFingerprint } from '../secrets/content-hash.js';
 import {
@@ -30,7 +29,7 @@ import { loadKubeConfig } from '../runtime/kube-config.js';
 import { LeaderElector } from '../runtime/leader-election.js';
 import { KubernetesLeaseStore } from '../runtime/lease-store.js';
 import type { Logger } from '../runtime/logger.js';
-import { Metrics, type ProviderCallStatus, type ProviderOperation } from '../runtime/metrics.js';
+import { Metrics, type ProviderCallStatus } from '../runtime/metrics.js';
 import { onShutdownSignal } from '../runtime/shutdown.js';
 
 export async function runOperator(config: RunConfig, logger: Logger): Promise<void> {
@@ -60,11 +59,10 @@ export async function runOperator(config: RunConfig, logger: Logger): Promise<vo
     onWrite: (resource, verb) => metrics.kubeWrite(resource, verb as 'apply'),
   });
   const clients = new ProviderClientCache({
-    registry: new ProviderRegistry([vaultProviderFactory(), awsProviderFactory()]),
+    registry: new ProviderRegistry(providerFactories()),
     credentials: new KubernetesCredentialSource(kubeConfig.makeApiClient(k8s.CoreV1Api)),
     logger,
-    onCall: (provider, operation, status) =>
-      metrics.providerCall(provider, operation as ProviderOperation, callStatus(status)),
+    onCall: (provider, operation, status) => metrics.providerCall(provider, operation, callStatus(status)),
   });
   const events = new KubeEventRecorder({
     core: kubeConfig.makeApiClient(k8s.CoreV1Api),

@@ -7,13 +7,16 @@ import {
   UnauthorizedError,
   UnavailableError,
 } from './errors.js';
-import { ProviderRegistry, type ProviderContext } from './registry.js';
+import { ProviderRegistry, type ProviderContext, type ProviderSpecFields } from './registry.js';
 import type { ProviderClient, RemoteRef, RemoteValue } from './types.js';
 
 interface FakeSpec {
   tokenRef?: { name: string; key: string; namespace?: string };
   failBuild?: boolean;
 }
+
+/** The fake factory reads its own fields, not a real provider schema. */
+const fakeSpec = (fields: Record<string, unknown>): ProviderSpecFields => fields as ProviderSpecFields;
 
 class FakeClient implements ProviderClient {
   closed = false;
@@ -103,7 +106,9 @@ function provider(overrides: Partial<ProviderObject> = {}, spec: FakeSpec = {}):
     name: 'vault-prod',
     uid: 'uid-1',
     generation: 1,
-    spec: { vault: { tokenRef: { name: 'vault-token', key: 'token', namespace: 'system' }, ...spec } },
+    spec: fakeSpec({
+      vault: { tokenRef: { name: 'vault-token', key: 'token', namespace: 'system' }, ...spec },
+    }),
     ...overrides,
   };
 }
@@ -194,11 +199,11 @@ describe('ProviderClientCache', () => {
   test('an invalid spec is rejected before anything is built', async () => {
     const { cache, built } = setup();
     await expect(
-      cache.acquire({ ...provider(), spec: { vault: {}, aws: {} } }, 'team-a', signal()),
+      cache.acquire({ ...provider(), spec: fakeSpec({ vault: {}, aws: {} }) }, 'team-a', signal()),
     ).rejects.toBeInstanceOf(InvalidSpecError);
-    await expect(cache.acquire({ ...provider(), spec: { azure: {} } }, 'team-a', signal())).rejects.toThrow(
-      /not supported/,
-    );
+    await expect(
+      cache.acquire({ ...provider(), spec: fakeSpec({ azure: {} }) }, 'team-a', signal()),
+    ).rejects.toThrow(/not supported/);
     expect(built).toHaveLength(0);
   });
 

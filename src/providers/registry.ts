@@ -1,6 +1,8 @@
-// Maps a provider spec field (`vault`, later `aws`, `azure`) to the code that builds its client.
+// Maps a provider spec field (`vault`, `aws`, `azure`) to the code that builds its client.
+import type { SecretProviderSpec } from '../api/v1alpha1/types.generated.js';
 import type { ScopedCredentials } from './credentials.js';
 import { InvalidSpecError } from './errors.js';
+import { PROVIDER_TYPES, type ProviderType } from './index.js';
 import {
   describeProvider,
   type OnProviderCall,
@@ -10,11 +12,7 @@ import {
   type ProviderLogger,
 } from './types.js';
 
-export { describeProvider };
-
-/** The spec fields that name a backend; exactly one is set on a provider. */
-export const PROVIDER_TYPES = ['vault', 'aws', 'azure'] as const;
-export type ProviderType = (typeof PROVIDER_TYPES)[number];
+export { describeProvider, PROVIDER_TYPES, type ProviderType };
 
 /** What a provider gets to build its client. */
 export interface ProviderContext {
@@ -39,14 +37,17 @@ export interface PreparedProvider {
   create(context: ProviderContext): Promise<ProviderClient>;
 }
 
-export interface ProviderFactory {
-  readonly type: ProviderType;
-  /** Parses the spec field (untrusted input); throws InvalidSpecError. */
-  prepare(spec: unknown, provider: ProviderIdentity): PreparedProvider;
+export interface ProviderFactory<Type extends string = ProviderType, Spec = unknown> {
+  readonly type: Type;
+  /**
+   * Reads the spec field, which the provider's schema validated at the edge (parse.ts): applies the
+   * defaults and the rules the schema cannot express; throws InvalidSpecError.
+   */
+  prepare(spec: Spec, provider: ProviderIdentity): PreparedProvider;
 }
 
-/** The provider-related part of a SecretProvider/ClusterSecretProvider spec. */
-export type ProviderSpecFields = Partial<Record<ProviderType, unknown>>;
+/** The provider-related part of a parsed SecretProvider/ClusterSecretProvider spec. */
+export type ProviderSpecFields = Pick<SecretProviderSpec, ProviderType>;
 
 export class ProviderRegistry {
   readonly #factories = new Map<ProviderType, ProviderFactory>();

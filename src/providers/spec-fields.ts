@@ -1,42 +1,36 @@
-// Reading provider spec fields at the edge, shared by every provider's spec parser: each failure
-// goes through the caller's `fail`, which names the provider and the field, never a value.
-export function objectAt(
-  raw: unknown,
-  where: string,
-  fail: (what: string) => never,
-): Record<string, unknown> {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) fail(`${where} must be an object`);
-  return raw as Record<string, unknown>;
-}
+// Conventions every provider's spec.ts shares, for what the schema cannot express. The schema has
+// checked the field types, required fields, enums, patterns and CEL rules at the edge (parse.ts).
 
-export function stringAt(
-  object: Record<string, unknown>,
-  field: string,
-  fail: (what: string) => never,
-  options: { required: true; where?: string },
-): string;
-export function stringAt(
-  object: Record<string, unknown>,
-  field: string,
-  fail: (what: string) => never,
-  options?: { required?: false; where?: string },
-): string | undefined;
-export function stringAt(
-  object: Record<string, unknown>,
-  field: string,
-  fail: (what: string) => never,
-  options: { required?: boolean; where?: string } = {},
-): string | undefined {
-  const value = object[field];
-  const name = options.where ? `${options.where}.${field}` : field;
-  if (value === undefined || value === null) {
-    return options.required ? fail(`${name} is required`) : undefined;
-  }
-  if (typeof value !== 'string') return fail(`${name} must be a string`);
-  if (options.required && value === '') return fail(`${name} must not be empty`);
-  return value;
-}
-
+/** An empty string in an optional field means "not set", so GitOps manifests may carry `field: ""`. */
 export function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value === '' ? undefined : value;
+}
+
+/** A credential reference that names its namespace only when one is set: "" leaves it to the namespace rule. */
+export function withNamespace<T extends object>(
+  ref: T,
+  namespace: string | undefined,
+): T & { namespace?: string } {
+  const set = nonEmpty(namespace);
+  return set === undefined ? ref : { ...ref, namespace: set };
+}
+
+/**
+ * An http(s) base URL, returned without a trailing slash. Checked on the parsed URL rather than by a
+ * schema pattern: whether a string is a URL, and whether it carries a query, fragment or credentials,
+ * is for the URL parser to say (percent-encoding, IPv6 literals, backslashes read as slashes), and a
+ * pattern cannot follow it.
+ */
+export function httpBaseUrl(value: string, field: string, fail: (what: string) => never): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return fail(`${field} must be an http(s) URL`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') fail(`${field} must be an http(s) URL`);
+  if (url.search || url.hash || url.username || url.password) {
+    fail(`${field} must not carry a query, fragment or credentials`);
+  }
+  return url.toString().replace(/\/+$/, '');
 }

@@ -15,6 +15,7 @@
 
 import { setLongTimeout, type LongTimeout } from '../kube/long-timeout.js';
 import type { ProviderErrorReason } from './errors.js';
+import type { ProviderOperation } from './index.js';
 
 export type ProviderKind = 'SecretProvider' | 'ClusterSecretProvider';
 
@@ -94,10 +95,14 @@ export type ProviderCallStatus = 'success' | 'aborted' | 'error' | ProviderError
 
 /**
  * Called once per remote call a provider makes (reads, writes, logins, renewals), so the runtime
- * can count calls per backend. `provider` is the provider type ('vault'), `operation` a short
- * low-cardinality name ('read', 'login', ...).
+ * can count calls per backend. `provider` is the provider type ('vault'), `operation` one of the
+ * operations its descriptor declares ('read', 'login', ...).
  */
-export type OnProviderCall = (provider: string, operation: string, status: ProviderCallStatus) => void;
+export type OnProviderCall = (
+  provider: string,
+  operation: ProviderOperation,
+  status: ProviderCallStatus,
+) => void;
 
 /** pino-compatible subset; values must never be passed in fields or messages. */
 export interface ProviderLogger {

@@ -1,9 +1,10 @@
 // Prometheus metrics on a registry of our own, so tests and embedders never share global state.
 // Labels are small fixed sets (results, operations, resource kinds): never names, paths or values.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { ProviderOperation } from '../providers/index.js';
 
+export type { ProviderOperation };
 export type SyncResult = 'written' | 'unchanged' | 'error';
-export type ProviderOperation = 'get' | 'getMany' | 'find' | 'write' | 'validate' | 'login' | 'renew';
 export type ProviderCallStatus =
   'ok' | 'not_found' | 'unauthorized' | 'throttled' | 'unavailable' | 'invalid_ref' | 'error';
 export type KubeWriteVerb = 'apply' | 'create' | 'update' | 'patch' | 'delete';

@@ -1,5 +1,6 @@
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
+import { RE2JS } from 're2js';
 import { buildCrds } from './crd.js';
 import {
   CRD_DIR,
@@ -110,7 +111,28 @@ describe.each(rootSchemas)('$kind schema', ({ schema }) => {
         expect({ at, maxItems: node.maxItems ?? 'missing' }).toEqual({ at, maxItems: expect.any(Number) });
     });
   });
+
+  it('matches in CEL only with patterns RE2 compiles, as the API server does (e.g. repeats up to 1000)', () => {
+    walk(schema, '', (node, at) => {
+      for (const { rule } of node['x-kubernetes-validations'] ?? []) {
+        for (const [, pattern] of rule.matchAll(/\.matches\(r'([^']*)'\)/g)) {
+          expect({ at, pattern, compiles: compilesInRe2(pattern!) }).toEqual({ at, pattern, compiles: true });
+        }
+        // Only raw strings: the pattern then reaches RE2 exactly as written here.
+        expect({ at, rule, quoted: /\.matches\('/.test(rule) }).toEqual({ at, rule, quoted: false });
+      }
+    });
+  });
 });
+
+function compilesInRe2(pattern: string): boolean {
+  try {
+    RE2JS.compile(pattern);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 describe('CRDs', () => {
   it('are served and stored at v1alpha1 with a status subresource', () => {

@@ -1,6 +1,7 @@
 // The three CustomResourceDefinitions, built from schema.ts. generate.ts writes them to crds/ and
 // config/crd/bases/.
-import { GROUP, KINDS, VERSION, objectSchema, type JSONSchemaProps, type Kind } from './schema.js';
+import { orList } from './schema-builders.js';
+import { BACKENDS, GROUP, KINDS, VERSION, objectSchema, type JSONSchemaProps, type Kind } from './schema.js';
 
 export const PLURALS: Readonly<Record<Kind, string>> = {
   SecretSource: 'secretsources',
@@ -80,6 +81,13 @@ const ageColumn: PrinterColumn = {
   description: 'Time since the object was created.',
 };
 
+const backendColumn: PrinterColumn = {
+  name: 'Backend',
+  type: 'string',
+  jsonPath: '.status.backend',
+  description: `${orList(BACKENDS)}.`,
+};
+
 const PRINTER_COLUMNS: Readonly<Record<Kind, PrinterColumn[]>> = {
   SecretSource: [
     ...readyColumns,
@@ -100,16 +108,8 @@ const PRINTER_COLUMNS: Readonly<Record<Kind, PrinterColumn[]>> = {
     },
     ageColumn,
   ],
-  SecretProvider: [
-    ...readyColumns,
-    { name: 'Backend', type: 'string', jsonPath: '.status.backend', description: 'vault, aws or azure.' },
-    ageColumn,
-  ],
-  ClusterSecretProvider: [
-    ...readyColumns,
-    { name: 'Backend', type: 'string', jsonPath: '.status.backend', description: 'vault, aws or azure.' },
-    ageColumn,
-  ],
+  SecretProvider: [...readyColumns, backendColumn, ageColumn],
+  ClusterSecretProvider: [...readyColumns, backendColumn, ageColumn],
 };
 
 export function buildCrd(kind: Kind): CustomResourceDefinition {

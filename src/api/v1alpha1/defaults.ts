@@ -23,10 +23,6 @@ export type DeepReadonly<T> = T extends (infer U)[]
 export const DEFAULT_SECRET_TYPE = 'Opaque';
 export const DEFAULT_REFRESH_INTERVAL = '1h';
 export const DEFAULT_DUPLICATE_KEYS = 'Error';
-export const DEFAULT_VAULT_KV_MOUNT = 'secret';
-export const DEFAULT_VAULT_KV_VERSION = 'v2';
-export const DEFAULT_VAULT_KUBERNETES_MOUNT = 'kubernetes';
-export const DEFAULT_VAULT_APPROLE_MOUNT = 'approle';
 
 // ---------------------------------------------------------------------------------------------
 // SecretSource

@@ -259,7 +259,9 @@ describe('parseSecretProvider / parseClusterSecretProvider', () => {
       {
         aws: {
           region: 'us-east-1',
-          auth: { webIdentity: { serviceAccountRef: { name: 'app' }, roleArn: 'arn:aws:iam::1:role/x' } },
+          auth: {
+            webIdentity: { serviceAccountRef: { name: 'app' }, roleArn: 'arn:aws:iam::123456789012:role/x' },
+          },
         },
       },
       { azure: { vaultUrl: 'https://v.vault.azure.net', auth: { managedIdentity: { clientId: '' } } } },

@@ -4,174 +4,38 @@
 // Rules the generated CRDs must keep:
 // - Structural schemas: every node has a `type`; no `$ref`, `allOf` tricks or `additionalProperties: false`.
 // - No `default:` anywhere. Server-side defaults make Argo CD and Flux show a permanent diff, so
-//   defaults live in defaults.ts.
+//   defaults live in code: defaults.ts, and each provider's spec.ts.
 // - Every cross-field rule is a CEL rule built with `celRule`, which also carries the same rule as
 //   TypeScript so parse.ts can re-check objects written before a CRD upgrade.
 // - CEL never iterates lists or maps, so the cost estimate stays far below the API server's budget.
+//
+// The building blocks live in schema-builders.ts and each provider's `spec.<type>` in
+// src/providers/<type>/schema.ts; the provider list (src/providers/index.ts) decides which are here.
+import { PROVIDERS } from '../../providers/index.js';
+import {
+  boolean,
+  celRule,
+  dateTime,
+  enumOf,
+  exactlyOneOf,
+  generation,
+  has,
+  list,
+  namedType,
+  namespaceName,
+  object,
+  objectName,
+  orList,
+  secretDataKey,
+  string,
+  stringMap,
+  tagTypeName,
+  type Fields,
+  type JSONSchemaProps,
+  type ValidationRule,
+} from './schema-builders.js';
 
-/** The subset of apiextensions.k8s.io/v1 JSONSchemaProps these schemas use. */
-export interface JSONSchemaProps {
-  description?: string;
-  type?: 'object' | 'array' | 'string' | 'integer' | 'number' | 'boolean';
-  format?: string;
-  enum?: readonly string[];
-  pattern?: string;
-  minLength?: number;
-  maxLength?: number;
-  minimum?: number;
-  minItems?: number;
-  maxItems?: number;
-  maxProperties?: number;
-  properties?: Record<string, JSONSchemaProps>;
-  required?: readonly string[];
-  items?: JSONSchemaProps;
-  additionalProperties?: JSONSchemaProps;
-  'x-kubernetes-validations'?: readonly ValidationRule[];
-  'x-kubernetes-list-type'?: 'atomic' | 'set' | 'map';
-  'x-kubernetes-list-map-keys'?: readonly string[];
-  'x-kubernetes-map-type'?: 'atomic' | 'granular';
-}
-
-/** One `x-kubernetes-validations` entry. */
-export interface ValidationRule {
-  rule: string;
-  message: string;
-  fieldPath?: string;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Names for the generated TypeScript types, and the code twin of every CEL rule. Both are kept
-// beside the schema objects rather than in them, so the CRDs carry neither.
-
-interface TypeName {
-  name: string;
-  /** The canonical schema of that type: the first one built, with a description of the type itself. */
-  canonical: JSONSchemaProps;
-}
-
-const typeNames = new WeakMap<JSONSchemaProps, TypeName>();
-const ruleChecks = new WeakMap<ValidationRule, (self: never) => boolean>();
-
-/** The TypeScript type name a schema node was built as, if it was built by a named factory. */
-export function typeNameOf(schema: JSONSchemaProps): TypeName | undefined {
-  return typeNames.get(schema);
-}
-
-/** The TypeScript twin of a CEL rule; undefined only for a rule not built with `celRule`. */
-export function ruleCheckOf(rule: ValidationRule): ((self: unknown) => boolean) | undefined {
-  return ruleChecks.get(rule) as ((self: unknown) => boolean) | undefined;
-}
-
-/**
- * A CEL rule and the same rule in TypeScript. The check runs after the schema validated the
- * shape, so `self` has the schema's type (an object node is a plain object, a string node a string).
- */
-function celRule<Self>(
-  rule: string,
-  message: string,
-  check: (self: Self) => boolean,
-  fieldPath?: string,
-): ValidationRule {
-  const entry: ValidationRule = fieldPath === undefined ? { rule, message } : { rule, message, fieldPath };
-  ruleChecks.set(entry, check as (self: never) => boolean);
-  return entry;
-}
-
-/**
- * A factory for a reusable schema that becomes one named TypeScript type. Each use gets its own
- * description (what the field means where it is used); the type gets `typeDescription`.
- */
-function namedType(
-  name: string,
-  typeDescription: string,
-  build: (description: string) => JSONSchemaProps,
-): (description: string) => JSONSchemaProps {
-  const canonical = build(typeDescription);
-  const tag: TypeName = { name, canonical };
-  typeNames.set(canonical, tag);
-  return (description) => {
-    const schema = build(description);
-    typeNames.set(schema, tag);
-    return schema;
-  };
-}
-
-type Fields = Record<string, unknown>;
-
-/** CEL `has(self.field)`: the field is present (the schema has no nullable fields). */
-const has = (self: Fields, field: string): boolean => self[field] !== undefined;
-const count = (self: Fields, fields: readonly string[]): number => fields.filter((f) => has(self, f)).length;
-/** CEL for "exactly one of" / "at most one of", written without iterating anything. */
-const celCount = (fields: readonly string[]): string =>
-  fields.map((f) => `(has(self.${f}) ? 1 : 0)`).join(' + ');
-
-function exactlyOneOf(fields: readonly string[], message: string): ValidationRule {
-  return celRule<Fields>(`${celCount(fields)} == 1`, message, (self) => count(self, fields) === 1);
-}
-
-function atMostOneOf(fields: readonly string[], message: string): ValidationRule {
-  return celRule<Fields>(`${celCount(fields)} <= 1`, message, (self) => count(self, fields) <= 1);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Small builders
-
-const string = (
-  description: string,
-  extra: Omit<JSONSchemaProps, 'type' | 'description'> = {},
-): JSONSchemaProps => ({
-  description,
-  type: 'string',
-  ...extra,
-});
-
-const boolean = (description: string): JSONSchemaProps => ({ description, type: 'boolean' });
-
-const object = (
-  description: string,
-  properties: Record<string, JSONSchemaProps>,
-  extra: Omit<JSONSchemaProps, 'type' | 'description' | 'properties'> = {},
-): JSONSchemaProps => ({ description, type: 'object', properties, ...extra });
-
-const list = (
-  description: string,
-  items: JSONSchemaProps,
-  maxItems: number,
-  extra: Omit<JSONSchemaProps, 'type' | 'description' | 'items' | 'maxItems'> = {},
-): JSONSchemaProps => ({ description, type: 'array', items, maxItems, ...extra });
-
-const stringMap = (description: string): JSONSchemaProps => ({
-  description,
-  type: 'object',
-  additionalProperties: { type: 'string' },
-});
-
-const enumOf = (description: string, values: readonly string[]): JSONSchemaProps => ({
-  description,
-  type: 'string',
-  enum: values,
-});
-
-const dateTime = (description: string): JSONSchemaProps => string(description, { format: 'date-time' });
-
-const generation = (description: string): JSONSchemaProps => ({
-  description,
-  type: 'integer',
-  format: 'int64',
-  minimum: 0,
-});
-
-// Kubernetes object names (DNS-1123 subdomain) and Secret data keys.
-const DNS_SUBDOMAIN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$';
-const DNS_LABEL = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
-const SECRET_KEY = '^[-._a-zA-Z0-9]+$';
-
-const objectName = (description: string): JSONSchemaProps =>
-  string(description, { minLength: 1, maxLength: 253, pattern: DNS_SUBDOMAIN });
-const namespaceName = (description: string): JSONSchemaProps =>
-  string(description, { maxLength: 63, pattern: `^$|${DNS_LABEL}` });
-const secretDataKey = (description: string): JSONSchemaProps =>
-  string(description, { minLength: 1, maxLength: 253, pattern: SECRET_KEY });
+export { ruleCheckOf, typeNameOf, type JSONSchemaProps, type ValidationRule } from './schema-builders.js';
 
 /** Go-style duration as Kubernetes users write them: 1h, 30m, 1h30m, 45s, 500ms, 1.5h. */
 export const DURATION_PATTERN = '^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$';
@@ -181,37 +45,8 @@ export const JITTER_PATTERN = '^(([0-9]{1,3}(\\.[0-9]+)?%)|([0-9]+(\\.[0-9]+)?(m
 export const CRON_PATTERN = '^[0-9A-Za-z*/,?#-]+( +[0-9A-Za-z*/,?#-]+){4}$';
 const TIME_ZONE_PATTERN = '^[A-Za-z0-9_+/-]+$';
 
-const NAMESPACE_RULE =
-  'A SecretProvider may only name its own namespace (the default). For a ClusterSecretProvider the default is the namespace of the SecretSource being synced.';
-
 // ---------------------------------------------------------------------------------------------
 // Shared pieces
-
-const secretKeyRef = namedType('SecretKeySelector', 'A key of a Kubernetes Secret.', (description) =>
-  object(
-    description,
-    {
-      name: objectName('Name of the Secret.'),
-      key: secretDataKey('Key within the Secret data.'),
-      namespace: namespaceName(`Namespace of the Secret. ${NAMESPACE_RULE}`),
-    },
-    { required: ['name', 'key'] },
-  ),
-);
-
-const serviceAccountRef = namedType('ServiceAccountSelector', 'A Kubernetes ServiceAccount.', (description) =>
-  object(
-    description,
-    {
-      name: objectName('Name of the ServiceAccount.'),
-      namespace: namespaceName(`Namespace of the ServiceAccount. ${NAMESPACE_RULE}`),
-    },
-    { required: ['name'] },
-  ),
-);
-
-const audiences = (description: string): JSONSchemaProps =>
-  list(description, string('An audience.', { minLength: 1, maxLength: 253 }), 16);
 
 const CONDITION_TYPE_PATTERN =
   '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$';
@@ -288,309 +123,19 @@ const labelSelector = namedType(
 );
 
 // ---------------------------------------------------------------------------------------------
-// Providers: spec.vault
+// Providers: spec and status, one `spec.<type>` per entry of src/providers/index.ts
 
-const vaultTokenAuth = namedType('VaultTokenAuth', 'Authenticate with a static Vault token.', (description) =>
-  object(
-    description,
-    { secretRef: secretKeyRef('The Secret key holding the Vault token.') },
-    { required: ['secretRef'] },
-  ),
-);
+/** The spec fields that name a backend, in the order of the provider list. */
+export const BACKENDS = PROVIDERS.map((provider) => provider.type);
 
-const vaultKubernetesAuth = namedType(
-  'VaultKubernetesAuth',
-  "Authenticate with Vault's Kubernetes auth method and a ServiceAccount token requested for the purpose.",
-  (description) =>
-    object(
-      description,
-      {
-        mountPath: string('Mount path of the Kubernetes auth method. Default: kubernetes.', {
-          maxLength: 256,
-        }),
-        role: string('Vault role to log in as.', { minLength: 1, maxLength: 256 }),
-        serviceAccountRef: serviceAccountRef('The ServiceAccount whose token is presented to Vault.'),
-        audiences: audiences('Audiences of the requested ServiceAccount token. Default: none.'),
-      },
-      { required: ['role', 'serviceAccountRef'] },
-    ),
-);
-
-const vaultAppRoleAuth = namedType(
-  'VaultAppRoleAuth',
-  "Authenticate with Vault's AppRole method.",
-  (description) =>
-    object(
-      description,
-      {
-        path: string('Mount path of the AppRole auth method. Default: approle.', { maxLength: 256 }),
-        roleId: string('The AppRole role ID.', { minLength: 1, maxLength: 256 }),
-        secretRef: secretKeyRef('The Secret key holding the AppRole secret ID.'),
-      },
-      { required: ['roleId', 'secretRef'] },
-    ),
-);
-
-const vaultAuth = namedType(
-  'VaultAuth',
-  'How the operator logs in to Vault: exactly one method.',
-  (description) =>
-    object(
-      description,
-      {
-        token: vaultTokenAuth('A static token read from a Secret.'),
-        kubernetes: vaultKubernetesAuth('The Kubernetes auth method.'),
-        appRole: vaultAppRoleAuth('The AppRole auth method.'),
-      },
-      {
-        'x-kubernetes-validations': [
-          exactlyOneOf(
-            ['token', 'kubernetes', 'appRole'],
-            'auth must set exactly one of token, kubernetes or appRole',
-          ),
-        ],
-      },
-    ),
-);
-
-const vaultProvider = namedType(
-  'VaultProvider',
-  'A HashiCorp Vault or OpenBao KV secrets engine.',
-  (description) =>
-    object(
-      description,
-      {
-        server: string('Base URL of the Vault server, e.g. https://vault.example:8200.', {
-          maxLength: 2048,
-          pattern: '^https?://[^\\s]+$',
-        }),
-        path: string('Mount path of the KV secrets engine. Default: secret.', { maxLength: 256 }),
-        version: enumOf('Version of the KV secrets engine. Default: v2.', ['v1', 'v2']),
-        namespace: string('Vault Enterprise / OpenBao namespace. Empty means none.', { maxLength: 256 }),
-        caBundle: string(
-          'PEM bundle of the CAs the server certificate must chain to. Empty means the system CAs.',
-        ),
-        caRef: secretKeyRef('A Secret key holding the PEM CA bundle, instead of caBundle.'),
-        auth: vaultAuth('How the operator logs in to Vault.'),
-      },
-      {
-        required: ['server', 'auth'],
-        'x-kubernetes-validations': [
-          celRule<Fields>(
-            '!(has(self.caBundle) && size(self.caBundle) > 0 && has(self.caRef))',
-            'set at most one of caBundle and caRef',
-            (self) => !(typeof self.caBundle === 'string' && self.caBundle.length > 0 && has(self, 'caRef')),
-          ),
-        ],
-      },
-    ),
-);
-
-// ---------------------------------------------------------------------------------------------
-// Providers: spec.aws
-
-const awsAccessKeyRef = namedType(
-  'AwsAccessKeyRef',
-  'A Secret holding a static AWS access key.',
-  (description) =>
-    object(
-      description,
-      {
-        name: objectName('Name of the Secret.'),
-        namespace: namespaceName(`Namespace of the Secret. ${NAMESPACE_RULE}`),
-        accessKeyIdKey: secretDataKey('Key holding the access key ID.'),
-        secretAccessKeyKey: secretDataKey('Key holding the secret access key.'),
-        sessionTokenKey: secretDataKey('Key holding a session token, for temporary credentials.'),
-      },
-      { required: ['name', 'accessKeyIdKey', 'secretAccessKeyKey'] },
-    ),
-);
-
-const awsWebIdentityAuth = namedType(
-  'AwsWebIdentityAuth',
-  'Assume a role with a ServiceAccount token (AssumeRoleWithWebIdentity, as IRSA does).',
-  (description) =>
-    object(
-      description,
-      {
-        serviceAccountRef: serviceAccountRef(
-          'The ServiceAccount whose token is exchanged for AWS credentials.',
-        ),
-        roleArn: string('ARN of the role to assume with the token.', { minLength: 1, maxLength: 2048 }),
-        audiences: audiences('Audiences of the requested ServiceAccount token. Default: sts.amazonaws.com.'),
-      },
-      { required: ['serviceAccountRef', 'roleArn'] },
-    ),
-);
-
-const awsAuth = namedType(
-  'AwsAuth',
-  'How the operator gets AWS credentials: at most one method; none uses the default credential chain.',
-  (description) =>
-    object(
-      description,
-      {
-        secretRef: awsAccessKeyRef('A static access key read from a Secret.'),
-        webIdentity: awsWebIdentityAuth('A ServiceAccount token exchanged for a role.'),
-      },
-      {
-        'x-kubernetes-validations': [
-          atMostOneOf(['secretRef', 'webIdentity'], 'auth may set at most one of secretRef or webIdentity'),
-        ],
-      },
-    ),
-);
-
-const awsProvider = namedType('AwsProvider', 'AWS Secrets Manager in one region.', (description) =>
-  object(
-    description,
-    {
-      region: string('AWS region, e.g. eu-west-1.', { minLength: 1, maxLength: 64, pattern: '^[a-z0-9-]+$' }),
-      endpoint: string('Endpoint URL override, e.g. for a VPC endpoint. Empty means the regional endpoint.', {
-        maxLength: 2048,
-      }),
-      role: string('ARN of a role to assume after authenticating. Empty means none.', { maxLength: 2048 }),
-      externalId: string('External ID to present when assuming role.', { maxLength: 1224 }),
-      sessionName: string('Session name when assuming role. Default: chosen by the operator.', {
-        maxLength: 64,
-      }),
-      auth: awsAuth('How the operator gets AWS credentials. Omit for the default credential chain.'),
-    },
-    { required: ['region'] },
-  ),
-);
-
-// ---------------------------------------------------------------------------------------------
-// Providers: spec.azure
-
-const azureServicePrincipalAuth = namedType(
-  'AzureServicePrincipalAuth',
-  'Authenticate as an Entra ID application with a client secret or a client certificate.',
-  (description) =>
-    object(
-      description,
-      {
-        clientId: string('Application (client) ID.', { minLength: 1, maxLength: 256 }),
-        secretRef: secretKeyRef('The Secret key holding the client secret.'),
-        certificateRef: secretKeyRef(
-          'The Secret key holding the PEM client certificate and its private key.',
-        ),
-      },
-      {
-        required: ['clientId'],
-        'x-kubernetes-validations': [
-          exactlyOneOf(
-            ['secretRef', 'certificateRef'],
-            'servicePrincipal must set exactly one of secretRef or certificateRef',
-          ),
-        ],
-      },
-    ),
-);
-
-const azureWorkloadIdentityAuth = namedType(
-  'AzureWorkloadIdentityAuth',
-  'Authenticate with Entra Workload ID: a ServiceAccount token exchanged for an application token.',
-  (description) =>
-    object(
-      description,
-      {
-        clientId: string('Application (client) ID the ServiceAccount is federated with.', {
-          minLength: 1,
-          maxLength: 256,
-        }),
-        serviceAccountRef: serviceAccountRef('The ServiceAccount whose token is exchanged.'),
-        audiences: audiences(
-          'Audiences of the requested ServiceAccount token. Default: api://AzureADTokenExchange.',
-        ),
-      },
-      { required: ['clientId', 'serviceAccountRef'] },
-    ),
-);
-
-const azureManagedIdentityAuth = namedType(
-  'AzureManagedIdentityAuth',
-  'Authenticate with the managed identity of the node the operator runs on.',
-  (description) =>
-    object(description, {
-      clientId: string('Client ID of a user-assigned identity. Empty means the system-assigned identity.', {
-        maxLength: 256,
-      }),
-    }),
-);
-
-const azureAuth = namedType(
-  'AzureAuth',
-  'How the operator authenticates to Azure: exactly one method.',
-  (description) =>
-    object(
-      description,
-      {
-        servicePrincipal: azureServicePrincipalAuth('An application with a client secret or certificate.'),
-        workloadIdentity: azureWorkloadIdentityAuth('Entra Workload ID.'),
-        managedIdentity: azureManagedIdentityAuth('A managed identity.'),
-      },
-      {
-        'x-kubernetes-validations': [
-          exactlyOneOf(
-            ['servicePrincipal', 'workloadIdentity', 'managedIdentity'],
-            'auth must set exactly one of servicePrincipal, workloadIdentity or managedIdentity',
-          ),
-        ],
-      },
-    ),
-);
-
-const azureProvider = namedType('AzureProvider', 'One Azure Key Vault.', (description) =>
-  object(
-    description,
-    {
-      vaultUrl: string('URL of the key vault, e.g. https://payments.vault.azure.net.', {
-        maxLength: 2048,
-        pattern: '^https?://[^\\s]+$',
-      }),
-      tenantId: string(
-        'Entra ID tenant (directory) ID. Required for servicePrincipal and workloadIdentity.',
-        {
-          minLength: 1,
-          maxLength: 256,
-        },
-      ),
-      authorityHost: string('Entra ID authority host for sovereign clouds. Default: the public cloud.', {
-        maxLength: 2048,
-      }),
-      auth: azureAuth('How the operator authenticates to Azure.'),
-    },
-    {
-      required: ['vaultUrl', 'auth'],
-      'x-kubernetes-validations': [
-        celRule<Fields>(
-          'has(self.tenantId) || !(has(self.auth.servicePrincipal) || has(self.auth.workloadIdentity))',
-          'tenantId is required for servicePrincipal and workloadIdentity auth',
-          (self) => {
-            const auth = self.auth as Fields;
-            return has(self, 'tenantId') || !(has(auth, 'servicePrincipal') || has(auth, 'workloadIdentity'));
-          },
-          '.tenantId',
-        ),
-      ],
-    },
-  ),
-);
-
-// ---------------------------------------------------------------------------------------------
-// Providers: spec and status
-
-const BACKENDS = ['vault', 'aws', 'azure'] as const;
-
-const providerSpecProperties = (): Record<string, JSONSchemaProps> => ({
-  vault: vaultProvider('Connect to HashiCorp Vault or OpenBao.'),
-  aws: awsProvider('Connect to AWS Secrets Manager.'),
-  azure: azureProvider('Connect to Azure Key Vault.'),
-});
+const providerSpecProperties = (): Record<string, JSONSchemaProps> =>
+  Object.fromEntries(PROVIDERS.map((provider) => [provider.type, provider.schema]));
 
 const backendRule = (): ValidationRule =>
-  exactlyOneOf(BACKENDS, 'spec must set exactly one of vault, aws or azure');
+  exactlyOneOf(BACKENDS, `spec must set exactly one of ${orList(BACKENDS)}`);
+
+/** "Vault/OpenBao, AWS Secrets Manager or Azure Key Vault", for the kinds' descriptions. */
+const BACKEND_NAMES = orList(PROVIDERS.map((provider) => provider.displayName));
 
 export const secretProviderSpecSchema: JSONSchemaProps = namedType(
   'SecretProviderSpec',
@@ -1053,15 +598,13 @@ export const KINDS: Readonly<Record<Kind, KindInfo>> = {
     status: secretSourceStatusSchema,
   },
   SecretProvider: {
-    description:
-      'A connection to Vault/OpenBao, AWS Secrets Manager or Azure Key Vault for its own namespace.',
+    description: `A connection to ${BACKEND_NAMES} for its own namespace.`,
     namespaced: true,
     spec: secretProviderSpecSchema,
     status: providerStatusSchema,
   },
   ClusterSecretProvider: {
-    description:
-      'A connection to Vault/OpenBao, AWS Secrets Manager or Azure Key Vault for the namespaces its conditions allow.',
+    description: `A connection to ${BACKEND_NAMES} for the namespaces its conditions allow.`,
     namespaced: false,
     spec: clusterSecretProviderSpecSchema,
     status: providerStatusSchema,
@@ -1122,8 +665,8 @@ export function objectSchema(kind: Kind, metadata: 'crd' | 'typed'): JSONSchemaP
   );
   if (typed) {
     const canonical = { ...schema, description: info.description };
-    typeNames.set(schema, { name: kind, canonical });
-    typeNames.set(canonical, { name: kind, canonical });
+    tagTypeName(schema, { name: kind, canonical });
+    tagTypeName(canonical, { name: kind, canonical });
   }
   return schema;
 }

@@ -11,6 +11,7 @@ import {
 import { ProviderError, type ErrorSubject } from '../errors.js';
 import type { OnProviderCall, ProviderCallStatus } from '../types.js';
 import { AccessDeniedError, awsError } from './error-map.js';
+import type { AwsOperation } from './index.js';
 import type { VersionSelector } from './refs.js';
 
 /** One secret version as Secrets Manager returned it. */
@@ -211,7 +212,7 @@ export class SdkSecretsManagerApi implements SecretsManagerApi {
   }
 
   async #send<T>(
-    operation: string,
+    operation: AwsOperation,
     signal: AbortSignal,
     subject: ErrorSubject,
     call: () => Promise<T>,

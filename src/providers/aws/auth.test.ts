@@ -7,8 +7,8 @@ import {
 } from '../credentials.js';
 import { CredentialsUnavailableError, ProviderNotAllowedError } from '../errors.js';
 import { silentLogger, type ProviderIdentity } from '../types.js';
-import { createAwsAuth } from './auth.js';
-import type { AwsCredentialProvider } from './session.js';
+import { createAwsAuth, type AwsCredentialProvider } from './auth.js';
+import { validatedSpec } from '../testing/validated-spec.js';
 import { parseAwsSpec } from './spec.js';
 import type { AssumeRoleRequest, AwsCredentials, StsApi, WebIdentityRequest } from './sts.js';
 
@@ -36,6 +36,8 @@ class FakeSts implements StsApi {
   constructor(
     private readonly source: AwsCredentialProvider | undefined,
     private readonly shared: string[],
+    /** When the credentials STS hands out expire. */
+    private readonly expiration: () => Date,
   ) {}
   async assumeRole(request: AssumeRoleRequest): Promise<AwsCredentials> {
     const signer = this.source ? (await this.source()).accessKeyId : 'default-chain';
@@ -46,7 +48,7 @@ class FakeSts implements StsApi {
       accessKeyId: 'ASIA-ROLE',
       secretAccessKey: 's',
       sessionToken: 't',
-      expiration: new Date(3_600_000),
+      expiration: this.expiration(),
     };
   }
   assumeRoleWithWebIdentity(request: WebIdentityRequest): Promise<AwsCredentials> {
@@ -57,7 +59,7 @@ class FakeSts implements StsApi {
       accessKeyId: 'ASIA-WEB',
       secretAccessKey: 's',
       sessionToken: 't',
-      expiration: new Date(3_600_000),
+      expiration: this.expiration(),
     });
   }
   close(): void {
@@ -65,18 +67,21 @@ class FakeSts implements StsApi {
   }
 }
 
-function setup(spec: Record<string, unknown>) {
+function setup(spec: Record<string, unknown>, lifetimeMs = 3_600_000) {
   const credentials = new FakeCredentials();
   const log: string[] = [];
+  const clock = new FakeClock();
   const auth = createAwsAuth({
-    settings: parseAwsSpec({ region: 'eu-west-1', ...spec }, provider, { provider: 'p' }),
+    settings: parseAwsSpec(validatedSpec('aws', { region: 'eu-west-1', ...spec }), provider, {
+      provider: 'p',
+    }),
     credentials: scopeCredentials(credentials, { provider }),
-    clock: new FakeClock(),
+    clock,
     logger: silentLogger,
     provider: 'SecretProvider payments/aws',
-    makeSts: (source) => new FakeSts(source, log),
+    makeSts: (source) => new FakeSts(source, log, () => new Date(clock.now() + lifetimeMs)),
   });
-  return { auth, credentials, log };
+  return { auth, credentials, log, clock };
 }
 
 const secretRef = { name: 'aws-creds', accessKeyIdKey: 'id', secretAccessKeyKey: 'secret' };
@@ -167,5 +172,38 @@ describe('createAwsAuth', () => {
     expect(chain.log).toEqual([
       'AssumeRole arn:aws:iam::123456789012:role/reader secretsource-aws - by default-chain',
     ]);
+  });
+
+  // The refresh itself is RefreshingCredential's (../refreshing-credential.test.ts); AWS's own are
+  // the margins: a third of the lifetime, at least 5 minutes, before the expiration.
+  const webIdentity = {
+    auth: {
+      webIdentity: { serviceAccountRef: { name: 'sa' }, roleArn: 'arn:aws:iam::123456789012:role/web' },
+    },
+  };
+  const exchanges = (log: string[]) =>
+    log.filter((line) => line.startsWith('AssumeRoleWithWebIdentity')).length;
+
+  test.each([
+    { lifetimeMin: 60, refreshAtMin: 40 }, // a third left
+    { lifetimeMin: 12, refreshAtMin: 7 }, // a third would be 4 minutes: 5
+  ])(
+    'temporary credentials living $lifetimeMin min are replaced after $refreshAtMin min, while idle too',
+    async ({ lifetimeMin, refreshAtMin }) => {
+      const { auth, log, clock } = setup(webIdentity, lifetimeMin * 60_000);
+      await auth.credentials!();
+      await clock.advanceAsync(refreshAtMin * 60_000 - 1);
+      expect(exchanges(log)).toBe(1);
+      await clock.advanceAsync(1);
+      expect(exchanges(log)).toBe(2);
+      auth.close();
+      expect(clock.pendingTimers()).toBe(0);
+    },
+  );
+
+  test('close() ends what the SDK waits for', async () => {
+    const { auth } = setup(webIdentity);
+    auth.close();
+    await expect(auth.credentials!()).rejects.toThrow('the AWS client was closed');
   });
 });

@@ -4,12 +4,27 @@
 //                 (what IRSA does, without a projected token file in the operator's pod)
 //   defaultChain  nothing set: the AWS SDK's default chain (env, shared files, ECS/EKS, IMDS)
 // and, with `role` set, AssumeRole on top (with the external ID and the session name).
+//
+// Each source is a RefreshingCredential (../refreshing-credential.ts), so credentials are loaded once
+// and replaced before they expire instead of a load (and an STS call) per reconcile:
+// - long-lived keys (no expiration) are loaded once; the client cache rebuilds the client when the
+//   credentials Secret changes;
+// - temporary credentials are replaced once a third of their lifetime, and at least 5 minutes (the
+//   window the AWS SDK itself treats as "about to expire"), is left; they count as expired 30 s early;
+// - a failed refresh keeps the current credentials while they are valid and is retried after a pause
+//   of at least 5 s.
+// A 403 from Secrets Manager is left to the client cache, which rebuilds the client (and so reloads).
 import type { ScopedCredentials } from '../credentials.js';
-import { CredentialsUnavailableError } from '../errors.js';
+import { CredentialsUnavailableError, UnavailableError } from '../errors.js';
+import { RefreshingCredential } from '../refreshing-credential.js';
 import type { ProviderClock, ProviderLogger } from '../types.js';
-import { AwsCredentialSession, type AwsCredentialProvider } from './session.js';
 import type { AwsSettings } from './spec.js';
 import type { AwsCredentials, StsApi } from './sts.js';
+
+/** What the SDK calls to get credentials (an AwsCredentialIdentityProvider). */
+export type AwsCredentialProvider = () => Promise<AwsCredentials>;
+
+const REFRESH = { minMarginMs: 5 * 60_000, expirySkewMs: 30_000, minRetryMs: 5_000 } as const;
 
 /** Lifetime of the ServiceAccount tokens we request; used at once, so the API server's minimum. */
 export const SERVICE_ACCOUNT_TOKEN_SECONDS = 600;
@@ -39,16 +54,36 @@ export interface AwsAuth {
 export function createAwsAuth(options: AwsAuthOptions): AwsAuth {
   const { settings } = options;
   const closers: Array<() => void> = [];
-  const session = (source: string, load: (signal: AbortSignal) => Promise<AwsCredentials>) => {
-    const created = new AwsCredentialSession({
-      load,
+  /** One credential source; `source` names it in logs: secretRef, webIdentity, assumeRole. */
+  const session = (
+    source: string,
+    load: (signal: AbortSignal) => Promise<AwsCredentials>,
+  ): AwsCredentialProvider => {
+    const credential = new RefreshingCredential<AwsCredentials>({
+      ...REFRESH,
+      fetch: async (_current, signal) => {
+        const loaded = await load(signal);
+        const expiresAt = loaded.expiration?.getTime();
+        options.logger.debug(
+          {
+            provider: options.provider,
+            source,
+            ...(loaded.expiration ? { expiresAt: loaded.expiration.toISOString() } : {}),
+          },
+          'AWS credentials loaded',
+        );
+        return expiresAt === undefined ? { value: loaded } : { value: loaded, expiresAt };
+      },
       clock: options.clock,
       logger: options.logger,
-      provider: options.provider,
-      source,
+      name: 'AWS credentials',
+      logFields: { provider: options.provider, source },
+      closedReason: () =>
+        new UnavailableError({ provider: options.provider }, 'the AWS client was closed; retry'),
     });
-    closers.push(() => created.close());
-    return created;
+    closers.push(() => credential.close());
+    // The SDK asks for every request, without a signal: close() ends its wait.
+    return () => credential.get();
   };
   const sts = (source: AwsCredentialProvider | undefined): StsApi => {
     const api = options.makeSts(source);
@@ -63,7 +98,7 @@ export function createAwsAuth(options: AwsAuthOptions): AwsAuth {
       base = undefined;
       break;
     case 'secretRef':
-      base = session('secretRef', (signal) => readAccessKey(options, signal)).provider;
+      base = session('secretRef', (signal) => readAccessKey(options, signal));
       break;
     case 'webIdentity': {
       const identitySts = sts(undefined);
@@ -78,7 +113,7 @@ export function createAwsAuth(options: AwsAuthOptions): AwsAuth {
           { roleArn: auth.roleArn, sessionName: settings.sessionName, webIdentityToken: token },
           signal,
         );
-      }).provider;
+      });
       break;
     }
   }
@@ -96,7 +131,7 @@ export function createAwsAuth(options: AwsAuthOptions): AwsAuth {
         },
         signal,
       ),
-    ).provider;
+    );
   }
 
   return {

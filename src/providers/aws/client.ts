@@ -1,5 +1,5 @@
 // The AWS Secrets Manager provider client: reads (single, batched, micro-batched), find, write and
-// validate over one SDK client whose credentials are cached and refreshed (auth.ts, session.ts).
+// validate over one SDK client whose credentials are cached and refreshed (auth.ts).
 import {
   InvalidRefError,
   NotFoundError,

@@ -1,21 +1,17 @@
-// The AWS Secrets Manager provider as the registry sees it (spec field `aws`).
-//
-// Endpoints: Secrets Manager uses spec.aws.endpoint when set. Otherwise, and always for STS, the SDK's
-// own resolution applies: the regional endpoint, or AWS_ENDPOINT_URL_SECRETS_MANAGER /
-// AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL in the operator's environment (e.g. for VPC endpoints).
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { STSClient } from '@aws-sdk/client-sts';
+// The AWS Secrets Manager provider (spec field `aws`): its descriptor, listed in src/providers/index.ts.
+import type { AwsProvider } from '../../api/v1alpha1/types.generated.js';
+import type { ProviderDescriptor } from '../descriptor.js';
 import { ProviderNotAllowedError } from '../errors.js';
-import { describeProvider, type ProviderContext, type ProviderFactory } from '../registry.js';
-import type { ProviderClient } from '../types.js';
-import { SdkSecretsManagerApi } from './api.js';
-import { createAwsAuth } from './auth.js';
-import { AwsProviderClient } from './client.js';
-import { awsReferencesDefaultNamespace, parseAwsSpec, type AwsSettings } from './spec.js';
-import { SdkStsApi } from './sts.js';
+import type { ProviderFactory } from '../registry.js';
+import { describeProvider } from '../types.js';
+import { awsSpecSchema } from './schema.js';
+import { awsReferencesDefaultNamespace, parseAwsSpec } from './spec.js';
 
-export { AwsProviderClient } from './client.js';
-export { parseAwsSpec, type AwsProviderSpec, type AwsSettings } from './spec.js';
+export { parseAwsSpec, type AwsSettings } from './spec.js';
+
+/** The `operation` label of each AWS call: the Secrets Manager calls (api.ts) and STS logins (sts.ts). */
+const OPERATIONS = ['get', 'getMany', 'find', 'validate', 'write', 'login'] as const;
+export type AwsOperation = (typeof OPERATIONS)[number];
 
 export interface AwsClientOptions {
   /** Window of the get() micro-batcher (one BatchGetSecretValue per window); 0 turns it off. Default 25 ms. */
@@ -36,12 +32,13 @@ export interface AwsClientOptions {
   allowDefaultChainForSecretProviders?: boolean;
 }
 
-export function awsProviderFactory(options: AwsClientOptions = {}): ProviderFactory {
+export function awsProviderFactory(options: AwsClientOptions = {}): ProviderFactory<'aws', AwsProvider> {
   return {
     type: 'aws',
     prepare(spec, provider) {
       const subject = { provider: describeProvider(provider) };
       const settings = parseAwsSpec(spec, provider, subject);
+      // Not in the schema: it depends on the kind of the object and on how the operator was started.
       if (
         provider.kind === 'SecretProvider' &&
         settings.auth.method === 'defaultChain' &&
@@ -55,57 +52,18 @@ export function awsProviderFactory(options: AwsClientOptions = {}): ProviderFact
       }
       return {
         referencesDefaultNamespace: awsReferencesDefaultNamespace(settings),
-        create: (context) => Promise.resolve(createAwsClient(settings, context, options)),
+        // No network call happens until the first use (credentials load lazily).
+        create: async (context) =>
+          (await import('./create-client.js')).createAwsClient(settings, context, options),
       };
     },
   };
 }
 
-/** Builds a client; no network call happens until the first use (credentials load lazily). */
-export function createAwsClient(
-  settings: AwsSettings,
-  context: ProviderContext,
-  options: AwsClientOptions = {},
-): ProviderClient {
-  const provider = describeProvider(context.provider);
-  const common = {
-    region: settings.region,
-    maxAttempts: options.maxAttempts ?? 3,
-    requestHandler: {
-      connectionTimeout: options.connectTimeoutMs ?? 5_000,
-      requestTimeout: options.requestTimeoutMs ?? 30_000,
-      throwOnRequestTimeout: true,
-    },
-  };
-  const auth = createAwsAuth({
-    settings,
-    credentials: context.credentials,
-    clock: context.clock,
-    logger: context.logger,
-    provider,
-    makeSts: (source) =>
-      new SdkStsApi(new STSClient({ ...common, ...(source ? { credentials: source } : {}) }), {
-        provider,
-        onCall: context.onCall,
-      }),
-  });
-  const api = new SdkSecretsManagerApi(
-    new SecretsManagerClient({
-      ...common,
-      ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
-      ...(auth.credentials ? { credentials: auth.credentials } : {}),
-    }),
-    { provider, onCall: context.onCall },
-  );
-  context.logger.debug({ provider, auth: auth.description, region: settings.region }, 'AWS client built');
-  return new AwsProviderClient(api, {
-    clock: context.clock,
-    logger: context.logger,
-    ...(options.batchWindowMs === undefined ? {} : { batchWindowMs: options.batchWindowMs }),
-    ...(options.maxFindResults === undefined ? {} : { maxFindResults: options.maxFindResults }),
-    onClose: () => {
-      api.close();
-      auth.close();
-    },
-  });
-}
+export const aws: ProviderDescriptor<'aws', AwsProvider, AwsOperation> = {
+  type: 'aws',
+  displayName: 'AWS Secrets Manager',
+  schema: awsSpecSchema,
+  operations: OPERATIONS,
+  factory: awsProviderFactory,
+};

@@ -1,10 +1,11 @@
-import { InvalidSpecError } from '../errors.js';
+import { refusal, validatedSpec } from '../testing/validated-spec.js';
 import type { ProviderIdentity } from '../types.js';
 import { awsReferencesDefaultNamespace, defaultSessionName, parseAwsSpec } from './spec.js';
 
 const provider: ProviderIdentity = { kind: 'ClusterSecretProvider', name: 'aws-prod' };
 const subject = { provider: 'ClusterSecretProvider aws-prod' };
-const parse = (raw: unknown) => parseAwsSpec(raw, provider, subject);
+/** As the controller does it: the schema first (parse.ts), then the provider's own rules. */
+const parse = (raw: unknown) => parseAwsSpec(validatedSpec('aws', raw, 'aws-prod'), provider, subject);
 
 describe('parseAwsSpec', () => {
   test('region alone uses the default chain and a session name derived from the provider', () => {
@@ -76,7 +77,7 @@ describe('parseAwsSpec', () => {
   });
 
   test.each([
-    [{}, /region is required/],
+    [{}, /spec.aws.region: required/],
     [{ region: 'EU West' }, /region/],
     [{ region: 'eu-west-1', endpoint: 'ftp://x' }, /endpoint must be an http/],
     [{ region: 'eu-west-1', endpoint: 'https://u:p@host' }, /credentials/],
@@ -85,12 +86,15 @@ describe('parseAwsSpec', () => {
     [{ region: 'eu-west-1', sessionName: 'has space' }, /sessionName/],
     [
       { region: 'eu-west-1', auth: { secretRef: { name: 'x', accessKeyIdKey: 'a' } } },
-      /secretAccessKeyKey is required/,
+      /secretAccessKeyKey: required/,
     ],
     [
       {
         region: 'eu-west-1',
-        auth: { secretRef: { name: 'x', accessKeyIdKey: 'a', secretAccessKeyKey: 'b' }, webIdentity: {} },
+        auth: {
+          secretRef: { name: 'x', accessKeyIdKey: 'a', secretAccessKeyKey: 'b' },
+          webIdentity: { serviceAccountRef: { name: 'sa' }, roleArn: 'arn:aws:iam::123456789012:role/r' },
+        },
       },
       /at most one/,
     ],
@@ -111,10 +115,11 @@ describe('parseAwsSpec', () => {
       },
       /audiences/,
     ],
-    ['aws', /spec.aws must be an object/],
+    ['aws', /spec.aws: must be object/],
   ])('rejects %j', (raw, message) => {
-    expect(() => parse(raw)).toThrow(InvalidSpecError);
-    expect(() => parse(raw)).toThrow(message);
+    const refused = refusal(() => parse(raw));
+    expect(refused.reason).toBe('InvalidSpec');
+    expect(refused.message).toMatch(message);
   });
 
   test('the default session name only uses characters STS accepts and at most 64 of them', () => {

@@ -1,16 +1,16 @@
-// The `spec.aws` field of a SecretProvider / ClusterSecretProvider, parsed once into settings with the
-// defaults applied in code (no server-side defaults, so GitOps tools see no diff). An empty string in
-// an optional field means "not set", as everywhere in the API.
+// The `spec.aws` field of a SecretProvider / ClusterSecretProvider, as its schema validated it at the
+// edge (parse.ts), turned into settings: the defaults applied in code (no server-side defaults, so
+// GitOps tools see no diff) and the rules the schema cannot express. An empty string in an optional
+// field means "not set", as everywhere in the API.
 import type {
   AwsAccessKeyRef,
+  AwsAuth,
   AwsProvider,
   ServiceAccountSelector,
 } from '../../api/v1alpha1/types.generated.js';
 import { InvalidSpecError, type ErrorSubject } from '../errors.js';
-import { nonEmpty, objectAt, stringAt } from '../spec-fields.js';
+import { httpBaseUrl, nonEmpty, withNamespace } from '../spec-fields.js';
 import type { ProviderIdentity } from '../types.js';
-
-export type AwsProviderSpec = AwsProvider;
 
 /** Audience of the ServiceAccount token exchanged with STS, as IRSA uses it. */
 export const DEFAULT_WEB_IDENTITY_AUDIENCE = 'sts.amazonaws.com';
@@ -42,39 +42,23 @@ export interface AwsSettings {
   auth: AwsAuthSettings;
 }
 
-const REGION = /^[a-z0-9-]{1,64}$/;
-const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
-const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
-const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
-
-export function parseAwsSpec(raw: unknown, provider: ProviderIdentity, subject: ErrorSubject): AwsSettings {
+export function parseAwsSpec(
+  spec: AwsProvider,
+  provider: ProviderIdentity,
+  subject: ErrorSubject,
+): AwsSettings {
   const fail = (what: string): never => {
     throw new InvalidSpecError(subject, `spec.aws: ${what}`);
   };
-  const spec = objectAt(raw, 'spec.aws', fail);
-
-  const region = stringAt(spec, 'region', fail, { required: true });
-  if (!REGION.test(region)) fail('region must look like eu-west-1');
-
-  const endpoint = nonEmpty(stringAt(spec, 'endpoint', fail));
-  const roleArn = nonEmpty(stringAt(spec, 'role', fail));
-  const externalId = nonEmpty(stringAt(spec, 'externalId', fail));
-  const sessionName = nonEmpty(stringAt(spec, 'sessionName', fail));
-  if (roleArn !== undefined && !ROLE_ARN.test(roleArn)) fail('role must be an IAM role ARN');
-  if (externalId !== undefined) {
-    if (roleArn === undefined) fail('externalId is only used with role');
-    if (!EXTERNAL_ID.test(externalId)) fail('externalId must be 2-1224 characters of [\\w+=,.@:/-]');
-  }
-  if (sessionName !== undefined && !SESSION_NAME.test(sessionName)) {
-    fail('sessionName must be 2-64 characters of [\\w+=,.@-]');
-  }
-
   const settings: AwsSettings = {
-    region,
-    sessionName: sessionName ?? defaultSessionName(provider),
-    auth: parseAuth(spec.auth, fail),
+    region: spec.region,
+    sessionName: nonEmpty(spec.sessionName) ?? defaultSessionName(provider),
+    auth: parseAuth(spec.auth),
   };
-  if (endpoint !== undefined) settings.endpoint = parseEndpoint(endpoint, fail);
+  const endpoint = nonEmpty(spec.endpoint);
+  if (endpoint !== undefined) settings.endpoint = httpBaseUrl(endpoint, 'endpoint', fail);
+  const roleArn = nonEmpty(spec.role);
+  const externalId = nonEmpty(spec.externalId);
   if (roleArn !== undefined) {
     settings.role = externalId === undefined ? { arn: roleArn } : { arn: roleArn, externalId };
   }
@@ -94,60 +78,24 @@ export function defaultSessionName(provider: ProviderIdentity): string {
   return `secretsource-${provider.name}`.replace(/[^\w+=,.@-]/g, '-').slice(0, 64);
 }
 
-function parseAuth(raw: unknown, fail: (what: string) => never): AwsAuthSettings {
-  if (raw === undefined || raw === null) return { method: 'defaultChain' };
-  const auth = objectAt(raw, 'auth', fail);
-  const methods = (['secretRef', 'webIdentity'] as const).filter(
-    (method) => auth[method] !== undefined && auth[method] !== null,
-  );
-  if (methods.length > 1) fail('auth may set at most one of secretRef or webIdentity');
-  if (methods.length === 0) return { method: 'defaultChain' };
-  if (methods[0] === 'secretRef') {
-    const where = 'auth.secretRef';
-    const ref = objectAt(auth.secretRef, where, fail);
-    const secretRef: AwsAccessKeyRef = {
-      name: stringAt(ref, 'name', fail, { required: true, where }),
-      accessKeyIdKey: stringAt(ref, 'accessKeyIdKey', fail, { required: true, where }),
-      secretAccessKeyKey: stringAt(ref, 'secretAccessKeyKey', fail, { required: true, where }),
+function parseAuth(auth: AwsAuth | undefined): AwsAuthSettings {
+  if (auth?.secretRef) {
+    const { name, namespace, accessKeyIdKey, secretAccessKeyKey, sessionTokenKey } = auth.secretRef;
+    const secretRef: AwsAccessKeyRef = withNamespace({ name, accessKeyIdKey, secretAccessKeyKey }, namespace);
+    return {
+      method: 'secretRef',
+      secretRef: sessionTokenKey === undefined ? secretRef : { ...secretRef, sessionTokenKey },
     };
-    const namespace = nonEmpty(stringAt(ref, 'namespace', fail));
-    if (namespace !== undefined) secretRef.namespace = namespace;
-    const sessionTokenKey = nonEmpty(stringAt(ref, 'sessionTokenKey', fail));
-    if (sessionTokenKey !== undefined) secretRef.sessionTokenKey = sessionTokenKey;
-    return { method: 'secretRef', secretRef };
   }
-  const where = 'auth.webIdentity';
-  const body = objectAt(auth.webIdentity, where, fail);
-  const roleArn = stringAt(body, 'roleArn', fail, { required: true, where });
-  if (!ROLE_ARN.test(roleArn)) fail(`${where}.roleArn must be an IAM role ARN`);
-  const ref = objectAt(body.serviceAccountRef, `${where}.serviceAccountRef`, fail);
-  const serviceAccountRef: ServiceAccountSelector = {
-    name: stringAt(ref, 'name', fail, { required: true, where: `${where}.serviceAccountRef` }),
-  };
-  const namespace = nonEmpty(stringAt(ref, 'namespace', fail));
-  if (namespace !== undefined) serviceAccountRef.namespace = namespace;
-  const audiences = body.audiences ?? [];
-  if (!Array.isArray(audiences) || !audiences.every((a) => typeof a === 'string' && a !== '')) {
-    fail(`${where}.audiences must be a list of non-empty strings`);
+  if (auth?.webIdentity) {
+    const { serviceAccountRef, roleArn, audiences } = auth.webIdentity;
+    return {
+      method: 'webIdentity',
+      serviceAccountRef: withNamespace({ name: serviceAccountRef.name }, serviceAccountRef.namespace),
+      roleArn,
+      audiences:
+        audiences !== undefined && audiences.length > 0 ? audiences : [DEFAULT_WEB_IDENTITY_AUDIENCE],
+    };
   }
-  return {
-    method: 'webIdentity',
-    serviceAccountRef,
-    roleArn,
-    audiences: (audiences as string[]).length > 0 ? (audiences as string[]) : [DEFAULT_WEB_IDENTITY_AUDIENCE],
-  };
-}
-
-function parseEndpoint(value: string, fail: (what: string) => never): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return fail('endpoint must be an http(s) URL');
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') fail('endpoint must be an http(s) URL');
-  if (url.search || url.hash || url.username || url.password) {
-    fail('endpoint must not carry a query, fragment or credentials');
-  }
-  return url.toString().replace(/\/+$/, '');
+  return { method: 'defaultChain' };
 }

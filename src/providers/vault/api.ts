@@ -3,6 +3,7 @@
 import nodeVault from 'node-vault';
 import { errorFromHttpStatus, UnavailableError, type ErrorSubject, type ProviderError } from '../errors.js';
 import type { OnProviderCall } from '../types.js';
+import type { VaultOperation } from './index.js';
 import { VaultHttpStatus, VaultTransport, VaultTransportFailure } from './transport.js';
 
 export type VaultMethod = 'GET' | 'POST' | 'PATCH' | 'LIST' | 'DELETE';
@@ -20,7 +21,7 @@ export interface VaultRequest {
 export interface VaultRequester {
   readonly provider: string;
   subject(path: string): ErrorSubject;
-  request(operation: string, request: VaultRequest, signal: AbortSignal): Promise<unknown>;
+  request(operation: VaultOperation, request: VaultRequest, signal: AbortSignal): Promise<unknown>;
   close(): void;
 }
 
@@ -71,7 +72,7 @@ export class VaultApi implements VaultRequester {
   }
 
   /** Sends one request; `operation` labels the call in metrics ('read', 'login', ...). */
-  async request(operation: string, request: VaultRequest, signal: AbortSignal): Promise<unknown> {
+  async request(operation: VaultOperation, request: VaultRequest, signal: AbortSignal): Promise<unknown> {
     const headers: Record<string, string> = {};
     if (request.token !== undefined) headers['X-Vault-Token'] = request.token;
     if (request.contentType !== undefined) headers['content-type'] = request.contentType;

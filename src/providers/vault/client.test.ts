@@ -4,7 +4,7 @@ import { errorFromHttpStatus, InvalidRefError, InvalidSpecError, type ErrorSubje
 import { silentLogger } from '../types.js';
 import type { VaultRequest, VaultRequester } from './api.js';
 import { VaultProviderClient } from './client.js';
-import { createVaultClient } from './index.js';
+import { createVaultClient } from './create-client.js';
 import { VaultSession } from './session.js';
 import { parseVaultSpec } from './spec.js';
 

@@ -52,19 +52,9 @@ function setup(logins: Array<Partial<VaultToken>>) {
 
 const signal = (): AbortSignal => new AbortController().signal;
 
+// The refresh timing, single flight, pauses after failures and close() are RefreshingCredential's
+// (../refreshing-credential.test.ts); these are Vault's own: what a refresh fetches, and 403s.
 describe('VaultSession', () => {
-  test('logs in lazily, once for concurrent callers', async () => {
-    const { session, logins } = setup([{}]);
-    expect(logins()).toBe(0);
-    const tokens = await Promise.all([
-      session.token(signal()),
-      session.token(signal()),
-      session.token(signal()),
-    ]);
-    expect(tokens).toEqual(['t1', 't1', 't1']);
-    expect(logins()).toBe(1);
-  });
-
   test('a renewable token is renewed at 2/3 of its TTL, by a timer, without new logins', async () => {
     const { session, vault, clock, logins } = setup([{ ttlSeconds: 60 }]);
     vault.handlers.set('renew', () => ({
@@ -81,6 +71,18 @@ describe('VaultSession', () => {
     expect(logins()).toBe(1);
     session.close();
     expect(clock.pendingTimers()).toBe(0);
+  });
+
+  test('a renewal Vault rejects falls back to a login', async () => {
+    const { session, vault, clock } = setup([{ ttlSeconds: 60 }, { ttlSeconds: 60 }]);
+    vault.handlers.set('renew', () => {
+      throw httpError(403, 'auth/token/renew-self');
+    });
+    await session.token(signal());
+    await clock.advanceAsync(40_000);
+    expect(vault.log).toEqual(['login', 'renew t1', 'login']);
+    expect(await session.token(signal())).toBe('t2');
+    session.close();
   });
 
   test('a token that cannot be renewed is replaced by a login at 2/3 of its TTL', async () => {
@@ -184,32 +186,6 @@ describe('VaultSession', () => {
     expect(vault.log.filter((entry) => entry === 'login')).toHaveLength(2);
     expect(vault.log.filter((entry) => entry.startsWith('lookup'))).toHaveLength(1);
     session.close();
-  });
-
-  test('an aborted caller starts no login; closing during a login leaves nothing unhandled', async () => {
-    const { session, logins } = setup([{}]);
-    const aborted = new AbortController();
-    aborted.abort(new Error('gone'));
-    await expect(session.token(aborted.signal)).rejects.toThrow('gone');
-    expect(logins()).toBe(0);
-
-    const clock = new FakeClock(0);
-    const vault = new FakeVault();
-    let fail: ((error: Error) => void) | undefined;
-    const hanging = new VaultSession({
-      auth: { method: 'kubernetes', login: () => new Promise((_resolve, reject) => (fail = reject)) },
-      api: vault,
-      clock,
-      logger: silentLogger,
-      provider: vault.provider,
-    });
-    const caller = new AbortController();
-    const waiting = hanging.token(caller.signal);
-    caller.abort(new Error('caller left'));
-    await expect(waiting).rejects.toThrow('caller left');
-    hanging.close();
-    fail!(new Error('login aborted'));
-    await new Promise((resolve) => setImmediate(resolve));
   });
 
   test('validate() is an authenticated lookup-self', async () => {

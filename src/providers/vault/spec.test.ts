@@ -1,12 +1,14 @@
-import { InvalidSpecError } from '../errors.js';
+import { refusal, validatedSpec } from '../testing/validated-spec.js';
 import { parseVaultSpec, vaultReferencesDefaultNamespace } from './spec.js';
 
 const subject = { provider: 'ClusterSecretProvider vault-prod' };
+/** As the controller does it: the schema first (parse.ts), then the provider's own rules. */
+const parse = (field: unknown) => parseVaultSpec(validatedSpec('vault', field, 'vault-prod'), subject);
 const token = { token: { secretRef: { name: 'vault-token', key: 'token' } } };
 
 describe('parseVaultSpec', () => {
   test('applies defaults in code', () => {
-    expect(parseVaultSpec({ server: 'https://vault.example:8200/', auth: token }, subject)).toEqual({
+    expect(parse({ server: 'https://vault.example:8200/', auth: token })).toEqual({
       server: 'https://vault.example:8200',
       mount: 'secret',
       kvVersion: 2,
@@ -16,23 +18,20 @@ describe('parseVaultSpec', () => {
 
   test('reads every field', () => {
     const pem = '-----BEGIN CERTIFICATE-----\nMII\n-----END CERTIFICATE-----\n';
-    const settings = parseVaultSpec(
-      {
-        server: 'http://bao:8200',
-        path: '/kv/team-a/',
-        version: 'v1',
-        namespace: 'admin/team',
-        caBundle: Buffer.from(pem).toString('base64'),
-        auth: {
-          kubernetes: {
-            role: 'app',
-            serviceAccountRef: { name: 'default', namespace: 'apps' },
-            audiences: ['vault'],
-          },
+    const settings = parse({
+      server: 'http://bao:8200',
+      path: '/kv/team-a/',
+      version: 'v1',
+      namespace: 'admin/team',
+      caBundle: Buffer.from(pem).toString('base64'),
+      auth: {
+        kubernetes: {
+          role: 'app',
+          serviceAccountRef: { name: 'default', namespace: 'apps' },
+          audiences: ['vault'],
         },
       },
-      subject,
-    );
+    });
     expect(settings).toEqual({
       server: 'http://bao:8200',
       mount: 'kv/team-a',
@@ -48,10 +47,8 @@ describe('parseVaultSpec', () => {
       },
     });
     expect(
-      parseVaultSpec(
-        { server: 'https://v', auth: { appRole: { roleId: 'r', secretRef: { name: 's', key: 'k' } } } },
-        subject,
-      ).auth,
+      parse({ server: 'https://v', auth: { appRole: { roleId: 'r', secretRef: { name: 's', key: 'k' } } } })
+        .auth,
     ).toEqual({ method: 'appRole', path: 'approle', roleId: 'r', secretRef: { name: 's', key: 'k' } });
   });
 
@@ -89,14 +86,11 @@ describe('parseVaultSpec', () => {
     ],
     ['caBundle not PEM', { server: 'https://v', caBundle: 'bm90IHBlbQ==', auth: token }],
   ])('rejects %s', (_name, spec) => {
-    expect(() => parseVaultSpec(spec, subject)).toThrow(InvalidSpecError);
+    expect(refusal(() => parse(spec)).reason).toBe('InvalidSpec');
   });
 
   test('an empty caBundle or namespace means none (GitOps-friendly empty strings)', () => {
-    const settings = parseVaultSpec(
-      { server: 'https://v', caBundle: '', namespace: '', auth: token },
-      subject,
-    );
+    const settings = parse({ server: 'https://v', caBundle: '', namespace: '', auth: token });
     expect(settings.caBundle).toBeUndefined();
     expect(settings.namespace).toBeUndefined();
   });
@@ -105,17 +99,19 @@ describe('parseVaultSpec', () => {
 describe('vaultReferencesDefaultNamespace', () => {
   test('true when some reference leaves its namespace to the SecretSource', () => {
     const withNs = { name: 'vault-token', key: 'token', namespace: 'system' };
-    const parse = (spec: object) => parseVaultSpec({ server: 'https://v', ...spec }, subject);
-    expect(vaultReferencesDefaultNamespace(parse({ auth: token }))).toBe(true);
-    expect(vaultReferencesDefaultNamespace(parse({ auth: { token: { secretRef: withNs } } }))).toBe(false);
+    const settingsOf = (spec: object) => parse({ server: 'https://v', ...spec });
+    expect(vaultReferencesDefaultNamespace(settingsOf({ auth: token }))).toBe(true);
+    expect(vaultReferencesDefaultNamespace(settingsOf({ auth: { token: { secretRef: withNs } } }))).toBe(
+      false,
+    );
     expect(
       vaultReferencesDefaultNamespace(
-        parse({ caRef: { name: 'ca', key: 'ca.crt' }, auth: { token: { secretRef: withNs } } }),
+        settingsOf({ caRef: { name: 'ca', key: 'ca.crt' }, auth: { token: { secretRef: withNs } } }),
       ),
     ).toBe(true);
     expect(
       vaultReferencesDefaultNamespace(
-        parse({
+        settingsOf({
           auth: { kubernetes: { role: 'r', serviceAccountRef: { name: 'sa', namespace: 'system' } } },
         }),
       ),

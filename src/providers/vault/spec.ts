@@ -1,21 +1,21 @@
-// The `spec.vault` field of a SecretProvider / ClusterSecretProvider, parsed once into settings with
-// the defaults applied in code (no server-side defaults, so GitOps tools see no diff).
-import {
-  DEFAULT_VAULT_APPROLE_MOUNT,
-  DEFAULT_VAULT_KUBERNETES_MOUNT,
-  DEFAULT_VAULT_KV_MOUNT,
-  DEFAULT_VAULT_KV_VERSION,
-} from '../../api/v1alpha1/defaults.js';
+// The `spec.vault` field of a SecretProvider / ClusterSecretProvider, as its schema validated it at
+// the edge (parse.ts), turned into settings: the defaults applied in code (no server-side defaults,
+// so GitOps tools see no diff) and the rules the schema cannot express. An empty string in an
+// optional field means "not set", as everywhere in the API.
 import type {
   SecretKeySelector,
   ServiceAccountSelector,
+  VaultAuth,
   VaultProvider,
 } from '../../api/v1alpha1/types.generated.js';
 import { InvalidSpecError, type ErrorSubject } from '../errors.js';
-import { nonEmpty, objectAt, stringAt } from '../spec-fields.js';
+import { httpBaseUrl, nonEmpty, withNamespace } from '../spec-fields.js';
 
-// The wire shape is the generated CRD type; the defaults are the API package's constants.
-export type VaultProviderSpec = VaultProvider;
+export const DEFAULT_VAULT_KV_MOUNT = 'secret';
+export const DEFAULT_VAULT_KV_VERSION = 'v2';
+export const DEFAULT_VAULT_KUBERNETES_MOUNT = 'kubernetes';
+export const DEFAULT_VAULT_APPROLE_MOUNT = 'approle';
+
 export type VaultSecretKeySelector = SecretKeySelector;
 export type VaultServiceAccountSelector = ServiceAccountSelector;
 
@@ -42,46 +42,28 @@ export interface VaultSettings {
   auth: VaultAuthSettings;
 }
 
-export function parseVaultSpec(raw: unknown, subject: ErrorSubject): VaultSettings {
-  const fail = (what: string): never => {
+type Fail = (what: string) => never;
+
+export function parseVaultSpec(spec: VaultProvider, subject: ErrorSubject): VaultSettings {
+  const fail: Fail = (what) => {
     throw new InvalidSpecError(subject, `spec.vault: ${what}`);
   };
-  const spec = objectAt(raw, 'spec.vault', fail);
-
-  const server = stringAt(spec, 'server', fail, { required: true });
-  let url: URL;
-  try {
-    url = new URL(server);
-  } catch {
-    return fail('server must be an http(s) URL');
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') fail('server must be an http(s) URL');
-  if (url.search || url.hash || url.username || url.password)
-    fail('server must not carry a query, fragment or credentials');
-
-  const mount = trimSlashes(nonEmpty(stringAt(spec, 'path', fail)) ?? DEFAULT_VAULT_KV_MOUNT);
-  if (mount === '' || !isSafePath(mount)) fail('path must be a KV mount path such as "secret"');
-
-  const version = nonEmpty(stringAt(spec, 'version', fail)) ?? DEFAULT_VAULT_KV_VERSION;
-  if (version !== 'v1' && version !== 'v2') fail('version must be v1 or v2');
-
-  const namespace = nonEmpty(stringAt(spec, 'namespace', fail));
-  const caBundle = nonEmpty(stringAt(spec, 'caBundle', fail));
-  const caRef =
-    spec.caRef === undefined || spec.caRef === null
-      ? undefined
-      : secretKeySelector(spec.caRef, 'caRef', fail);
-  if (caBundle !== undefined && caRef !== undefined) fail('set caBundle or caRef, not both');
-
   const settings: VaultSettings = {
-    server: url.toString().replace(/\/+$/, ''),
-    mount,
-    kvVersion: version === 'v1' ? 1 : 2,
+    server: httpBaseUrl(spec.server, 'server', fail),
+    mount: mountPath(
+      spec.path,
+      DEFAULT_VAULT_KV_MOUNT,
+      fail,
+      'path must be a KV mount path such as "secret"',
+    ),
+    kvVersion: (spec.version ?? DEFAULT_VAULT_KV_VERSION) === 'v1' ? 1 : 2,
     auth: parseAuth(spec.auth, fail),
   };
+  const namespace = nonEmpty(spec.namespace);
   if (namespace !== undefined) settings.namespace = trimSlashes(namespace);
+  const caBundle = nonEmpty(spec.caBundle);
   if (caBundle !== undefined) settings.caBundle = decodeCaBundle(caBundle, fail);
-  if (caRef !== undefined) settings.caRef = caRef;
+  if (spec.caRef !== undefined) settings.caRef = secretKeySelector(spec.caRef);
   return settings;
 }
 
@@ -95,69 +77,57 @@ export function vaultReferencesDefaultNamespace(settings: VaultSettings): boolea
   return refs.some((ref) => !ref.namespace);
 }
 
-function parseAuth(raw: unknown, fail: (what: string) => never): VaultAuthSettings {
-  const auth = objectAt(raw, 'auth', fail);
-  const methods = (['token', 'kubernetes', 'appRole'] as const).filter(
-    (method) => auth[method] !== undefined && auth[method] !== null,
-  );
-  if (methods.length !== 1) fail('auth must set exactly one of token, kubernetes, appRole');
-  const method = methods[0]!;
-  const body = objectAt(auth[method], `auth.${method}`, fail);
-  switch (method) {
-    case 'token':
-      return { method, secretRef: secretKeySelector(body.secretRef, 'auth.token.secretRef', fail) };
-    case 'kubernetes': {
-      const mountPath = trimSlashes(
-        nonEmpty(stringAt(body, 'mountPath', fail)) ?? DEFAULT_VAULT_KUBERNETES_MOUNT,
-      );
-      if (mountPath === '' || !isSafePath(mountPath)) fail('auth.kubernetes.mountPath is not a valid path');
-      const ref = objectAt(body.serviceAccountRef, 'auth.kubernetes.serviceAccountRef', fail);
-      const serviceAccountRef: VaultServiceAccountSelector = {
-        name: stringAt(ref, 'name', fail, { required: true, where: 'auth.kubernetes.serviceAccountRef' }),
-      };
-      const saNamespace = nonEmpty(stringAt(ref, 'namespace', fail));
-      if (saNamespace !== undefined) serviceAccountRef.namespace = saNamespace;
-      const audiences = body.audiences ?? [];
-      if (!Array.isArray(audiences) || !audiences.every((a) => typeof a === 'string' && a !== '')) {
-        fail('auth.kubernetes.audiences must be a list of non-empty strings');
-      }
-      return {
-        method,
-        mountPath,
-        role: stringAt(body, 'role', fail, { required: true, where: 'auth.kubernetes' }),
-        serviceAccountRef,
-        audiences: audiences as string[],
-      };
-    }
-    case 'appRole': {
-      const path = trimSlashes(nonEmpty(stringAt(body, 'path', fail)) ?? DEFAULT_VAULT_APPROLE_MOUNT);
-      if (path === '' || !isSafePath(path)) fail('auth.appRole.path is not a valid path');
-      return {
-        method,
-        path,
-        roleId: stringAt(body, 'roleId', fail, { required: true, where: 'auth.appRole' }),
-        secretRef: secretKeySelector(body.secretRef, 'auth.appRole.secretRef', fail),
-      };
-    }
+function parseAuth(auth: VaultAuth, fail: Fail): VaultAuthSettings {
+  if (auth.token) return { method: 'token', secretRef: secretKeySelector(auth.token.secretRef) };
+  if (auth.kubernetes) {
+    const { mountPath: mount, role, serviceAccountRef, audiences } = auth.kubernetes;
+    return {
+      method: 'kubernetes',
+      mountPath: mountPath(
+        mount,
+        DEFAULT_VAULT_KUBERNETES_MOUNT,
+        fail,
+        'auth.kubernetes.mountPath is not a valid path',
+      ),
+      role,
+      serviceAccountRef: withNamespace({ name: serviceAccountRef.name }, serviceAccountRef.namespace),
+      audiences: audiences ?? [],
+    };
   }
+  if (auth.appRole) {
+    const { path, roleId, secretRef } = auth.appRole;
+    return {
+      method: 'appRole',
+      path: mountPath(path, DEFAULT_VAULT_APPROLE_MOUNT, fail, 'auth.appRole.path is not a valid path'),
+      roleId,
+      secretRef: secretKeySelector(secretRef),
+    };
+  }
+  // The schema's CEL rule lets no spec without a method through; this is for the type checker.
+  return fail('auth must set exactly one of token, kubernetes, appRole');
 }
 
-function secretKeySelector(
-  raw: unknown,
-  where: string,
-  fail: (what: string) => never,
-): VaultSecretKeySelector {
-  const ref = objectAt(raw, where, fail);
-  const selector: VaultSecretKeySelector = {
-    name: stringAt(ref, 'name', fail, { required: true, where }),
-    key: stringAt(ref, 'key', fail, { required: true, where }),
-  };
-  const namespace = nonEmpty(stringAt(ref, 'namespace', fail));
-  if (namespace !== undefined) selector.namespace = namespace;
-  return selector;
+function secretKeySelector(ref: SecretKeySelector): VaultSecretKeySelector {
+  return withNamespace({ name: ref.name, key: ref.key }, ref.namespace);
 }
 
-function decodeCaBundle(value: string, fail: (what: string) => never): string {
+/**
+ * A mount path with the slashes around it trimmed, empty meaning `fallback`, and no `.` or `..`
+ * segment, query, fragment, backslash or control character. Not a schema pattern: the rule applies
+ * to the trimmed value with the default filled in, which the schema never sees, and a pattern would
+ * have to spell out every allowed segment form (RE2 has no lookahead to exclude `..`).
+ */
+function mountPath(value: string | undefined, fallback: string, fail: Fail, problem: string): string {
+  const path = trimSlashes(nonEmpty(value) ?? fallback);
+  if (path === '' || !isSafePath(path)) fail(problem);
+  return path;
+}
+
+/**
+ * PEM, or base64-encoded PEM. Not a schema rule: telling the two apart means decoding, and a CEL rule
+ * over a bundle of unbounded length would exceed the API server's cost budget.
+ */
+function decodeCaBundle(value: string, fail: Fail): string {
   if (value.includes('-----BEGIN')) return value;
   const decoded = Buffer.from(value, 'base64').toString('utf8');
   if (decoded.includes('-----BEGIN')) return decoded;

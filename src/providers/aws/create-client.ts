@@ -1,0 +1,65 @@
+// Builds an AWS Secrets Manager client. Loaded by the factory in index.ts on the first create(), so
+// the descriptor (imported by src/api) loads no AWS SDK.
+//
+// Endpoints: Secrets Manager uses spec.aws.endpoint when set. Otherwise, and always for STS, the SDK's
+// own resolution applies: the regional endpoint, or AWS_ENDPOINT_URL_SECRETS_MANAGER /
+// AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL in the operator's environment (e.g. for VPC endpoints).
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { STSClient } from '@aws-sdk/client-sts';
+import type { ProviderContext } from '../registry.js';
+import { describeProvider, type ProviderClient } from '../types.js';
+import { SdkSecretsManagerApi } from './api.js';
+import { createAwsAuth } from './auth.js';
+import { AwsProviderClient } from './client.js';
+import type { AwsClientOptions } from './index.js';
+import type { AwsSettings } from './spec.js';
+import { SdkStsApi } from './sts.js';
+
+/** Builds a client; no network call happens until the first use (credentials load lazily). */
+export function createAwsClient(
+  settings: AwsSettings,
+  context: ProviderContext,
+  options: AwsClientOptions = {},
+): ProviderClient {
+  const provider = describeProvider(context.provider);
+  const common = {
+    region: settings.region,
+    maxAttempts: options.maxAttempts ?? 3,
+    requestHandler: {
+      connectionTimeout: options.connectTimeoutMs ?? 5_000,
+      requestTimeout: options.requestTimeoutMs ?? 30_000,
+      throwOnRequestTimeout: true,
+    },
+  };
+  const auth = createAwsAuth({
+    settings,
+    credentials: context.credentials,
+    clock: context.clock,
+    logger: context.logger,
+    provider,
+    makeSts: (source) =>
+      new SdkStsApi(new STSClient({ ...common, ...(source ? { credentials: source } : {}) }), {
+        provider,
+        onCall: context.onCall,
+      }),
+  });
+  const api = new SdkSecretsManagerApi(
+    new SecretsManagerClient({
+      ...common,
+      ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
+      ...(auth.credentials ? { credentials: auth.credentials } : {}),
+    }),
+    { provider, onCall: context.onCall },
+  );
+  context.logger.debug({ provider, auth: auth.description, region: settings.region }, 'AWS client built');
+  return new AwsProviderClient(api, {
+    clock: context.clock,
+    logger: context.logger,
+    ...(options.batchWindowMs === undefined ? {} : { batchWindowMs: options.batchWindowMs }),
+    ...(options.maxFindResults === undefined ? {} : { maxFindResults: options.maxFindResults }),
+    onClose: () => {
+      api.close();
+      auth.close();
+    },
+  });
+}
