@@ -3,6 +3,7 @@ import path from 'node:path';
 import { RE2JS } from 're2js';
 import { buildCrds } from './crd.js';
 import {
+  CHART_CRD_DIR,
   CRD_DIR,
   KUSTOMIZE_CRD_DIR,
   TYPES_FILE,
@@ -38,6 +39,7 @@ describe('generated files', () => {
   it.each([
     ['crds/', CRD_DIR, renderCrdFiles],
     ['config/crd/', KUSTOMIZE_CRD_DIR, renderKustomizeCrdFiles],
+    ['charts/secretsource-operator/files/crds/', CHART_CRD_DIR, renderCrdFiles],
   ])('%s matches the schemas', async (label, dir, render) => {
     const expected = render();
     const onDisk = await yamlFilesIn(dir);

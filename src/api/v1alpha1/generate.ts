@@ -1,4 +1,5 @@
-// `make manifests`: writes crds/, config/crd/ and types.generated.ts from schema.ts. The render
+// `make manifests`: writes crds/, config/crd/, the Helm chart's copy of the CRDs and
+// types.generated.ts from schema.ts. The render
 // functions are pure so crd.test.ts can fail when a checked-in file is stale.
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -17,6 +18,8 @@ export const CRD_DIR = path.join(REPO_ROOT, 'crds');
 /** kustomize's copy, as kubebuilder lays it out: kustomize refuses files outside its own root. */
 export const KUSTOMIZE_CRD_DIR = path.join(REPO_ROOT, 'config/crd');
 export const KUSTOMIZE_CRD_BASES = 'bases';
+/** The chart's copy: Helm reads only files inside the chart (templates/crds.yaml renders them). */
+export const CHART_CRD_DIR = path.join(REPO_ROOT, 'charts/secretsource-operator/files/crds');
 export const TYPES_FILE = path.join(REPO_ROOT, 'src/api/v1alpha1/types.generated.ts');
 
 export const crdFileName = (plural: string): string => `${GROUP}_${plural}.yaml`;
@@ -196,11 +199,12 @@ async function writeGenerated(dir: string, files: Map<string, string>): Promise<
   return written;
 }
 
-/** Writes crds/, config/crd/ and types.generated.ts. */
+/** Writes crds/, config/crd/, the chart's CRDs and types.generated.ts. */
 export async function writeManifests(): Promise<string[]> {
   const written = [
     ...(await writeGenerated(CRD_DIR, renderCrdFiles())),
     ...(await writeGenerated(KUSTOMIZE_CRD_DIR, renderKustomizeCrdFiles())),
+    ...(await writeGenerated(CHART_CRD_DIR, renderCrdFiles())),
   ];
   await writeFile(TYPES_FILE, await renderTypes());
   written.push(path.relative(REPO_ROOT, TYPES_FILE));
