@@ -3,8 +3,8 @@
 -- in argocd-cm: docs/gitops.md. Tested by docs/argocd/health.test.ts.
 --
 -- The operator reports one Ready condition. Healthy: Ready=True for the current generation.
--- Degraded: Ready=False (the reason says why; the operator retries, and the last good Secret is
--- kept). Progressing: no status yet, Ready=Unknown, or a status older than the spec.
+-- Degraded: Ready=False (the reason says why; the last good Secret is kept). Progressing: no
+-- status yet, Ready=Unknown, or a status older than the spec.
 local hs = {}
 
 local function ready_condition(status)
