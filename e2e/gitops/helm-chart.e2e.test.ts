@@ -5,8 +5,7 @@
 // namespaced mode it grants the same rights split by scope, and those are enough: the operator,
 // running as the chart's ServiceAccount with only them, syncs and is refused nothing.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { jest } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
 import YAML from 'yaml';
@@ -17,7 +16,6 @@ import {
   eventually,
   installCrds,
   readyCondition,
-  requireEnv,
   uniqueName,
 } from '../support/kube.js';
 import { OpenBaoAdmin } from '../support/openbao-admin.js';
@@ -25,6 +23,7 @@ import {
   OPERATOR_NAMESPACE,
   OPERATOR_SERVICE_ACCOUNT,
   installOperatorRbac,
+  operatorKubeconfigFile,
   startOperator,
 } from '../support/operator.js';
 import { auditEventsOfToken, tokenId, wasForbidden } from '../support/rbac-audit.js';
@@ -298,34 +297,9 @@ test("namespaced mode's rights are enough: the operator syncs as the chart's Ser
     }),
   );
 
-  const { status } = await core.createNamespacedServiceAccountToken({
-    name: serviceAccount,
-    namespace: release,
-    body: { spec: { audiences: [], expirationSeconds: 3600 } },
-  });
-  const token = status!.token!;
-  const kubeconfig = path.join(requireEnv('SECRETSOURCE_RUN_DIR'), 'operators', `${releaseName}.yaml`);
-  mkdirSync(path.dirname(kubeconfig), { recursive: true });
-  writeFileSync(
-    kubeconfig,
-    YAML.stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [
-        {
-          name: 'e2e',
-          cluster: {
-            server: requireEnv('KUBE_API_URL'),
-            'certificate-authority': requireEnv('KUBE_CA_FILE'),
-          },
-        },
-      ],
-      users: [{ name: 'operator', user: { token } }],
-      contexts: [{ name: 'operator@e2e', context: { cluster: 'e2e', user: 'operator' } }],
-      'current-context': 'operator@e2e',
-    }),
-    { mode: 0o600 },
-  );
+  const kubeconfig = await operatorKubeconfigFile(kc, { namespace: release, name: serviceAccount });
+  const token = (YAML.parse(readFileSync(kubeconfig, 'utf8')) as { users: { user: { token: string } }[] })
+    .users[0]!.user.token;
   const operator = await startOperator({ kubeconfig, namespaces: [watched], leaseNamespace: release });
   try {
     await objects.createProvider('vault', openBaoTokenProvider('vault-token'));

@@ -41,8 +41,10 @@ export function kubectl(args: string[], input?: string): string {
   return run(requireEnv('KUBECTL'), args, input);
 }
 
-/** $HELM, which make dev-up exports (an environment started before it did: make dev-down; make dev-up). */
+/** $HELM, which make dev-up exports. */
 export function helm(args: string[]): string {
+  if (process.env.KUBECONFIG && !process.env.HELM)
+    throw new Error('HELM is not set: e2e/.run/env predates the helm build; make dev-down && make dev-up');
   return run(requireEnv('HELM'), args);
 }
 
