@@ -118,6 +118,8 @@ async function everyFieldSources(): Promise<Manifest[]> {
   const token = await awsSecret('token', Buffer.from(generated()).toString('base64'));
   const conn = await awsSecret('conn', JSON.stringify({ host: 'db.payments.svc', port: 'p:5432' }));
   await awsSecret('found/one', generated(), { team: 'payments' });
+  // Created by the operator (spec.generate below); removed with the others.
+  awsSecrets.push(...['password', 'api-key', 'rsa', 'ecdsa'].map((name) => `${prefix}/generated/${name}`));
   const source = (name: string, spec: Record<string, unknown>): Manifest => ({
     apiVersion: 'secretsource.dev/v1alpha1',
     kind: 'SecretSource',
@@ -180,6 +182,32 @@ async function everyFieldSources(): Promise<Manifest[]> {
         immutable: true,
       },
       refresh: { schedule: '0 3 * * *', timeZone: 'Europe/Berlin', policy: 'OnChange' },
+    }),
+    // spec.generate: the operator writes these values to moto first (rotation at the source).
+    source('generated', {
+      generate: [
+        {
+          key: 'password',
+          remoteRef: { path: `${prefix}/generated/password` },
+          password: { length: 24, digits: 2, symbols: 2, symbolCharacters: '-_.', noUpper: true },
+        },
+        {
+          key: 'api-key',
+          remoteRef: { path: `${prefix}/generated/api-key` },
+          randomBytes: { length: 16, encoding: 'hex' },
+        },
+        {
+          key: 'rsa',
+          remoteRef: { path: `${prefix}/generated/rsa`, property: 'key' },
+          keyPair: { algorithm: 'RSA', bits: 2048, publicKeyFormat: 'PEM' },
+        },
+        {
+          key: 'ecdsa',
+          remoteRef: { path: `${prefix}/generated/ecdsa`, property: 'key' },
+          keyPair: { algorithm: 'ECDSA', curve: 'P-256', publicKeyFormat: 'OpenSSH' },
+        },
+      ],
+      target: { name: 'generated' },
     }),
   ];
 }
@@ -342,9 +370,9 @@ test('after the operator synced, kubectl diff --server-side shows nothing and ma
         throw new Error(`${describe_(object)}: no status for generation ${current.metadata.generation} yet`);
     }, 30_000);
   }
-  for (const name of ['every-field', 'scheduled']) {
+  for (const name of ['every-field', 'scheduled', 'generated']) {
     await objects.waitReady(name, 'True', 'Synced', 30_000);
-    // Written after the first sync: Owner + Retain and Orphan + Delete both need it.
+    // Written after the first sync: Owner + Retain (the default) and Orphan + Delete need it.
     await eventually(async () => {
       if (!(await objects.getSource(name))?.metadata.finalizers?.includes('secretsource.dev/finalizer'))
         throw new Error(`SecretSource ${name} has no finalizer yet`);
