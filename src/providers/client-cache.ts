@@ -10,6 +10,8 @@
 //   triggers one rebuild and retry (at most once per unauthorizedRebuildIntervalMs, so a path the
 //   policy denies does not cause a login per call).
 // - Clients unused for idleTimeoutMs are closed.
+// Each built client goes through one lifecycle (building → ready → retiring → closed), decided by
+// the transition table in client-lifecycle.ts; the cache only feeds it events.
 import { raceAbort } from '../kube/abort.js';
 import {
   scopeCredentials,
@@ -19,6 +21,7 @@ import {
   type ServiceAccountRef,
   type ServiceAccountToken,
 } from './credentials.js';
+import { nextLifecycle, type Lifecycle, type LifecycleEvent } from './client-lifecycle.js';
 import { ProviderError, UnauthorizedError, UnavailableError } from './errors.js';
 import {
   describeProvider,
@@ -69,14 +72,15 @@ export interface CachedProviderClient extends ProviderClient {
   readonly description: string;
 }
 
-interface Built {
-  client: ProviderClient;
+/** One built client of an entry, and where it is in its life (client-lifecycle.ts). */
+interface Generation {
+  lifecycle: Lifecycle;
+  /** Resolves once the client is built; rejects when the build fails or was abandoned. */
+  built: Promise<Generation>;
+  client?: ProviderClient;
   recorder: CredentialRecorder;
   checkedAt: number;
-  checking?: Promise<Built>;
-  inFlight: number;
-  retired: boolean;
-  closed: boolean;
+  checking?: Promise<Generation>;
 }
 
 interface Entry {
@@ -85,10 +89,8 @@ interface Entry {
   type: string;
   prepared: PreparedProvider;
   consumerNamespace: string | undefined;
-  /** The build in progress or done that calls use. */
-  current: Promise<Built>;
-  /** The last build that resolved and is still current; undefined while (re)building. */
-  latest?: Built;
+  /** The generation calls use: building, or ready. */
+  current: Generation;
   lastUsedAt: number;
   lastUnauthorizedRebuildAt?: number;
   dropped: boolean;
@@ -148,24 +150,24 @@ export class ProviderClientCache {
     }
     let entry = this.#entries.get(key);
     if (!entry) {
-      entry = {
+      const created: Omit<Entry, 'current'> = {
         key,
         provider,
         type,
         prepared,
         consumerNamespace: credentialNamespace,
-        current: undefined as unknown as Promise<Built>, // set right below: #build needs the entry
         lastUsedAt: this.#clock.now(),
         dropped: false,
         abort: new AbortController(),
       };
+      entry = created as Entry;
       entry.current = this.#build(entry);
       this.#entries.set(key, entry);
       this.#scheduleSweep();
     }
     entry.lastUsedAt = this.#clock.now();
-    const built = await raceAbort(entry.current, signal);
-    return this.#handle(entry, built.client);
+    const generation = await raceAbort(entry.current.built, signal);
+    return this.#handle(entry, generation.client!);
   }
 
   /** Drops every client of a provider (it changed or was deleted). */
@@ -221,13 +223,13 @@ export class ProviderClientCache {
     signal: AbortSignal,
     operation: (client: ProviderClient) => Promise<T>,
   ): Promise<T> {
-    let built = await this.#ready(entry, signal);
+    let generation = await this.#ready(entry, signal);
     try {
-      return await this.#run(built, operation);
+      return await this.#run(generation, operation);
     } catch (error) {
       if (!(error instanceof UnauthorizedError) || entry.dropped) throw error;
       // A client another call already replaced is simply retried; a rebuild of our own is rate-limited.
-      if (entry.latest === built) {
+      if (entry.current === generation) {
         if (!this.#mayRebuildAfterUnauthorized(entry)) throw error;
         entry.lastUnauthorizedRebuildAt = this.#clock.now();
         this.#logger.info(
@@ -235,12 +237,12 @@ export class ProviderClientCache {
           'provider call unauthorized; rebuilding the client once',
         );
       }
-      built = await raceAbort(this.#rebuild(entry, built), signal);
-      return await this.#run(built, operation);
+      generation = await raceAbort(this.#rebuild(entry, generation), signal);
+      return await this.#run(generation, operation);
     }
   }
 
-  async #ready(entry: Entry, signal: AbortSignal): Promise<Built> {
+  async #ready(entry: Entry, signal: AbortSignal): Promise<Generation> {
     if (entry.dropped) {
       throw new UnavailableError(
         { provider: describeProvider(entry.provider) },
@@ -248,19 +250,20 @@ export class ProviderClientCache {
       );
     }
     entry.lastUsedAt = this.#clock.now();
-    const built = await raceAbort(entry.current, signal);
-    if (this.#clock.now() - built.checkedAt < this.#checkIntervalMs) return built;
-    built.checking ??= this.#checkCredentials(entry, built).finally(() => (built.checking = undefined));
-    return raceAbort(built.checking, signal);
+    const generation = await raceAbort(entry.current.built, signal);
+    if (this.#clock.now() - generation.checkedAt < this.#checkIntervalMs) return generation;
+    generation.checking ??= this.#checkCredentials(entry, generation).finally(
+      () => (generation.checking = undefined),
+    );
+    return raceAbort(generation.checking, signal);
   }
 
-  async #run<T>(built: Built, operation: (client: ProviderClient) => Promise<T>): Promise<T> {
-    built.inFlight++;
+  async #run<T>(generation: Generation, operation: (client: ProviderClient) => Promise<T>): Promise<T> {
+    this.#step(generation, 'call-started');
     try {
-      return await operation(built.client);
+      return await operation(generation.client!);
     } finally {
-      built.inFlight--;
-      if (built.retired && built.inFlight === 0) this.#close(built);
+      this.#step(generation, 'call-finished');
     }
   }
 
@@ -269,11 +272,11 @@ export class ProviderClientCache {
     return last === undefined || this.#clock.now() - last >= this.#unauthorizedRebuildIntervalMs;
   }
 
-  async #checkCredentials(entry: Entry, built: Built): Promise<Built> {
-    built.checkedAt = this.#clock.now();
+  async #checkCredentials(entry: Entry, generation: Generation): Promise<Generation> {
+    generation.checkedAt = this.#clock.now();
     let changed: boolean;
     try {
-      changed = await built.recorder.changed(this.#credentials, entry.abort.signal);
+      changed = await generation.recorder.changed(this.#credentials, entry.abort.signal);
     } catch (error) {
       // Keep the working client: the Secret may be back on the next check, and the client's
       // own token stays valid meanwhile.
@@ -281,50 +284,63 @@ export class ProviderClientCache {
         { provider: describeProvider(entry.provider), error: describeError(error) },
         'could not re-check provider credentials; keeping the current client',
       );
-      return built;
+      return generation;
     }
-    if (!changed) return built;
+    if (!changed) return generation;
     this.#logger.info(
       { provider: describeProvider(entry.provider) },
       'provider credentials changed; rebuilding the client',
     );
-    return this.#rebuild(entry, built);
+    return this.#rebuild(entry, generation);
   }
 
-  #rebuild(entry: Entry, stale: Built): Promise<Built> {
+  /** A new generation replaces `stale`, which retires once the new one is built (or failed). */
+  #rebuild(entry: Entry, stale: Generation): Promise<Generation> {
     // Another caller already replaced (or is replacing) this client.
-    if (entry.latest !== stale || entry.dropped) return entry.current;
-    entry.latest = undefined;
+    if (entry.current !== stale || entry.dropped) return entry.current.built;
     const next = this.#build(entry);
     entry.current = next;
-    next.then(
-      () => this.#retire(stale),
-      () => this.#retire(stale),
-    );
-    return next;
+    const retire = () => this.#step(stale, 'retire');
+    next.built.then(retire, retire);
+    return next.built;
   }
 
-  #build(entry: Entry): Promise<Built> {
-    const building: Promise<Built> = this.#create(entry).then(
-      (built) => {
-        if (entry.current === building) entry.latest = built;
-        return built;
+  #build(entry: Entry): Generation {
+    const recorder = new CredentialRecorder(this.#credentials);
+    const generation: Generation = {
+      lifecycle: { state: 'building' },
+      built: undefined as unknown as Promise<Generation>, // set right below: the build needs the object
+      recorder,
+      checkedAt: this.#clock.now(),
+    };
+    generation.built = this.#create(entry, recorder).then(
+      (client) => {
+        generation.client = client;
+        generation.checkedAt = this.#clock.now();
+        this.#step(generation, 'built');
+        if (generation.lifecycle.state === 'closed') {
+          throw new UnavailableError(
+            { provider: describeProvider(entry.provider) },
+            'the provider changed while building its client',
+          );
+        }
+        return generation;
       },
       (error: unknown) => {
+        this.#step(generation, 'build-failed');
         // Errors are not cached: the next acquire builds again.
-        if (entry.current === building) this.#drop(entry);
+        if (entry.current === generation) this.#drop(entry);
         throw error;
       },
     );
     // A rebuild may have no waiter left; its failure has already dropped the entry.
-    building.catch(() => {});
-    return building;
+    generation.built.catch(() => {});
+    return generation;
   }
 
-  async #create(entry: Entry): Promise<Built> {
-    const recorder = new CredentialRecorder(this.#credentials);
+  #create(entry: Entry, recorder: CredentialRecorder): Promise<ProviderClient> {
     const identity = identityOf(entry.provider);
-    const client = await entry.prepared.create({
+    return entry.prepared.create({
       provider: identity,
       credentials: scopeCredentials(recorder, {
         provider: identity,
@@ -335,22 +351,6 @@ export class ProviderClientCache {
       onCall: this.#onCall,
       signal: entry.abort.signal,
     });
-    const built: Built = {
-      client,
-      recorder,
-      checkedAt: this.#clock.now(),
-      inFlight: 0,
-      retired: false,
-      closed: false,
-    };
-    if (entry.dropped) {
-      this.#close(built);
-      throw new UnavailableError(
-        { provider: describeProvider(identity) },
-        'the provider changed while building its client',
-      );
-    }
-    return built;
   }
 
   #drop(entry: Entry, options: { force?: boolean } = {}): void {
@@ -360,27 +360,19 @@ export class ProviderClientCache {
     entry.abort.abort(
       new UnavailableError({ provider: describeProvider(entry.provider) }, 'provider client dropped'),
     );
-    const latest = entry.latest;
-    entry.latest = undefined;
-    if (latest) {
-      if (options.force) this.#close(latest);
-      else this.#retire(latest);
-    }
+    this.#step(entry.current, options.force ? 'force-close' : 'retire');
     if (this.#entries.size === 0) {
       this.#clock.clearTimeout(this.#sweepTimer);
       this.#sweepTimer = undefined;
     }
   }
 
-  #retire(built: Built): void {
-    built.retired = true;
-    if (built.inFlight === 0) this.#close(built);
-  }
-
-  #close(built: Built): void {
-    if (built.closed) return;
-    built.closed = true;
-    const closing = built.client.close().catch((error: unknown) => {
+  /** Applies one lifecycle event; closes the client when the table says so. */
+  #step(generation: Generation, event: LifecycleEvent): void {
+    const { next, close } = nextLifecycle(generation.lifecycle, event);
+    generation.lifecycle = next;
+    if (!close || !generation.client) return;
+    const closing = generation.client.close().catch((error: unknown) => {
       this.#logger.warn({ error: describeError(error) }, 'closing a provider client failed');
     });
     this.#closing.add(closing);
@@ -404,7 +396,8 @@ export class ProviderClientCache {
   #sweepIdle(): void {
     const now = this.#clock.now();
     for (const entry of this.#entries.values()) {
-      const busy = entry.latest === undefined || entry.latest.inFlight > 0;
+      const { lifecycle } = entry.current;
+      const busy = lifecycle.state !== 'ready' || lifecycle.inFlight > 0;
       if (!busy && now - entry.lastUsedAt >= this.#idleTimeoutMs) {
         this.#logger.debug({ provider: describeProvider(entry.provider) }, 'closing idle provider client');
         this.#drop(entry);
