@@ -411,9 +411,14 @@ describe('write', () => {
       { operation: 'write', status: 'success' },
       { operation: 'write', status: 'success' },
     ]);
-    expect(
-      await failure(client.write!({ path: `${prefix}/nope`, property: 'k' }, Buffer.from('v'), signal())),
-    ).toBeInstanceOf(NotFoundError);
+    // A secret that does not exist yet is created: spec.generate's first value.
+    const fresh2 = secretValue();
+    await client.write!({ path: `${prefix}/created`, property: 'k' }, Buffer.from(fresh2), signal());
+    const createdDocument = JSON.parse(
+      (await client.get({ path: `${prefix}/created` }, signal())).value.toString('utf8'),
+    ) as Record<string, string>;
+    expect(createdDocument.k === fresh2).toBe(true);
+    created.push(`${prefix}/created`);
   });
 });
 

@@ -134,6 +134,7 @@ export async function runOperator(config: RunConfig, logger: Logger): Promise<vo
       certificateNotAfter: (namespace, name, notAfter) =>
         metrics.certificateNotAfter(namespace, name, notAfter),
       workloadRestart: (kind, result) => metrics.workloadRestart(kind, result),
+      rotation: (provider, result) => metrics.rotation(provider, result),
     },
     fingerprint: new ContentFingerprint(fingerprintKey),
     clock,

@@ -1620,3 +1620,140 @@ describe('fingerprints reveal nothing', () => {
     expect(stamp).toBe(world.lastStatus().syncedHash);
   });
 });
+
+describe('spec.generate: rotation at the source', () => {
+  const generate = [
+    {
+      key: 'password',
+      remoteRef: { path: 'app/gen', property: 'password' },
+      password: { length: 24, digits: 3 },
+    },
+  ];
+  const source = () => secretSource({ spec: { data: [], generate } });
+  const backendValue = () => world.backend.documents.get('app/gen')?.['password'] as string | undefined;
+  const secretValue = () => decoded(world.liveSecret()?.data, 'password');
+  const rotatedAt = () => world.liveSecret()?.metadata?.annotations?.['secretsource.dev/rotated-at'];
+  afterEach(() => {
+    // Generated passwords are values too: none may show in events, logs or status.
+    const value = backendValue();
+    if (value) world.values.add(value);
+  });
+
+  test('a remote value that does not exist yet is generated, written, read back and synced', async () => {
+    world.put(source());
+    await world.sync();
+    expect(world.client.writes).toEqual([{ path: 'app/gen', property: 'password' }]);
+    expect(backendValue()).toMatch(/^.{24}$/);
+    expect(secretValue() === backendValue()).toBe(true);
+    expect(rotatedAt()).toBe(new Date(START).toISOString());
+    expect(world.events.reasons()).toEqual(['Normal/Rotated', 'Normal/Created']);
+    expect(world.ready()).toMatchObject({ status: 'True' });
+  });
+
+  test('an existing remote value is adopted on the first sync, not rotated', async () => {
+    const existing = world.secretValue();
+    world.backend.set('app/gen', { password: existing });
+    world.put(source());
+    await world.sync();
+    expect(world.client.writes).toEqual([]);
+    expect(secretValue() === existing).toBe(true);
+    expect(rotatedAt()).toBeUndefined();
+  });
+
+  test('each scheduled refresh rotates once; a reconcile in between does not', async () => {
+    world.put(source());
+    await world.sync();
+    const first = backendValue();
+    world.clock.advance(MINUTE);
+    await world.sync();
+    expect(world.client.writes).toHaveLength(1);
+
+    world.clock.advance(HOUR);
+    await world.sync();
+    expect(world.client.writes).toHaveLength(2);
+    expect(backendValue()).not.toBe(first);
+    expect(secretValue() === backendValue()).toBe(true);
+    expect(rotatedAt()).toBe(new Date(START + HOUR + MINUTE).toISOString());
+  });
+
+  test('a force-sync rotates now', async () => {
+    world.put(source());
+    await world.sync();
+    world.clock.advance(SECOND);
+    world.edit((s) => (s.metadata.annotations = { [FORCE_SYNC_ANNOTATION]: 'rotate' }));
+    await world.sync();
+    expect(world.client.writes).toHaveLength(2);
+    expect(secretValue() === backendValue()).toBe(true);
+  });
+
+  test('crash after the backend write, before the Secret write: the retry adopts the backend value', async () => {
+    world.put(source());
+    await world.sync();
+    world.clock.advance(HOUR);
+    world.kube.failNext('applySecret', { code: 500, body: { message: 'etcdserver: timeout' } });
+    expect(await world.sync()).toEqual({ retry: true });
+    const written = backendValue();
+    expect(secretValue() === written).toBe(false); // the backend is ahead, for one retry
+
+    world.clock.advance(10 * SECOND);
+    await world.sync();
+    expect(world.client.writes).toHaveLength(2); // no second rotation
+    expect(secretValue() === written).toBe(true);
+  });
+
+  test('crash after the Secret write, before the status: the retry does not rotate again', async () => {
+    world.put(source());
+    await world.sync();
+    world.clock.advance(HOUR);
+    world.kube.failNext('patchSecretSourceStatus', { code: 500, body: { message: 'etcdserver: timeout' } });
+    await world.sync().catch(() => undefined);
+    world.clock.advance(10 * SECOND);
+    world.restart(); // what the process knew is gone; the Secret's rotated-at mark is not
+    await world.sync();
+    expect(world.client.writes).toHaveLength(2);
+    expect(secretValue() === backendValue()).toBe(true);
+    expect(world.ready()).toMatchObject({ status: 'True' });
+  });
+
+  test('a failed backend write fails the sync and leaves the Secret as it was', async () => {
+    world.put(source());
+    await world.sync();
+    const before = secretValue();
+    world.client.writeErrors.push(new UnavailableError({ provider: 'fake', path: 'app/gen' }));
+    world.clock.advance(HOUR);
+    expect(await world.sync()).toEqual({ retry: true });
+    expect(secretValue() === before).toBe(true);
+    expect(world.ready()).toMatchObject({ status: 'False', reason: 'Unavailable' });
+  });
+
+  test('a key pair: private key under the key, public under key.pub; a mismatched pair is made again', async () => {
+    world.put(
+      secretSource({
+        spec: {
+          data: [],
+          generate: [
+            {
+              key: 'ssh',
+              remoteRef: { path: 'app/keys', property: 'id' },
+              keyPair: { algorithm: 'Ed25519', publicKeyFormat: 'OpenSSH' },
+            },
+          ],
+        },
+      }),
+    );
+    await world.sync();
+    const keys = world.backend.documents.get('app/keys')!;
+    world.values.add(keys['id'] as string);
+    expect(world.client.writes.map((w) => w.property)).toEqual(['id.pub', 'id']);
+    expect(decoded(world.liveSecret()?.data, 'ssh.pub')).toMatch(/^ssh-ed25519 /);
+    expect(decoded(world.liveSecret()?.data, 'ssh')).toContain('BEGIN PRIVATE KEY');
+
+    // A crash between the two writes of a later rotation: the public half is not the private's.
+    world.backend.set('app/keys', { ...keys, 'id.pub': 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAAAA\n' });
+    world.clock.advance(MINUTE);
+    world.edit((s) => (s.spec.target = { labels: { a: 'b' } }), { specChange: true });
+    await world.sync();
+    expect(world.client.writes).toHaveLength(4);
+    world.values.add(world.backend.documents.get('app/keys')!['id'] as string);
+  });
+});

@@ -14,12 +14,17 @@ import {
   type SecretSource,
   type SecretSourceStatus,
 } from '../api/v1alpha1/index.js';
-import type { ProviderObject } from '../providers/client-cache.js';
+import type { CachedProviderClient, ProviderObject } from '../providers/client-cache.js';
 import { ProviderError } from '../providers/errors.js';
 import type { CoalescingReader } from '../providers/read-coalescer.js';
 import type { ProviderClient, ProviderWarning } from '../providers/types.js';
-import { sharedReadMaxAgeMs, validateRefreshTiming } from '../rotation/schedule.js';
-import { buildSecretContent, type SecretContent } from '../secrets/content.js';
+import {
+  MIN_REFRESH_DELAY_MS,
+  nextRefresh,
+  sharedReadMaxAgeMs,
+  validateRefreshTiming,
+} from '../rotation/schedule.js';
+import { buildSecretContent, type FetchedDataEntry, type SecretContent } from '../secrets/content.js';
 import { isFingerprint, type ContentFingerprint } from '../secrets/content-hash.js';
 import {
   buildTargetSecret,
@@ -39,6 +44,7 @@ import {
   withoutLegacyFields,
 } from '../kube/managed-fields.js';
 import { OwnWrites } from './own-writes.js';
+import { ROTATED_AT_ANNOTATION, rotateAtSource } from './rotate-at-source.js';
 import { RefreshSchedule } from './refresh-schedule.js';
 import { liveMatches } from './target-state.js';
 import { ProviderResolutionError, type ProviderResolver } from './provider-resolver.js';
@@ -66,6 +72,8 @@ export interface ReconcileLogger {
 
 export interface SyncMetrics {
   syncFinished(result: string, seconds: number): void;
+  /** A spec.generate value written to its backend (rotated) or a rotation that failed (error). */
+  rotation?(provider: string, result: 'rotated' | 'error'): void;
   /** A restart target patched (restarted), missing (not_found) or failing (error). */
   workloadRestart?(kind: string, result: 'restarted' | 'not_found' | 'error'): void;
   /** The notAfter of the certificate a SecretSource's Secret holds; undefined when it holds none. */
@@ -302,11 +310,14 @@ export class SecretSourceReconciler {
     const manager = secretFieldManager(source.metadata.name);
     this.#assertWeMayWrite(source, spec, live);
     const provider = this.#o.providers.resolve(spec.providerRef, source.metadata.namespace);
-    const fetched = await this.#fetch(provider, source, spec, trigger, signal);
+    const client = await this.#o.clients.acquire(provider, source.metadata.namespace, signal);
+    const rotation = await this.#rotate(key, source, spec, live, trigger, client, signal);
+    const fetched = await this.#fetch(client, spec, trigger, signal);
+    fetched.data.push(...rotation.entries);
     const content = await this.#build(key, source, spec, live, fetched);
     const target = { namespace: source.metadata.namespace, name: spec.target.name };
     const hash = this.#o.fingerprint.of(target, content.type, content.data);
-    const desired = this.#desiredSecret(source, spec, content, hash);
+    const desired = this.#desiredSecret(source, spec, content, hash, rotation.rotatedAt);
     const result = await this.#write(key, source, spec, live, desired, manager, trigger);
     // Before the status records the new fingerprint: a crash in between restarts on the retry.
     if (contentChanged(source.status?.syncedHash, hash))
@@ -316,14 +327,58 @@ export class SecretSourceReconciler {
     return result;
   }
 
-  async #fetch(
-    provider: ProviderObject,
+  /**
+   * spec.generate: new values written to the backend before anything depends on them
+   * (rotate-at-source.ts). Returns the generated keys' values and the rotated-at mark to keep.
+   */
+  async #rotate(
+    key: string,
     source: SecretSource,
+    spec: ResolvedSecretSourceSpec,
+    live: LiveSecret | undefined,
+    trigger: SyncTrigger,
+    client: CachedProviderClient,
+    signal: AbortSignal,
+  ): Promise<{ entries: FetchedDataEntry[]; rotatedAt?: string }> {
+    const previous = live?.metadata?.annotations?.[ROTATED_AT_ANNOTATION];
+    if (spec.generate.length === 0) return { entries: [] };
+    if (!client.write) {
+      throw new SyncFailure(
+        'InvalidSpec',
+        `spec.generate: ${client.description} cannot write secrets`,
+        false,
+      );
+    }
+    const now = this.#o.clock.now();
+    const due = trigger === 'force-sync' || (trigger === 'refresh-due' && rotationDue(spec, previous, now));
+    let outcome;
+    try {
+      outcome = await rotateAtSource({ generate: spec.generate, client, live, due, signal });
+    } catch (error) {
+      this.#o.metrics?.rotation?.(client.providerType, 'error');
+      throw error;
+    }
+    if (outcome.rotated.length === 0)
+      return { entries: outcome.entries, ...(previous ? { rotatedAt: previous } : {}) };
+    for (const { key: secretKey, path } of outcome.rotated) {
+      this.#o.metrics?.rotation?.(client.providerType, 'rotated');
+      this.#o.events.record(
+        involved(source),
+        'Normal',
+        'Rotated',
+        `Rotated ${secretKey}: a new value is stored at ${path}`,
+      );
+      this.#o.logger.info({ secretSource: key, key: secretKey, path }, 'rotated at the source');
+    }
+    return { entries: outcome.entries, rotatedAt: new Date(now).toISOString() };
+  }
+
+  async #fetch(
+    client: CachedProviderClient,
     spec: ResolvedSecretSourceSpec,
     trigger: SyncTrigger,
     signal: AbortSignal,
   ): Promise<Fetched> {
-    const client = await this.#o.clients.acquire(provider, source.metadata.namespace, signal);
     // A force-sync must see the backend as it is now, not a value another
     // SecretSource read a moment ago; everything else may share a recent read,
     // a periodic refresh one up to half its interval old (docs/adr/0008).
@@ -393,6 +448,7 @@ export class SecretSourceReconciler {
     spec: ResolvedSecretSourceSpec,
     content: SecretContent,
     fingerprint: string,
+    rotatedAt: string | undefined,
   ): AppliedSecret {
     const { name, namespace, uid } = source.metadata;
     const target = spec.target;
@@ -405,7 +461,9 @@ export class SecretSourceReconciler {
       fingerprint,
       merge: target.creationPolicy === 'Merge',
       labels: content.labels,
-      annotations: content.annotations,
+      annotations: rotatedAt
+        ? { ...content.annotations, [ROTATED_AT_ANNOTATION]: rotatedAt }
+        : content.annotations,
       owner:
         target.creationPolicy === 'Owner' && uid
           ? { apiVersion: API_VERSION, kind: 'SecretSource', name, uid }
@@ -807,6 +865,17 @@ export function needsFinalizer(spec: ResolvedSecretSourceSpec): boolean {
   // Orphan/Merge + Delete: nothing else would delete the Secret or our keys.
   if (creationPolicy === 'Owner') return deletionPolicy === 'Retain';
   return deletionPolicy === 'Delete';
+}
+
+/**
+ * Whether the generated values are due for a new rotation: the refresh after the last one has come
+ * (counted without jitter, so a jittered refresh is never skipped), or there was none yet.
+ */
+function rotationDue(spec: ResolvedSecretSourceSpec, rotatedAt: string | undefined, now: number): boolean {
+  const last = rotatedAt ? Date.parse(rotatedAt) : NaN;
+  if (Number.isNaN(last)) return true;
+  const { jitter: _jitter, ...timing } = spec.refresh;
+  return nextRefresh(timing, new Date(last), () => 0, new Date(last)).getTime() <= now + MIN_REFRESH_DELAY_MS;
 }
 
 /**

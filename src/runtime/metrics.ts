@@ -47,6 +47,12 @@ export class Metrics {
     labelNames: ['resource', 'verb'] as const,
     registers: [this.registry],
   });
+  readonly #rotations = new Counter({
+    name: 'secretsource_rotations_total',
+    help: 'spec.generate values written to their backend (rotated), or rotations that failed, by provider.',
+    labelNames: ['provider', 'result'] as const,
+    registers: [this.registry],
+  });
   readonly #workloadRestarts = new Counter({
     name: 'secretsource_workload_restarts_total',
     help: 'Restart targets rolled after a Secret content change, by workload kind and result.',
@@ -78,6 +84,10 @@ export class Metrics {
       },
     });
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+  }
+
+  rotation(provider: string, result: 'rotated' | 'error'): void {
+    this.#rotations.inc({ provider, result });
   }
 
   workloadRestart(kind: string, result: 'restarted' | 'not_found' | 'error'): void {

@@ -28,6 +28,7 @@ describe('resolveSecretSourceSpec', () => {
       },
       refresh: { policy: 'Periodic', interval: '1h' },
       restartTargets: [],
+      generate: [],
     });
   });
 

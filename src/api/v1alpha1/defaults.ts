@@ -6,6 +6,7 @@ import type {
   RemoteRef,
   RestartTarget,
   Rewrite,
+  SecretSourceGenerate,
   SecretSource,
   SecretSourceSpec,
   SecretTemplate,
@@ -66,6 +67,7 @@ export interface ResolvedSecretSourceSpecShape {
   target: ResolvedTarget;
   refresh: ResolvedRefresh;
   restartTargets: RestartTarget[];
+  generate: SecretSourceGenerate[];
 }
 
 export type ResolvedSecretSourceSpec = DeepReadonly<ResolvedSecretSourceSpecShape>;
@@ -118,6 +120,7 @@ export function resolveSecretSourceSpec(source: SecretSource): ResolvedSecretSou
             ...(jitter === undefined ? {} : { jitter }),
           },
     restartTargets: spec.restartTargets ?? [],
+    generate: spec.generate ?? [],
   };
   return deepFreeze(resolved);
 }

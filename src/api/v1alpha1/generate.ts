@@ -31,6 +31,7 @@ const SCHEMA_KEY_ORDER = [
   'minLength',
   'maxLength',
   'minimum',
+  'maximum',
   'minItems',
   'maxItems',
   'maxProperties',

@@ -137,7 +137,7 @@ describe('parseSecretSource', () => {
   });
 
   it.each([
-    ['no data and no dataFrom', { data: [] }, 'spec: set at least one entry in data or dataFrom'],
+    ['no data and no dataFrom', { data: [] }, 'spec: set at least one entry in data, dataFrom or generate'],
     [
       'a dataFrom with path and find',
       { dataFrom: [{ path: 'a', find: { path: 'b' } }] },

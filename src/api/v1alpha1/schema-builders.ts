@@ -15,6 +15,7 @@ export interface JSONSchemaProps {
   minLength?: number;
   maxLength?: number;
   minimum?: number;
+  maximum?: number;
   minItems?: number;
   maxItems?: number;
   maxProperties?: number;

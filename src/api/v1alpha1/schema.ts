@@ -489,6 +489,122 @@ const restartTarget = namedType(
     ),
 );
 
+const integer = (description: string, minimum: number, maximum: number): JSONSchemaProps => ({
+  description,
+  type: 'integer',
+  format: 'int32',
+  minimum,
+  maximum,
+});
+
+const passwordGenerator = namedType(
+  'PasswordGenerator',
+  'A random password: letters, digits and symbols from the CSPRNG, shuffled.',
+  (description) =>
+    object(
+      description,
+      {
+        length: integer('Total characters.', 8, 256),
+        digits: integer('At least this many digits. Default: 0.', 0, 256),
+        symbols: integer('At least this many symbols. Default: 0.', 0, 256),
+        symbolCharacters: string('The symbols to draw from. Default: ~!@#$%^&*()_+-={}[]:;<>,.?/', {
+          minLength: 1,
+          maxLength: 64,
+        }),
+        noUpper: boolean('No upper-case letters. Default: false.'),
+      },
+      { required: ['length'] },
+    ),
+);
+
+const randomBytesGenerator = namedType(
+  'RandomBytesGenerator',
+  'Random bytes, stored as text.',
+  (description) =>
+    object(
+      description,
+      {
+        length: integer('Bytes before encoding.', 16, 4096),
+        encoding: enumOf('How the bytes are stored. Default: base64.', ['base64', 'base64url', 'hex']),
+      },
+      { required: ['length'] },
+    ),
+);
+
+const keyPairGenerator = namedType(
+  'KeyPairGenerator',
+  'An asymmetric key pair: the private key as PKCS#8 PEM under the key, the public key under the key with .pub appended (Secret key and remote property alike).',
+  (description) =>
+    object(
+      description,
+      {
+        algorithm: enumOf('Key type.', ['RSA', 'ECDSA', 'Ed25519']),
+        bits: integer('RSA modulus size in bits. Default: 3072.', 2048, 4096),
+        curve: enumOf('ECDSA curve. Default: P-256.', ['P-256', 'P-384', 'P-521']),
+        publicKeyFormat: enumOf('The public key format. Default: PEM (SPKI).', ['PEM', 'OpenSSH']),
+      },
+      {
+        required: ['algorithm'],
+        'x-kubernetes-validations': [
+          celRule<Fields>(
+            "!has(self.bits) || self.algorithm == 'RSA'",
+            'bits applies to RSA keys only',
+            (self) => self['bits'] === undefined || self['algorithm'] === 'RSA',
+          ),
+          celRule<Fields>(
+            "!has(self.curve) || self.algorithm == 'ECDSA'",
+            'curve applies to ECDSA keys only',
+            (self) => self['curve'] === undefined || self['algorithm'] === 'ECDSA',
+          ),
+        ],
+      },
+    ),
+);
+
+const generateItem = namedType(
+  'SecretSourceGenerate',
+  'A value the operator generates, writes to the backend, then syncs into the Secret: rotation at the source.',
+  (description) =>
+    object(
+      description,
+      {
+        key: secretDataKey('Key in the target Secret.'),
+        remoteRef: namedType('GenerateRemoteRef', 'Where the generated value is written.', (d) =>
+          object(
+            d,
+            {
+              path: remotePath('Path or name of the secret in the backend, e.g. payments/db.'),
+              property: string(
+                'Property of a JSON or key/value secret to write; other properties are kept. Empty writes the whole secret. Required for keyPair.',
+                { maxLength: 1024 },
+              ),
+            },
+            { required: ['path'] },
+          ),
+        )('Where the generated value is written.'),
+        password: passwordGenerator('Generate a password.'),
+        randomBytes: randomBytesGenerator('Generate random bytes.'),
+        keyPair: keyPairGenerator('Generate a key pair.'),
+      },
+      {
+        required: ['key', 'remoteRef'],
+        'x-kubernetes-validations': [
+          exactlyOneOf(
+            ['password', 'randomBytes', 'keyPair'],
+            'set exactly one of password, randomBytes or keyPair',
+          ),
+          celRule<Fields>(
+            "!has(self.keyPair) || (has(self.remoteRef.property) && self.remoteRef.property != '')",
+            'keyPair needs remoteRef.property (the public key goes to the property with .pub appended)',
+            (self) =>
+              self['keyPair'] === undefined ||
+              Boolean((self['remoteRef'] as Fields | undefined)?.['property']),
+          ),
+        ],
+      },
+    ),
+);
+
 export const secretSourceSpecSchema: JSONSchemaProps = namedType(
   'SecretSourceSpec',
   'What to fetch, where to write it and how often.',
@@ -510,6 +626,12 @@ export const secretSourceSpecSchema: JSONSchemaProps = namedType(
           'What a key produced by two entries does. Error (the default): an InvalidSpec error naming both entries. LastWins: entries are applied in the order dataFrom[0], dataFrom[1], …, then data[0], data[1], … (within one dataFrom entry, remote keys in sorted order) and a later entry replaces an earlier one, so data overrides dataFrom (the order of External Secrets Operator).',
           DUPLICATE_KEYS_POLICIES,
         ),
+        generate: list(
+          'Values the operator generates and writes to the backend (through the provider), then syncs into the Secret like data entries: rotation at the source. A new value is generated when the remote value does not exist yet, at each scheduled refresh, and on a force-sync; the Secret is written only once the backend holds the value. The provider must support writes (Vault/OpenBao KV, AWS Secrets Manager, Azure Key Vault).',
+          generateItem('A generated value.'),
+          16,
+          { 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['key'] },
+        ),
         allowEmpty: boolean(
           'Accept an empty result. Default false: a dataFrom entry (path or find) that yields no keys, or a Secret that would hold no keys, is an EmptyResult error and the existing Secret is kept as it is. true: such a result is written, even a Secret with no keys.',
         ),
@@ -526,11 +648,12 @@ export const secretSourceSpecSchema: JSONSchemaProps = namedType(
         required: ['providerRef'],
         'x-kubernetes-validations': [
           celRule<Fields>(
-            '(has(self.data) && self.data.size() > 0) || (has(self.dataFrom) && self.dataFrom.size() > 0)',
-            'set at least one entry in data or dataFrom',
+            '(has(self.data) && self.data.size() > 0) || (has(self.dataFrom) && self.dataFrom.size() > 0) || (has(self.generate) && self.generate.size() > 0)',
+            'set at least one entry in data, dataFrom or generate',
             (self) =>
               (Array.isArray(self.data) && self.data.length > 0) ||
-              (Array.isArray(self.dataFrom) && self.dataFrom.length > 0),
+              (Array.isArray(self.dataFrom) && self.dataFrom.length > 0) ||
+              (Array.isArray(self.generate) && self.generate.length > 0),
           ),
         ],
       },

@@ -86,6 +86,10 @@ export interface SecretSourceSpec {
    */
   duplicateKeys?: 'Error' | 'LastWins';
   /**
+   * Values the operator generates and writes to the backend (through the provider), then syncs into the Secret like data entries: rotation at the source. A new value is generated when the remote value does not exist yet, at each scheduled refresh, and on a force-sync; the Secret is written only once the backend holds the value. The provider must support writes (Vault/OpenBao KV, AWS Secrets Manager, Azure Key Vault).
+   */
+  generate?: SecretSourceGenerate[];
+  /**
    * Accept an empty result. Default false: a dataFrom entry (path or find) that yields no keys, or a Secret that would hold no keys, is an EmptyResult error and the existing Secret is kept as it is. true: such a result is written, even a Secret with no keys.
    */
   allowEmpty?: boolean;
@@ -195,6 +199,91 @@ export interface RewriteRegexp {
    * Replacement; $1 and ${name} refer to groups of source.
    */
   target: string;
+}
+/**
+ * A value the operator generates, writes to the backend, then syncs into the Secret: rotation at the source.
+ */
+export interface SecretSourceGenerate {
+  /**
+   * Key in the target Secret.
+   */
+  key: string;
+  remoteRef: GenerateRemoteRef;
+  password?: PasswordGenerator;
+  randomBytes?: RandomBytesGenerator;
+  keyPair?: KeyPairGenerator;
+}
+/**
+ * Where the generated value is written.
+ */
+export interface GenerateRemoteRef {
+  /**
+   * Path or name of the secret in the backend, e.g. payments/db.
+   */
+  path: string;
+  /**
+   * Property of a JSON or key/value secret to write; other properties are kept. Empty writes the whole secret. Required for keyPair.
+   */
+  property?: string;
+}
+/**
+ * A random password: letters, digits and symbols from the CSPRNG, shuffled.
+ */
+export interface PasswordGenerator {
+  /**
+   * Total characters.
+   */
+  length: number;
+  /**
+   * At least this many digits. Default: 0.
+   */
+  digits?: number;
+  /**
+   * At least this many symbols. Default: 0.
+   */
+  symbols?: number;
+  /**
+   * The symbols to draw from. Default: ~!@#$%^&*()_+-={}[]:;<>,.?/
+   */
+  symbolCharacters?: string;
+  /**
+   * No upper-case letters. Default: false.
+   */
+  noUpper?: boolean;
+}
+/**
+ * Random bytes, stored as text.
+ */
+export interface RandomBytesGenerator {
+  /**
+   * Bytes before encoding.
+   */
+  length: number;
+  /**
+   * How the bytes are stored. Default: base64.
+   */
+  encoding?: 'base64' | 'base64url' | 'hex';
+}
+/**
+ * An asymmetric key pair: the private key as PKCS#8 PEM under the key, the public key under the key with .pub appended (Secret key and remote property alike).
+ */
+export interface KeyPairGenerator {
+  /**
+   * Key type.
+   */
+  algorithm: 'RSA' | 'ECDSA' | 'Ed25519';
+  /**
+   * RSA modulus size in bits. Default: 3072.
+   */
+  bits?: number;
+  /**
+   * ECDSA curve. Default: P-256.
+   */
+  curve?: 'P-256' | 'P-384' | 'P-521';
+  /**
+   * The public key format. Default: PEM (SPKI).
+   */
+  publicKeyFormat?: 'PEM' | 'OpenSSH';
 }
 /**
  * The Kubernetes Secret the operator writes.

@@ -4,7 +4,7 @@
 // tested in e2e/. No jest here: this file is plain TypeScript usable from any test.
 import type { CachedProviderClient, ProviderObject } from '../../providers/client-cache.js';
 import { NotFoundError } from '../../providers/errors.js';
-import { encodeDocument, type Document } from '../../providers/property.js';
+import { encodeDocument, propertyOf, type Document } from '../../providers/property.js';
 import type { FindQuery, ProviderWarning, RemoteRef, RemoteValue } from '../../providers/types.js';
 import type { AppliedSecret } from '../../secrets/target.js';
 import type { EventRecorder, EventType, InvolvedObject } from '../../kube/events.js';
@@ -484,8 +484,28 @@ export class FakeProviderClient implements CachedProviderClient {
 
   async get(ref: RemoteRef, signal: AbortSignal): Promise<RemoteValue> {
     signal.throwIfAborted();
-    return this.backend.read(ref, this.description);
+    const { property, ...whole } = ref;
+    const value = this.backend.read(whole, this.description);
+    return property === undefined
+      ? value
+      : propertyOf(value, property, { provider: this.description, path: ref.path });
   }
+
+  /** Writes one property of a document, as the Vault KV client does (other properties are kept). */
+  async write(ref: RemoteRef, value: Buffer, signal: AbortSignal): Promise<void> {
+    signal.throwIfAborted();
+    this.writes.push({ path: ref.path, property: ref.property });
+    const error = this.writeErrors.shift();
+    if (error) throw error;
+    if (ref.property === undefined) throw new Error('the fake writes properties only');
+    const document = this.backend.documents.get(ref.path) ?? {};
+    this.backend.set(ref.path, { ...document, [ref.property]: value.toString() });
+  }
+
+  /** Every write, by path and property (never the value). */
+  readonly writes: { path: string; property: string | undefined }[] = [];
+  /** The next writes fail with these, in order. */
+  readonly writeErrors: Error[] = [];
 
   async validate(signal: AbortSignal): Promise<void> {
     signal.throwIfAborted();

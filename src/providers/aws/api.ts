@@ -1,6 +1,7 @@
 // The Secrets Manager calls the provider makes, on the AWS SDK: each call counted for metrics, given
 // the caller's AbortSignal, and every failure turned into a typed error naming only the secret id.
 import {
+  CreateSecretCommand,
   BatchGetSecretValueCommand,
   GetSecretValueCommand,
   ListSecretsCommand,
@@ -80,6 +81,7 @@ export interface SecretsManagerApi {
     signal: AbortSignal,
   ): Promise<ListPage>;
   putSecretValue(secretId: string, value: SecretWrite, signal: AbortSignal): Promise<void>;
+  createSecret(name: string, value: SecretWrite, signal: AbortSignal): Promise<void>;
   close(): void;
 }
 
@@ -197,6 +199,19 @@ export class SdkSecretsManagerApi implements SecretsManagerApi {
         : { SecretBinary: value.secretBinary }),
     });
     await this.#send('write', signal, this.#subject(secretId), () =>
+      this.#client.send(command, { abortSignal: signal }),
+    );
+  }
+
+  /** CreateSecret: the first version of a secret that does not exist yet. */
+  async createSecret(name: string, value: SecretWrite, signal: AbortSignal): Promise<void> {
+    const command = new CreateSecretCommand({
+      Name: name,
+      ...('secretString' in value
+        ? { SecretString: value.secretString }
+        : { SecretBinary: value.secretBinary }),
+    });
+    await this.#send('write', signal, this.#subject(name), () =>
       this.#client.send(command, { abortSignal: signal }),
     );
   }

@@ -117,6 +117,11 @@ class FakeSecretsManager implements SecretsManagerApi {
     this.put(secret.name, 'secretString' in value ? value.secretString : value.secretBinary);
   }
 
+  async createSecret(name: string, value: SecretWrite): Promise<void> {
+    this.calls.push(`create ${name}`);
+    this.put(name, 'secretString' in value ? value.secretString : value.secretBinary);
+  }
+
   close(): void {
     this.calls.push('close');
   }
@@ -391,7 +396,7 @@ describe('AwsProviderClient.write', () => {
     expect((await client.get({ path: 'app' }, signal())).value.equals(bytes)).toBe(true);
   });
 
-  test('a version, non-UTF-8 property values and missing secrets are refused', async () => {
+  test('a version and non-UTF-8 property values are refused', async () => {
     const { aws, client } = setup();
     aws.put('app', '{}');
     await expect(
@@ -400,8 +405,19 @@ describe('AwsProviderClient.write', () => {
     await expect(
       client.write({ path: 'app', property: 'k' }, Buffer.from([0xff]), signal()),
     ).rejects.toBeInstanceOf(InvalidRefError);
+  });
+
+  test('a secret that does not exist yet is created (spec.generate first value); an ARN is not', async () => {
+    const { aws, client } = setup();
+    await client.write({ path: 'new', property: 'k' }, Buffer.from('v'), signal());
+    expect(text(await client.get({ path: 'new' }, signal()))).toBe('{"k":"v"}');
+    expect(aws.calls.filter((c) => c.startsWith('create'))).toEqual(['create new']);
     await expect(
-      client.write({ path: 'none', property: 'k' }, Buffer.from('v'), signal()),
+      client.write(
+        { path: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:none-AbCdEf', property: 'k' },
+        Buffer.from('v'),
+        signal(),
+      ),
     ).rejects.toBeInstanceOf(NotFoundError);
   });
 });

@@ -19,7 +19,13 @@ import {
   type RemoteValue,
 } from '../types.js';
 import { compileFindPattern, runLimited } from '../find.js';
-import { BatchCallFailed, type ListFilter, type SecretPayload, type SecretsManagerApi } from './api.js';
+import {
+  BatchCallFailed,
+  type ListFilter,
+  type SecretPayload,
+  type SecretsManagerApi,
+  type SecretWrite,
+} from './api.js';
 import { SecretBatcher, MAX_BATCH } from './batcher.js';
 import { AccessDeniedError, errorFromCode } from './error-map.js';
 import {
@@ -214,28 +220,38 @@ export class AwsProviderClient implements ProviderClient {
     if (ref.version !== undefined && ref.version !== '') {
       throw new InvalidRefError(subject, 'a write always creates the new AWSCURRENT version; remove version');
     }
-    if (ref.property === undefined) {
-      const text = value.toString('utf8');
-      const isText = Buffer.from(text, 'utf8').equals(value);
-      await this.#api.putSecretValue(
-        secretId,
-        isText ? { secretString: text } : { secretBinary: new Uint8Array(value) },
-        signal,
-      );
-      return;
-    }
     if (ref.property === '') throw new InvalidRefError(subject, 'property must not be empty');
     const text = value.toString('utf8');
-    if (!Buffer.from(text, 'utf8').equals(value)) {
+    const isText = Buffer.from(text, 'utf8').equals(value);
+    if (ref.property !== undefined && !isText) {
       throw new InvalidRefError(subject, 'a JSON property holds text; the value to write is not valid UTF-8');
     }
-    const current = await this.#api.getSecretValue(secretId, { stage: CURRENT_STAGE }, signal);
-    const document = parseDocument(documentBytes(current, subject), subject);
-    await this.#api.putSecretValue(
-      secretId,
-      { secretString: encodeDocument({ ...document, [ref.property]: text }).toString('utf8') },
-      signal,
-    );
+    let current: SecretPayload | undefined;
+    if (ref.property !== undefined) {
+      try {
+        current = await this.#api.getSecretValue(secretId, { stage: CURRENT_STAGE }, signal);
+      } catch (error) {
+        if (!(error instanceof NotFoundError)) throw error;
+      }
+    }
+    const write: SecretWrite =
+      ref.property === undefined
+        ? isText
+          ? { secretString: text }
+          : { secretBinary: new Uint8Array(value) }
+        : {
+            secretString: encodeDocument({
+              ...(current ? parseDocument(documentBytes(current, subject), subject) : {}),
+              [ref.property]: text,
+            }).toString('utf8'),
+          };
+    try {
+      await this.#api.putSecretValue(secretId, write, signal);
+    } catch (error) {
+      // A secret that does not exist yet (spec.generate's first value) is created.
+      if (!(error instanceof NotFoundError) || secretId.startsWith('arn:')) throw error;
+      await this.#api.createSecret(secretId, write, signal);
+    }
   }
 
   /**
