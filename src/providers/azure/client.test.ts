@@ -227,6 +227,9 @@ describe('write, validate, close', () => {
     vault.put('db', JSON.stringify({ user }));
     await client().write({ path: 'db', property: 'password' }, Buffer.from(password), signal());
     expect(JSON.parse(vault.secrets.get('db')!.at(-1)!.value!)).toEqual({ user, password });
+    const created = generated();
+    await client().write({ path: 'new-one', property: 'password' }, Buffer.from(created), signal());
+    expect(JSON.parse(vault.secrets.get('new-one')!.at(-1)!.value!)).toEqual({ password: created });
     const token = generated();
     await client().write({ path: 'secrets/token' }, Buffer.from(token), signal());
     expect(vault.secrets.get('token')!.at(-1)!.value === token).toBe(true);

@@ -123,7 +123,7 @@ export class AzureProviderClient implements ProviderClient {
    * setSecret: a new version that becomes the latest. Without `property` the value is the whole
    * secret (Key Vault secrets are text); with `property` only that top-level key of the JSON
    * document changes (read-modify-write; Key Vault has no compare-and-set, so a concurrent writer's
-   * change to another key can be lost).
+   * change to another key can be lost). A missing secret is created.
    */
   async write(ref: RemoteRef, value: Buffer, signal: AbortSignal): Promise<void> {
     const subject = this.#subject(ref.path);
@@ -146,8 +146,13 @@ export class AzureProviderClient implements ProviderClient {
       return;
     }
     if (ref.property === '') throw new InvalidRefError(subject, 'property must not be empty');
-    const current = await this.#api.getSecret(object.name, undefined, signal);
-    const document = parseDocument(Buffer.from(current.value ?? '', 'utf8'), subject);
+    // A secret that does not exist yet starts as an empty document (rotation creates it).
+    const current = await this.#api.getSecret(object.name, undefined, signal).catch((error: unknown) => {
+      if (error instanceof NotFoundError) return undefined;
+      throw error;
+    });
+    const document =
+      current === undefined ? {} : parseDocument(Buffer.from(current.value ?? '', 'utf8'), subject);
     await this.#api.setSecret(
       object.name,
       encodeDocument({ ...document, [ref.property]: text }).toString('utf8'),
