@@ -2,8 +2,8 @@
 // for a certificate's public part): each call counted for metrics, given the caller's AbortSignal,
 // and every failure turned into a typed error naming only the object. The SDK clients are reached
 // through the narrow interfaces below, so unit tests fake them and this module loads no SDK.
-import { ProviderError, type ErrorSubject } from '../errors.js';
-import type { OnProviderCall, ProviderCallStatus } from '../types.js';
+import { failedCallStatus, ProviderError, type ErrorSubject } from '../errors.js';
+import type { OnProviderCall } from '../types.js';
 import { azureError } from './error-map.js';
 import type { AzureOperation } from './index.js';
 
@@ -195,7 +195,7 @@ export class SdkKeyVaultApi implements KeyVaultApi {
       const typed = azureError(error, subject, signal, this.#options.now);
       // A ProviderError here came from our own token credential: no Key Vault request was answered.
       if (!(error instanceof ProviderError))
-        this.#options.onCall('azure', operation, statusOf(typed, signal));
+        this.#options.onCall('azure', operation, failedCallStatus(typed, signal));
       throw typed;
     }
   }
@@ -209,11 +209,4 @@ function validityOf(
   if (properties.notBefore !== undefined) validity.notBefore = properties.notBefore;
   if (properties.expiresOn !== undefined) validity.expiresOn = properties.expiresOn;
   return validity;
-}
-
-export function statusOf(error: unknown, signal: AbortSignal): ProviderCallStatus {
-  if (signal.aborted) return 'aborted';
-  const reason =
-    typeof error === 'object' && error !== null ? (error as { reason?: unknown }).reason : undefined;
-  return typeof reason === 'string' ? (reason as ProviderCallStatus) : 'error';
 }

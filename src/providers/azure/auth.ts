@@ -14,16 +14,16 @@
 // not forwarded: the credential asks its own tenant (spec.azure.tenantId) and nothing else, so
 // `additionallyAllowedTenants` is never needed. A vault whose challenge names another tenant's GUID
 // is refused here with a message naming both, instead of a token of that tenant being requested.
-import type { ScopedCredentials } from '../credentials.js';
+import { SERVICE_ACCOUNT_TOKEN_SECONDS, type ScopedCredentials } from '../credentials.js';
 import {
   CredentialsUnavailableError,
+  failedCallStatus,
   UnauthorizedError,
   UnavailableError,
   type ErrorSubject,
 } from '../errors.js';
 import { RefreshingCredential } from '../refreshing-credential.js';
 import type { OnProviderCall, ProviderClock, ProviderLogger } from '../types.js';
-import { statusOf } from './api.js';
 import { azureError } from './error-map.js';
 import type { AzureAuthSettings, AzureSettings } from './spec.js';
 
@@ -62,9 +62,6 @@ export interface IdentitySdk {
 }
 
 const REFRESH = { minMarginMs: 5 * 60_000, expirySkewMs: 30_000, minRetryMs: 5_000 } as const;
-
-/** Lifetime of the ServiceAccount tokens we request; used at once, so the API server's minimum. */
-export const SERVICE_ACCOUNT_TOKEN_SECONDS = 600;
 
 export interface EntraAuthOptions {
   settings: AzureSettings;
@@ -146,7 +143,7 @@ export class EntraAuth implements TokenSource {
       token = await source.getToken(scope, { abortSignal: signal });
     } catch (error) {
       const typed = azureError(error, this.#subject(), signal);
-      this.#options.onCall('azure', 'login', statusOf(typed, signal));
+      this.#options.onCall('azure', 'login', failedCallStatus(typed, signal));
       throw typed;
     }
     this.#options.onCall('azure', 'login', 'success');

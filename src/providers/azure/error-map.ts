@@ -5,6 +5,7 @@
 import {
   CredentialsUnavailableError,
   InvalidRefError,
+  NETWORK_ERROR_CODES,
   NotFoundError,
   ProviderError,
   ThrottledError,
@@ -21,20 +22,8 @@ import {
  */
 export class AccessDeniedError extends UnauthorizedError {}
 
-/** Connection-level failures of Node's HTTP client, as core-rest-pipeline reports them. */
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ECONNABORTED',
-  'UND_ERR_SOCKET',
-  'REQUEST_SEND_ERROR',
-]);
+/** How core-rest-pipeline reports a request that got no answer, besides Node's own codes. */
+const SDK_NETWORK_CODES = new Set(['REQUEST_SEND_ERROR', 'UND_ERR_SOCKET']);
 
 /** TLS failures: a wrong or missing caBundle, most of the time. */
 const TLS_CODES = new Set([
@@ -111,7 +100,7 @@ export function azureError(
   if (identity) return identity;
   const { statusCode: status, code } = fields;
   if (status !== undefined) return httpError(fields, status, subject, now);
-  if (code !== undefined && NETWORK_CODES.has(code)) {
+  if (code !== undefined && (NETWORK_ERROR_CODES.has(code) || SDK_NETWORK_CODES.has(code))) {
     return new UnavailableError(subject, `cannot reach Azure (${code})`);
   }
   if (code !== undefined && TLS_CODES.has(code)) {
