@@ -367,7 +367,7 @@ async function main(): Promise<void> {
 
     // 2. Start the operator; time until all N are Ready.
     const pids = serverPids(backend.server);
-    const requestsAtStart = backend.mark();
+    const requestsAtStart = await backend.mark();
     const cpuAtStart = { ...cpuOf(pids), bench: benchCpu() };
     const machineAtStart = machineCpu();
     const kubeconfig = await operatorKubeconfigFile(kc);
@@ -395,7 +395,7 @@ async function main(): Promise<void> {
     // 3. The initial sync's calls and writes, once the queue is empty and writes have stopped.
     const atReady = counters(await scrape(operator.metricsUrl));
     const settled = await waitSettled(operator.metricsUrl, 10_000);
-    const requestsInitial = backend.requestsSince(requestsAtStart);
+    const requestsInitial = await backend.requestsSince(requestsAtStart);
     const eventsInitial = await eventCount(namespace);
     const initial = delta(settled, emptyCounters());
 
@@ -406,7 +406,7 @@ async function main(): Promise<void> {
     let cycleStart = {
       counters: settled,
       at: readyAt,
-      requests: backend.mark(),
+      requests: await backend.mark(),
       events: eventsInitial,
       cpu: cpuAtReady,
       machine: machineAtReady,
@@ -415,7 +415,7 @@ async function main(): Promise<void> {
       const versionsBefore = await resourceVersions(namespace);
       const cycleEnd = await waitRefreshCycle(operator.metricsUrl, cycleStart.counters, s, progress, log);
       const cycle = delta(cycleEnd.counters, cycleStart.counters);
-      const requests = backend.requestsSince(cycleStart.requests);
+      const requests = await backend.requestsSince(cycleStart.requests);
       const versionsAfter = await resourceVersions(namespace);
       const events = await eventCount(namespace);
       const cpu = { operator: cpuSeconds(operatorPid) ?? 0, ...cpuOf(pids), bench: benchCpu() };
@@ -444,7 +444,7 @@ async function main(): Promise<void> {
       cycleStart = {
         counters: cycleEnd.counters,
         at: cycleEnd.at,
-        requests: backend.mark(),
+        requests: await backend.mark(),
         events,
         cpu,
         machine,

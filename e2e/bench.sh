@@ -14,4 +14,5 @@ use_env_until_exit "$root" "$run"
 cd "$root"
 export N="${N:-1000}"
 export PATHS="${PATHS:-$(( N / 100 > 10 ? N / 100 : 10 ))}"
-node_modules/.bin/node --import tsx bench/sync.bench.ts
+# The resolver: BACKEND=azure reaches the Key Vault test server at *.vault.localhost (docs/adr/0009).
+node_modules/.bin/node --import ./e2e/support/localhost-resolver.mjs --import tsx bench/sync.bench.ts

@@ -1,4 +1,4 @@
-// The secret backends the sync bench can run against (BACKEND=openbao|aws). Each one creates the
+// The secret backends the sync bench can run against (BACKEND=openbao|aws|azure). Each one creates the
 // distinct secrets the N SecretSources read, the credentials Secret and provider spec the operator
 // uses, and cleans up after itself. Values are generated, handed to the caller so it can check the
 // operator's output for them, and never printed.
@@ -9,18 +9,26 @@ import {
   DeleteSecretCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
+import { ClientSecretCredential } from '@azure/identity';
+import { SecretClient } from '@azure/keyvault-secrets';
+import {
+  azureEnv,
+  clientOptions,
+  credentialOptions,
+  KeyVaultTestAdmin,
+} from '../../e2e/support/azure-keyvault.js';
 import { requireEnv } from '../../e2e/support/kube.js';
 import { CountingProxy } from '../../e2e/support/counting-proxy.js';
 import { openBaoTokenProvider } from '../../e2e/support/secret-sources.js';
 import { OpenBaoAdmin } from '../../e2e/support/openbao-admin.js';
 import { mapBounded } from './bounded.js';
 
-export type BackendName = 'openbao' | 'aws';
+export type BackendName = 'openbao' | 'aws' | 'azure';
 
 export function backendName(text: string | undefined): BackendName {
   if (text === undefined || text === '' || text === 'openbao') return 'openbao';
-  if (text === 'aws') return 'aws';
-  throw new Error(`BACKEND: expected openbao or aws, got ${text}`);
+  if (text === 'aws' || text === 'azure') return text;
+  throw new Error(`BACKEND: expected openbao, aws or azure, got ${text}`);
 }
 
 export interface BenchBackend {
@@ -38,8 +46,8 @@ export interface BenchBackend {
    * What the server itself received, per action, since `from` (a mark() value); undefined when the
    * backend cannot tell (then only the operator's metrics count calls).
    */
-  requestsSince(from: number): Record<string, number> | undefined;
-  mark(): number;
+  requestsSince(from: number): Promise<Record<string, number> | undefined>;
+  mark(): Promise<number>;
   /** Generated values and credentials that must never appear in the operator's output. */
   readonly generated: readonly string[];
   cleanup(): Promise<void>;
@@ -48,7 +56,8 @@ export interface BenchBackend {
 const CREDENTIALS_SECRET = 'bench-backend-credentials';
 
 export function createBackend(name: BackendName, runId: string): BenchBackend {
-  return name === 'aws' ? new AwsBackend(runId) : new OpenBaoBackend(runId);
+  if (name === 'aws') return new AwsBackend(runId);
+  return name === 'azure' ? new AzureBackend(runId) : new OpenBaoBackend(runId);
 }
 
 abstract class BaseBackend {
@@ -106,12 +115,12 @@ class OpenBaoBackend extends BaseBackend implements BenchBackend {
     return openBaoTokenProvider(CREDENTIALS_SECRET);
   }
 
-  requestsSince(): undefined {
-    return undefined;
+  requestsSince(): Promise<undefined> {
+    return Promise.resolve(undefined);
   }
 
-  mark(): number {
-    return 0;
+  mark(): Promise<number> {
+    return Promise.resolve(0);
   }
 }
 
@@ -174,11 +183,96 @@ class AwsBackend extends BaseBackend implements BenchBackend {
     };
   }
 
-  requestsSince(from: number): Record<string, number> {
-    return this.#proxy.countsSince(from);
+  requestsSince(from: number): Promise<Record<string, number>> {
+    return Promise.resolve(this.#proxy.countsSince(from));
   }
 
-  mark(): number {
-    return this.#proxy.actions.length;
+  mark(): Promise<number> {
+    return Promise.resolve(this.#proxy.actions.length);
+  }
+}
+
+/**
+ * The project's Key Vault test server (docs/adr/0009): a vault of the bench's own, read by an app
+ * of its own with a generated client secret (get permission only). What the server received comes
+ * from its admin API's request counts.
+ */
+class AzureBackend extends BaseBackend implements BenchBackend {
+  readonly name = 'azure';
+  readonly server = 'azure-keyvault';
+  readonly #env = azureEnv();
+  readonly #admin = new KeyVaultTestAdmin(this.#env);
+  readonly #marks: Record<string, number>[] = [];
+  #vaultUrl: string | undefined;
+
+  /** Key Vault names are letters, digits and dashes: no slashes. */
+  protected override names(count: number): string[] {
+    return Array.from({ length: count }, (_, i) => `${this.prefix}-p${i}`);
+  }
+
+  async #vault(): Promise<string> {
+    if (this.#vaultUrl === undefined) {
+      const name = this.prefix.replace(/[^a-z0-9]/g, '').slice(0, 24);
+      this.#vaultUrl = await this.#admin.putVault(name, this.#env.tenantId);
+      this.cleanups.push(() => this.#admin.deleteVault(name));
+    }
+    return this.#vaultUrl;
+  }
+
+  async createSecrets(count: number, concurrency: number): Promise<Record<string, unknown>[]> {
+    const env = this.#env;
+    const writer = new SecretClient(
+      await this.#vault(),
+      new ClientSecretCredential(env.tenantId, env.clientId, env.clientSecret, credentialOptions(env)),
+      clientOptions(env),
+    );
+    const names = this.names(count);
+    await mapBounded(names, concurrency, (name) =>
+      writer.setSecret(name, JSON.stringify({ value: this.newValue() })),
+    );
+    return names.map((path) => ({ path, property: 'value' }));
+  }
+
+  async providerSpec(core: k8s.CoreV1Api, namespace: string): Promise<Record<string, unknown>> {
+    const env = this.#env;
+    const clientId = `${this.prefix}-reader`;
+    const secret = this.newValue();
+    await this.#admin.putClient(clientId, {
+      tenantId: env.tenantId,
+      secrets: [secret],
+      permissions: { secrets: ['get', 'list'] },
+    });
+    this.cleanups.push(() => this.#admin.deleteClient(clientId));
+    await core.createNamespacedSecret({
+      namespace,
+      body: { metadata: { name: CREDENTIALS_SECRET }, stringData: { 'client-secret': secret } },
+    });
+    return {
+      azure: {
+        vaultUrl: await this.#vault(),
+        tenantId: env.tenantId,
+        authorityHost: env.authorityHost,
+        caBundle: env.ca,
+        auth: {
+          servicePrincipal: { clientId, secretRef: { name: CREDENTIALS_SECRET, key: 'client-secret' } },
+        },
+      },
+    };
+  }
+
+  async requestsSince(from: number): Promise<Record<string, number>> {
+    const before = this.#marks[from] ?? {};
+    const now = await this.#admin.counts();
+    const since: Record<string, number> = {};
+    for (const [operation, count] of Object.entries(now)) {
+      const delta = count - (before[operation] ?? 0);
+      if (delta > 0) since[operation] = delta;
+    }
+    return since;
+  }
+
+  async mark(): Promise<number> {
+    this.#marks.push(await this.#admin.counts());
+    return this.#marks.length - 1;
   }
 }

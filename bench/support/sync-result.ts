@@ -8,7 +8,7 @@ export interface BenchResult {
   /** Transient errors (by HTTP status) the bench's own reads retried during the run. */
   benchReadRetries: Record<string, number>;
   settings: {
-    backend: 'openbao' | 'aws';
+    backend: 'openbao' | 'aws' | 'azure';
     n: number;
     paths: number;
     concurrency: number;

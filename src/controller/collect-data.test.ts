@@ -145,7 +145,7 @@ test('a failed read fails the whole collection', async () => {
 });
 
 test('an empty spec collects nothing and reads nothing', async () => {
-  expect(await collectData({}, client, reader, options())).toEqual({ data: [], dataFrom: [] });
+  expect(await collectData({}, client, reader, options())).toEqual({ data: [], dataFrom: [], warnings: [] });
   expect(backend.totalReads()).toBe(0);
 });
 
@@ -170,6 +170,28 @@ test('dataFrom.find maps every secret the provider finds by its remote path', as
   const values = fetched.dataFrom[0]!.values;
   expect([...values.keys()]).toEqual(['team/one', 'team/two']);
   expect(values.get('team/one')!.toString() === one).toBe(true);
+});
+
+test('warnings of every value it used are collected once each: data, dataFrom paths and find', async () => {
+  const warning = (message: string) => ({ reason: 'VersionExpired', message });
+  backend.set('a', { v: generated(), w: generated() }).warn('a', [warning('a expired')]);
+  const finding = Object.assign(Object.create(client) as typeof client, {
+    find: async () =>
+      new Map([['team/one', { value: Buffer.from(generated()), warnings: [warning('one')] }]]),
+  });
+  const fetched = await collectData(
+    {
+      data: [
+        { key: 'v', remoteRef: { path: 'a', property: 'v' } },
+        { key: 'w', remoteRef: { path: 'a', property: 'w' } },
+      ],
+      dataFrom: [{ path: 'a' }, { find: { path: 'team' } }],
+    },
+    finding,
+    reader,
+    options(),
+  );
+  expect(fetched.warnings.map((w) => w.message).sort()).toEqual(['a expired', 'one']);
 });
 
 test('reports when the oldest read it used started, so the next refresh counts from there', async () => {

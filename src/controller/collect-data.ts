@@ -7,6 +7,7 @@ import type { DeepReadonly, Decoding, FindQuery, Rewrite } from '../api/v1alpha1
 import type { CachedProviderClient } from '../providers/client-cache.js';
 import { InvalidRefError } from '../providers/errors.js';
 import type { CoalescingReader, ReadOptions } from '../providers/read-coalescer.js';
+import type { ProviderWarning } from '../providers/types.js';
 import type { FetchedDataEntry, FetchedDataFrom } from '../secrets/content.js';
 
 export interface DataEntry {
@@ -35,6 +36,8 @@ export interface Fetched {
   dataFrom: FetchedDataFrom[];
   /** When the oldest read used here started (clock ms); undefined when nothing went through the reader. */
   oldestReadAt?: number;
+  /** What the provider said about values it returned (synced anyway), once each. */
+  warnings: ProviderWarning[];
 }
 
 export async function collectData(
@@ -44,16 +47,24 @@ export async function collectData(
   options: CollectOptions,
 ): Promise<Fetched> {
   let oldestReadAt: number | undefined;
+  const warnings = new Map<string, ProviderWarning>();
+  const onWarning = (warning: ProviderWarning): void => {
+    warnings.set(`${warning.reason}\0${warning.message}`, warning);
+  };
   const readOptions = {
     ...options,
     onRead: (startedAt: number) => (oldestReadAt = Math.min(oldestReadAt ?? startedAt, startedAt)),
+    onWarning,
   };
   // Start every read at once; the reader shares identical ones.
   const dataReads = (spec.data ?? []).map((entry) => reader.get(client, entry.remoteRef, readOptions));
-  const mapReads = (spec.dataFrom ?? []).map((entry) => readMap(entry, client, reader, readOptions));
+  const mapReads = (spec.dataFrom ?? []).map((entry) =>
+    readMap(entry, client, reader, readOptions, onWarning),
+  );
   const [values, maps] = await Promise.all([Promise.all(dataReads), Promise.all(mapReads)]);
   return {
     ...(oldestReadAt === undefined ? {} : { oldestReadAt }),
+    warnings: [...warnings.values()],
     data: (spec.data ?? []).map((entry, index) => ({
       key: entry.key,
       value: values[index]!.value,
@@ -72,6 +83,7 @@ async function readMap(
   client: CachedProviderClient,
   reader: CoalescingReader,
   options: ReadOptions,
+  onWarning: (warning: ProviderWarning) => void,
 ): Promise<ReadonlyMap<string, Buffer>> {
   if (entry.path !== undefined) {
     return reader.getMap(client, { path: entry.path, version: entry.version }, options);
@@ -87,5 +99,6 @@ async function readMap(
     { path: find.path, name: find.name?.regexp, tags: find.tags ? { ...find.tags } : undefined },
     options.signal,
   );
+  for (const value of found.values()) for (const warning of value.warnings ?? []) onWarning(warning);
   return new Map([...found].map(([path, value]) => [path, value.value]));
 }

@@ -549,6 +549,49 @@ describe('refresh', () => {
   });
 });
 
+describe('provider warnings (synced, with a warning)', () => {
+  const expired = {
+    reason: 'VersionExpired',
+    message: 'vault SecretProvider fake: version 1 expired at 2026-02-01T00:00:00.000Z (path "app/db")',
+  };
+
+  test('a warning is a Warning Event and a note in Ready, once; quiet refreshes stay quiet', async () => {
+    world.backend.warn('app/db', [expired]);
+    await synced();
+    expect(world.liveSecret()).toBeDefined();
+    expect(world.ready()).toMatchObject({
+      status: 'True',
+      reason: 'Synced',
+      message: `1 keys from SecretProvider/vault; warning: ${expired.message}`,
+    });
+    expect(world.events.reasons()).toEqual(['Normal/Created', 'Warning/VersionExpired']);
+    const writes = world.writeCount();
+
+    world.clock.advance(HOUR);
+    await world.sync();
+    expect(world.kube.calls.slice(writes).map((call) => call.op)).toEqual(['patchSecretSourceStatus']);
+    expect(world.lastStatus().lastRefreshTime).toBe(new Date(START + HOUR).toISOString());
+    expect(world.events.reasons()).toEqual(['Normal/Created', 'Warning/VersionExpired']);
+
+    // A new version without the problem: the note goes, with no Event.
+    world.backend.warn('app/db', []);
+    world.clock.advance(HOUR);
+    await world.sync();
+    expect(world.ready()?.message).toBe('1 keys from SecretProvider/vault');
+    expect(world.events.reasons()).toEqual(['Normal/Created', 'Warning/VersionExpired']);
+  });
+
+  test('warnings of dataFrom documents count too; the note quotes three and counts the rest', async () => {
+    const warnings = [1, 2, 3, 4].map((n) => ({ reason: 'VersionNotYetValid', message: `w${n}` }));
+    world.backend.set('app/extra', { user: world.secretValue() }).warn('app/extra', warnings);
+    world.backend.set('app/db', { password: world.secretValue() }).warn('app/db', [warnings[0]!]);
+    world.put(secretSource({ spec: { dataFrom: [{ path: 'app/extra' }] } }));
+    await world.sync();
+    expect(world.ready()?.message).toBe('2 keys from SecretProvider/vault; warning: w1; w2; w3 (and 1 more)');
+    expect(world.events.reasons().filter((reason) => reason.startsWith('Warning'))).toHaveLength(4);
+  });
+});
+
 describe('force-sync', () => {
   test('a new annotation value reads fresh inside the coalescing window and records the answer', async () => {
     await synced();

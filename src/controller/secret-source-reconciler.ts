@@ -17,7 +17,7 @@ import {
 import type { CachedProviderClient, ProviderObject } from '../providers/client-cache.js';
 import { ProviderError } from '../providers/errors.js';
 import type { CoalescingReader } from '../providers/read-coalescer.js';
-import type { ProviderClient } from '../providers/types.js';
+import type { ProviderClient, ProviderWarning } from '../providers/types.js';
 import {
   MIN_REFRESH_DELAY_MS,
   nextRefresh,
@@ -55,6 +55,8 @@ export const FORCE_SYNC_ANNOTATION = 'secretsource.dev/force-sync';
 /** On a restart target's pod template: the fingerprint of the Secret content it was rolled for. */
 export const RESTART_ANNOTATION = 'secretsource.dev/content-hash';
 const API_VERSION = 'secretsource.dev/v1alpha1';
+/** Provider warnings quoted in the Ready message; the rest are counted (each has its Event). */
+const MAX_WARNINGS_IN_MESSAGE = 3;
 
 export interface ReconcileResult {
   /** Retry with the queue's per-key backoff (a transient failure). */
@@ -322,7 +324,7 @@ export class SecretSourceReconciler {
     if (contentChanged(source.status?.syncedHash, hash))
       await this.#restartWorkloads(key, source, spec, hash);
     this.#schedule.planAfterSync(key, spec.refresh, fetched.oldestReadAt);
-    await this.#report(key, source, spec, provider, content, hash, result);
+    await this.#report(key, source, spec, provider, content, hash, result, fetched.warnings);
     return result;
   }
 
@@ -598,11 +600,19 @@ export class SecretSourceReconciler {
     content: SecretContent,
     hash: string,
     result: string,
+    warnings: readonly ProviderWarning[],
   ): Promise<void> {
     const { namespace, name } = source.metadata;
     const now = new Date(this.#o.clock.now());
     const previous = source.status;
-    const message = `${content.data.size} keys from ${provider.kind}/${provider.name}`;
+    const message = `${content.data.size} keys from ${provider.kind}/${provider.name}${warningNote(warnings)}`;
+    // Synced, with warnings (e.g. an expired version the backend still serves): one Warning Event
+    // each when the note first appears or changes, so quiet refreshes stay quiet (docs/adr/0015).
+    if (warnings.length > 0 && findCondition(previous?.conditions, 'Ready')?.message !== message) {
+      for (const warning of warnings) {
+        this.#o.events.record(involved(source), 'Warning', warning.reason, warning.message);
+      }
+    }
     const status: SecretSourceStatus = {
       conditions: setCondition(
         previous?.conditions,
@@ -867,6 +877,14 @@ function rotationDue(spec: ResolvedSecretSourceSpec, rotatedAt: string | undefin
  */
 function contentChanged(previous: string | undefined, next: string): boolean {
   return isFingerprint(previous) && previous !== next;
+}
+
+/** The Ready message's note on provider warnings: the first few, and how many more. */
+function warningNote(warnings: readonly ProviderWarning[]): string {
+  if (warnings.length === 0) return '';
+  const shown = warnings.slice(0, MAX_WARNINGS_IN_MESSAGE).map((warning) => warning.message);
+  const more = warnings.length - shown.length;
+  return `; warning: ${shown.join('; ')}${more > 0 ? ` (and ${more} more)` : ''}`;
 }
 
 function emptyResult(what: string): SyncFailure {

@@ -39,6 +39,9 @@ export interface ServiceAccountToken {
   expiresAt: Date;
 }
 
+/** Lifetime of the ServiceAccount tokens providers request: used at once, so the API server's minimum. */
+export const SERVICE_ACCOUNT_TOKEN_SECONDS = 600;
+
 export interface CredentialSource {
   secretKey(ref: SecretKeyRef, signal: AbortSignal): Promise<CredentialSecretValue>;
   serviceAccountToken(

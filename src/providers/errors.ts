@@ -148,3 +148,25 @@ export function isAbortError(error: unknown, signal?: AbortSignal): boolean {
   if (signal?.aborted && error === signal.reason) return true;
   return error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError');
 }
+
+/** Connection-level failures of Node's HTTP clients: the backend could not be reached. */
+export const NETWORK_ERROR_CODES: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ECONNABORTED',
+]);
+
+/** The metrics status of a failed call: 'aborted', the typed error's reason, or 'error'. */
+export function failedCallStatus(
+  error: unknown,
+  signal: AbortSignal,
+): 'aborted' | 'error' | ProviderErrorReason {
+  if (signal.aborted) return 'aborted';
+  return error instanceof ProviderError ? error.reason : 'error';
+}

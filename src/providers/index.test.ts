@@ -52,5 +52,6 @@ describe('the provider list', () => {
   test('the walker sees the SDKs the client code loads', () => {
     expect(packagesLoadedBy('providers/aws/create-client.ts')).toContain('@aws-sdk/client-sts');
     expect(packagesLoadedBy('providers/vault/create-client.ts')).toContain('node-vault');
+    expect(packagesLoadedBy('providers/azure/create-client.ts')).toContain('@azure/keyvault-secrets');
   });
 });

@@ -8,7 +8,13 @@
 import { raceAbort } from '../kube/abort.js';
 import type { CachedProviderClient } from './client-cache.js';
 import { propertyOf, valueMap } from './property.js';
-import { systemProviderClock, type ProviderClock, type RemoteRef, type RemoteValue } from './types.js';
+import {
+  systemProviderClock,
+  type ProviderClock,
+  type ProviderWarning,
+  type RemoteRef,
+  type RemoteValue,
+} from './types.js';
 
 export interface ReadCoalescerOptions {
   /** How long a result is reused. Default 5 s. */
@@ -23,6 +29,8 @@ export interface ReadOptions {
   maxAgeMs?: number;
   /** Called with the time (clock ms) the read this caller gets started. */
   onRead?: (startedAt: number) => void;
+  /** Called with each warning of the document this caller gets (CoalescingReader). */
+  onWarning?: (warning: ProviderWarning) => void;
   signal: AbortSignal;
 }
 
@@ -148,10 +156,12 @@ export class CoalescingReader {
     return valueMap(document, { provider: client.description, path: ref.path });
   }
 
-  #document(client: CachedProviderClient, ref: RemoteRef, options: ReadOptions): Promise<RemoteValue> {
+  async #document(client: CachedProviderClient, ref: RemoteRef, options: ReadOptions): Promise<RemoteValue> {
     const documentRef: RemoteRef =
       ref.version === undefined ? { path: ref.path } : { path: ref.path, version: ref.version };
     const key = JSON.stringify([client.key, ref.path, ref.version ?? null]);
-    return this.#coalescer.read(key, (signal) => client.get(documentRef, signal), options);
+    const document = await this.#coalescer.read(key, (signal) => client.get(documentRef, signal), options);
+    for (const warning of document.warnings ?? []) options.onWarning?.(warning);
+    return document;
   }
 }

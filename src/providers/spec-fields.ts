@@ -34,3 +34,15 @@ export function httpBaseUrl(value: string, field: string, fail: (what: string) =
   }
   return url.toString().replace(/\/+$/, '');
 }
+
+/**
+ * A CA bundle given as PEM, or as base64-encoded PEM. Not a schema rule: telling the two apart means
+ * decoding, and a CEL rule over a bundle of unbounded length would exceed the API server's cost
+ * budget.
+ */
+export function pemBundle(value: string, field: string, fail: (what: string) => never): string {
+  if (value.includes('-----BEGIN')) return value;
+  const decoded = Buffer.from(value, 'base64').toString('utf8');
+  if (decoded.includes('-----BEGIN')) return decoded;
+  return fail(`${field} must be PEM (or base64-encoded PEM)`);
+}

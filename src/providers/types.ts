@@ -49,6 +49,16 @@ export interface RemoteLease {
   renewable: boolean;
 }
 
+/**
+ * Something the backend returned that is synced but worth telling (an expired version Key Vault
+ * still serves). The controller shows it as a Warning Event with `reason` and a note in the Ready
+ * condition. The message names the provider and the path, never a value.
+ */
+export interface ProviderWarning {
+  reason: string;
+  message: string;
+}
+
 export interface RemoteValue {
   value: Buffer;
   /** The backend's version of what was read, when it has one. */
@@ -56,6 +66,8 @@ export interface RemoteValue {
   /** When the value stops being valid (dynamic credentials). */
   expiresAt?: Date;
   lease?: RemoteLease;
+  /** Synced, with these warnings. */
+  warnings?: readonly ProviderWarning[];
 }
 
 export interface FindQuery {

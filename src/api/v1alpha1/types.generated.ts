@@ -715,13 +715,21 @@ export interface AzureProvider {
    */
   vaultUrl: string;
   /**
-   * Entra ID tenant (directory) ID. Required for servicePrincipal and workloadIdentity.
+   * Entra ID tenant (directory) ID. Required for servicePrincipal and workloadIdentity; with managedIdentity optional. When set, a vault whose authentication challenge names another tenant is refused (AuthFailed).
    */
   tenantId?: string;
   /**
-   * Entra ID authority host for sovereign clouds. Default: the public cloud.
+   * Entra ID authority host, e.g. https://login.microsoftonline.us (Azure Government) or the one of an Azure Stack or private cloud. Default: https://login.microsoftonline.com. A host other than the public, US Government and China clouds' turns off instance discovery (disableInstanceDiscovery).
    */
   authorityHost?: string;
+  /**
+   * PEM bundle of the CAs the vault's and Entra ID's server certificates must chain to; it replaces the system CAs for both connections. Empty means the system CAs.
+   */
+  caBundle?: string;
+  /**
+   * What to do with a secret version outside its validity window (expires in the past, or notBefore in the future), which Key Vault still returns. Warn (default) syncs it, with a Warning Event and a note in the Ready condition; Refuse fails the read (InvalidRef) and keeps the Secret as it is.
+   */
+  versionValidity?: 'Warn' | 'Refuse';
   auth: AzureAuth;
 }
 /**
@@ -744,7 +752,7 @@ export interface AzureServicePrincipalAuth {
   certificateRef?: SecretKeySelector;
 }
 /**
- * Authenticate with Entra Workload ID: a ServiceAccount token exchanged for an application token.
+ * Authenticate with Entra Workload ID: a TokenRequest token of the ServiceAccount, presented to Entra ID as the client assertion of the application (ClientAssertionCredential).
  */
 export interface AzureWorkloadIdentityAuth {
   /**
@@ -760,7 +768,7 @@ export interface AzureWorkloadIdentityAuth {
   audiences?: string[];
 }
 /**
- * Authenticate with the managed identity of the node the operator runs on.
+ * Authenticate with the managed identity of the machine the operator runs on (ManagedIdentityCredential). Only a ClusterSecretProvider may use it: it is the operator's own identity.
  */
 export interface AzureManagedIdentityAuth {
   /**

@@ -5,7 +5,7 @@
 import type { CachedProviderClient, ProviderObject } from '../../providers/client-cache.js';
 import { NotFoundError } from '../../providers/errors.js';
 import { encodeDocument, propertyOf, type Document } from '../../providers/property.js';
-import type { FindQuery, RemoteRef, RemoteValue } from '../../providers/types.js';
+import type { FindQuery, ProviderWarning, RemoteRef, RemoteValue } from '../../providers/types.js';
 import type { AppliedSecret } from '../../secrets/target.js';
 import type { EventRecorder, EventType, InvolvedObject } from '../../kube/events.js';
 import type {
@@ -421,6 +421,7 @@ function setFields(live: LiveSecret, secret: AppliedSecret): void {
 export class FakeBackend {
   readonly documents = new Map<string, Document>();
   readonly #errors = new Map<string, Error>();
+  readonly #warnings = new Map<string, ProviderWarning[]>();
   /** Remote reads per path (the provider calls a real backend would bill). */
   readonly reads = new Map<string, number>();
 
@@ -440,6 +441,12 @@ export class FakeBackend {
     this.#errors.delete(path);
   }
 
+  /** Reads of `path` come with these warnings (synced anyway, as an expired Key Vault version). */
+  warn(path: string, warnings: ProviderWarning[]): this {
+    this.#warnings.set(path, warnings);
+    return this;
+  }
+
   totalReads(): number {
     let total = 0;
     for (const count of this.reads.values()) total += count;
@@ -452,7 +459,12 @@ export class FakeBackend {
     if (error) throw error;
     const document = this.documents.get(ref.path);
     if (document === undefined) throw new NotFoundError({ provider: description, path: ref.path });
-    return { value: encodeDocument(document), ...(ref.version ? { version: ref.version } : {}) };
+    const warnings = this.#warnings.get(ref.path);
+    return {
+      value: encodeDocument(document),
+      ...(ref.version ? { version: ref.version } : {}),
+      ...(warnings?.length ? { warnings } : {}),
+    };
   }
 }
 

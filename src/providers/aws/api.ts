@@ -9,8 +9,8 @@ import {
   type FilterNameStringType,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { ProviderError, type ErrorSubject } from '../errors.js';
-import type { OnProviderCall, ProviderCallStatus } from '../types.js';
+import { failedCallStatus, ProviderError, type ErrorSubject } from '../errors.js';
+import type { OnProviderCall } from '../types.js';
 import { AccessDeniedError, awsError } from './error-map.js';
 import type { AwsOperation } from './index.js';
 import type { VersionSelector } from './refs.js';
@@ -134,7 +134,8 @@ export class SdkSecretsManagerApi implements SecretsManagerApi {
         output = await this.#client.send(command, { abortSignal: signal });
       } catch (error) {
         const probe = awsError(error, this.#subject(''), signal);
-        if (!(error instanceof ProviderError)) this.#onCall('aws', 'getMany', statusOf(probe, signal));
+        if (!(error instanceof ProviderError))
+          this.#onCall('aws', 'getMany', failedCallStatus(probe, signal));
         if (signal.aborted) throw signal.reason;
         throw new BatchCallFailed(
           (secretId) => awsError(error, this.#subject(secretId)) as ProviderError,
@@ -239,17 +240,10 @@ export class SdkSecretsManagerApi implements SecretsManagerApi {
     } catch (error) {
       const typed = awsError(error, subject, signal);
       // A ProviderError here came from our own credential provider: no request left, so no call to count.
-      if (!(error instanceof ProviderError)) this.#onCall('aws', operation, statusOf(typed, signal));
+      if (!(error instanceof ProviderError)) this.#onCall('aws', operation, failedCallStatus(typed, signal));
       throw typed;
     }
   }
-}
-
-function statusOf(error: unknown, signal: AbortSignal): ProviderCallStatus {
-  if (signal.aborted) return 'aborted';
-  const reason =
-    typeof error === 'object' && error !== null ? (error as { reason?: unknown }).reason : undefined;
-  return typeof reason === 'string' ? (reason as ProviderCallStatus) : 'error';
 }
 
 function payloadOf(output: {

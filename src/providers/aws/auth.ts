@@ -14,7 +14,7 @@
 // - a failed refresh keeps the current credentials while they are valid and is retried after a pause
 //   of at least 5 s.
 // A 403 from Secrets Manager is left to the client cache, which rebuilds the client (and so reloads).
-import type { ScopedCredentials } from '../credentials.js';
+import { SERVICE_ACCOUNT_TOKEN_SECONDS, type ScopedCredentials } from '../credentials.js';
 import { CredentialsUnavailableError, UnavailableError } from '../errors.js';
 import { RefreshingCredential } from '../refreshing-credential.js';
 import type { ProviderClock, ProviderLogger } from '../types.js';
@@ -25,9 +25,6 @@ import type { AwsCredentials, StsApi } from './sts.js';
 export type AwsCredentialProvider = () => Promise<AwsCredentials>;
 
 const REFRESH = { minMarginMs: 5 * 60_000, expirySkewMs: 30_000, minRetryMs: 5_000 } as const;
-
-/** Lifetime of the ServiceAccount tokens we request; used at once, so the API server's minimum. */
-export const SERVICE_ACCOUNT_TOKEN_SECONDS = 600;
 
 export interface AwsAuthOptions {
   settings: AwsSettings;

@@ -18,7 +18,7 @@ import {
   type RemoteRef,
   type RemoteValue,
 } from '../types.js';
-import { UserRegexp, UserRegexpError } from '../../secrets/user-regexp.js';
+import { compileFindPattern, runLimited } from '../find.js';
 import {
   BatchCallFailed,
   type ListFilter,
@@ -158,7 +158,7 @@ export class AwsProviderClient implements ProviderClient {
    */
   async find(query: FindQuery, signal: AbortSignal): Promise<Map<string, RemoteValue>> {
     const subject = this.#subject(query.path);
-    const pattern = compilePattern(query.name, subject);
+    const pattern = compileFindPattern(query.name, subject);
     const tags = Object.entries(query.tags ?? {});
     const prefix = query.path === undefined || query.path === '' ? undefined : query.path;
     const filters: ListFilter[] = [];
@@ -366,17 +366,6 @@ function remoteValueOf(
   return value;
 }
 
-/** The find name pattern, run on RE2 like every user pattern (src/secrets/user-regexp.ts). */
-function compilePattern(name: string | undefined, subject: ErrorSubject): UserRegexp | undefined {
-  if (name === undefined || name === '') return undefined;
-  try {
-    return UserRegexp.compile(name);
-  } catch (error) {
-    if (!(error instanceof UserRegexpError)) throw error;
-    throw new InvalidRefError(subject, `find name: ${error.message}`);
-  }
-}
-
 function asError(error: unknown, subject?: ErrorSubject): ProviderError {
   if (error instanceof ProviderError) return error;
   return new UnavailableError(subject ?? { provider: 'aws' }, 'unexpected failure reading the secret');
@@ -386,16 +375,4 @@ function chunk<T>(items: T[], size: number): T[][] {
   const chunks: T[][] = [];
   for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
   return chunks;
-}
-
-/** Runs tasks with at most `limit` in flight; the first rejection rejects (others keep running). */
-async function runLimited(tasks: Array<() => Promise<void>>, limit: number): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < tasks.length) {
-      const task = tasks[next++]!;
-      await task();
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
 }

@@ -4,6 +4,7 @@
 import {
   CredentialsUnavailableError,
   InvalidRefError,
+  NETWORK_ERROR_CODES,
   NotFoundError,
   ProviderError,
   ThrottledError,
@@ -94,19 +95,6 @@ const BY_CODE: Record<string, Mapper> = {
   PackedPolicyTooLarge: badRequest,
 };
 
-/** Connection-level failures of the Node HTTP handler. */
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ECONNABORTED',
-]);
-
 const SAFE_CODE = /^[A-Za-z][A-Za-z0-9.]{0,99}$/;
 
 /** JavaScript error names that say nothing about what AWS answered. */
@@ -146,7 +134,7 @@ export function awsError(error: unknown, subject: ErrorSubject, signal?: AbortSi
   if (name === 'TimeoutError' || name === 'RequestTimeout' || name === 'RequestTimeoutException') {
     return new UnavailableError(subject, 'the AWS request timed out');
   }
-  if (code !== undefined && NETWORK_CODES.has(code)) {
+  if (code !== undefined && NETWORK_ERROR_CODES.has(code)) {
     return new UnavailableError(subject, `cannot reach the AWS endpoint (${code})`);
   }
   // 'SyntaxError' is the SDK failing to parse an error body (e.g. an XML 403 from a proxy): no code.

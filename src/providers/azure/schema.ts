@@ -3,6 +3,7 @@
 import {
   audiences,
   celRule,
+  enumOf,
   exactlyOneOf,
   has,
   namedType,
@@ -24,7 +25,7 @@ const azureServicePrincipalAuth = namedType(
         clientId: string('Application (client) ID.', { minLength: 1, maxLength: 256 }),
         secretRef: secretKeyRef('The Secret key holding the client secret.'),
         certificateRef: secretKeyRef(
-          'The Secret key holding the PEM client certificate and its private key.',
+          'The Secret key holding the PEM client certificate and its unencrypted private key (ClientCertificateCredential).',
         ),
       },
       {
@@ -41,7 +42,7 @@ const azureServicePrincipalAuth = namedType(
 
 const azureWorkloadIdentityAuth = namedType(
   'AzureWorkloadIdentityAuth',
-  'Authenticate with Entra Workload ID: a ServiceAccount token exchanged for an application token.',
+  'Authenticate with Entra Workload ID: a TokenRequest token of the ServiceAccount, presented to Entra ID as the client assertion of the application (ClientAssertionCredential).',
   (description) =>
     object(
       description,
@@ -50,7 +51,9 @@ const azureWorkloadIdentityAuth = namedType(
           minLength: 1,
           maxLength: 256,
         }),
-        serviceAccountRef: serviceAccountRef('The ServiceAccount whose token is exchanged.'),
+        serviceAccountRef: serviceAccountRef(
+          'The ServiceAccount whose token is exchanged; the application needs a federated credential for it.',
+        ),
         audiences: audiences(
           'Audiences of the requested ServiceAccount token. Default: api://AzureADTokenExchange.',
         ),
@@ -61,7 +64,7 @@ const azureWorkloadIdentityAuth = namedType(
 
 const azureManagedIdentityAuth = namedType(
   'AzureManagedIdentityAuth',
-  'Authenticate with the managed identity of the node the operator runs on.',
+  "Authenticate with the managed identity of the machine the operator runs on (ManagedIdentityCredential). Only a ClusterSecretProvider may use it: it is the operator's own identity.",
   (description) =>
     object(description, {
       clientId: string('Client ID of a user-assigned identity. Empty means the system-assigned identity.', {
@@ -98,18 +101,26 @@ const azureProvider = namedType('AzureProvider', 'One Azure Key Vault.', (descri
     {
       vaultUrl: string('URL of the key vault, e.g. https://payments.vault.azure.net.', {
         maxLength: 2048,
-        pattern: '^https?://[^\\s]+$',
+        pattern: '^https://[^\\s]+$',
       }),
       tenantId: string(
-        'Entra ID tenant (directory) ID. Required for servicePrincipal and workloadIdentity.',
+        'Entra ID tenant (directory) ID. Required for servicePrincipal and workloadIdentity; with managedIdentity optional. When set, a vault whose authentication challenge names another tenant is refused (AuthFailed).',
         {
           minLength: 1,
           maxLength: 256,
         },
       ),
-      authorityHost: string('Entra ID authority host for sovereign clouds. Default: the public cloud.', {
-        maxLength: 2048,
-      }),
+      authorityHost: string(
+        "Entra ID authority host, e.g. https://login.microsoftonline.us (Azure Government) or the one of an Azure Stack or private cloud. Default: https://login.microsoftonline.com. A host other than the public, US Government and China clouds' turns off instance discovery (disableInstanceDiscovery).",
+        { maxLength: 2048, pattern: '^$|^https://[^\\s]+$' },
+      ),
+      caBundle: string(
+        "PEM bundle of the CAs the vault's and Entra ID's server certificates must chain to; it replaces the system CAs for both connections. Empty means the system CAs.",
+      ),
+      versionValidity: enumOf(
+        'What to do with a secret version outside its validity window (expires in the past, or notBefore in the future), which Key Vault still returns. Warn (default) syncs it, with a Warning Event and a note in the Ready condition; Refuse fails the read (InvalidRef) and keeps the Secret as it is.',
+        ['Warn', 'Refuse'],
+      ),
       auth: azureAuth('How the operator authenticates to Azure.'),
     },
     {

@@ -1,6 +1,6 @@
 // The three ways to get a Vault token: a token from a Secret, Kubernetes auth (a TokenRequest token
 // for a ServiceAccount), and AppRole. Each `login` returns a fresh token and its lifetime.
-import type { ScopedCredentials } from '../credentials.js';
+import { SERVICE_ACCOUNT_TOKEN_SECONDS, type ScopedCredentials } from '../credentials.js';
 import { ProviderError, UnauthorizedError, UnavailableError } from '../errors.js';
 import { isDocument } from '../property.js';
 import type { VaultRequester } from './api.js';
@@ -17,9 +17,6 @@ export interface VaultAuthMethod {
   readonly method: VaultAuthSettings['method'];
   login(signal: AbortSignal): Promise<VaultToken>;
 }
-
-/** Lifetime of the ServiceAccount tokens we request; 10 min is the API server's minimum. */
-const SERVICE_ACCOUNT_TOKEN_SECONDS = 600;
 
 export function createAuthMethod(
   settings: VaultAuthSettings,

@@ -9,7 +9,7 @@ import type {
   VaultProvider,
 } from '../../api/v1alpha1/types.generated.js';
 import { InvalidSpecError, type ErrorSubject } from '../errors.js';
-import { httpBaseUrl, nonEmpty, withNamespace } from '../spec-fields.js';
+import { httpBaseUrl, nonEmpty, pemBundle, withNamespace } from '../spec-fields.js';
 
 export const DEFAULT_VAULT_KV_MOUNT = 'secret';
 export const DEFAULT_VAULT_KV_VERSION = 'v2';
@@ -62,7 +62,7 @@ export function parseVaultSpec(spec: VaultProvider, subject: ErrorSubject): Vaul
   const namespace = nonEmpty(spec.namespace);
   if (namespace !== undefined) settings.namespace = trimSlashes(namespace);
   const caBundle = nonEmpty(spec.caBundle);
-  if (caBundle !== undefined) settings.caBundle = decodeCaBundle(caBundle, fail);
+  if (caBundle !== undefined) settings.caBundle = pemBundle(caBundle, 'caBundle', fail);
   if (spec.caRef !== undefined) settings.caRef = secretKeySelector(spec.caRef);
   return settings;
 }
@@ -121,17 +121,6 @@ function mountPath(value: string | undefined, fallback: string, fail: Fail, prob
   const path = trimSlashes(nonEmpty(value) ?? fallback);
   if (path === '' || !isSafePath(path)) fail(problem);
   return path;
-}
-
-/**
- * PEM, or base64-encoded PEM. Not a schema rule: telling the two apart means decoding, and a CEL rule
- * over a bundle of unbounded length would exceed the API server's cost budget.
- */
-function decodeCaBundle(value: string, fail: Fail): string {
-  if (value.includes('-----BEGIN')) return value;
-  const decoded = Buffer.from(value, 'base64').toString('utf8');
-  if (decoded.includes('-----BEGIN')) return decoded;
-  return fail('caBundle must be PEM (or base64-encoded PEM)');
 }
 
 function trimSlashes(value: string): string {

@@ -1,0 +1,451 @@
+// The Azure Key Vault provider through the operator: one operator process, authenticated as the
+// config/rbac ServiceAccount, syncs SecretSources in this file's namespace from the project's Key
+// Vault test server (docs/adr/0009) into Secrets on the real kube-apiserver. The SecretProviders
+// name the test CA (caBundle) and the test Entra ID (authorityHost) as a user of a private cloud
+// would; challenge-resource verification stays on. Request counts come from the test server's
+// admin API; the stop-and-restart case runs on a second test server this file owns. Values are
+// random and compared without printing them.
+import { randomBytes, randomUUID, X509Certificate } from 'node:crypto';
+import { jest } from '@jest/globals';
+import { ClientSecretCredential } from '@azure/identity';
+import { CertificateClient } from '@azure/keyvault-certificates';
+import { SecretClient } from '@azure/keyvault-secrets';
+import * as k8s from '@kubernetes/client-node';
+import { makeCertificate, makePkcs12 } from '../../src/secrets/test-pki.js';
+import {
+  azureEnv,
+  clientOptions,
+  credentialOptions,
+  KeyVaultTestAdmin,
+  type AzureTestEnv,
+} from '../support/azure-keyvault.js';
+import { KeyVaultInstance } from '../support/azure-keyvault-instance.js';
+import {
+  adminKubeConfig,
+  createNamespace,
+  eventually,
+  installCrds,
+  readyCondition,
+  requireEnv,
+  uniqueName,
+} from '../support/kube.js';
+import {
+  installOperatorRbac,
+  leakedCount,
+  operatorKubeconfigFile,
+  startOperator,
+  type RunningOperator,
+} from '../support/operator.js';
+import { GROUP, holds, SecretSourceObjects, VERSION } from '../support/secret-sources.js';
+
+jest.setTimeout(60_000);
+
+const PROVIDER = 'azure';
+const SP_SECRET = 'azure-sp';
+
+const env = azureEnv();
+const admin = new KeyVaultTestAdmin(env);
+const kc = adminKubeConfig();
+const core = kc.makeApiClient(k8s.CoreV1Api);
+const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+
+const neverPrinted: string[] = [env.clientSecret];
+let namespace: string;
+let objects: SecretSourceObjects;
+let operator: RunningOperator;
+let operatorExit: number | null | undefined;
+const clusterProviders: string[] = [];
+
+function generated(): string {
+  const value = randomBytes(16).toString('hex');
+  neverPrinted.push(value);
+  return value;
+}
+const secretName = (name: string): string => uniqueName(`e2e-op-az-${name}`);
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+function vaultClient(target: AzureTestEnv = env): SecretClient {
+  return new SecretClient(
+    target.vaultUrl,
+    new ClientSecretCredential(target.tenantId, target.clientId, target.clientSecret, {
+      ...credentialOptions(target),
+    }),
+    clientOptions(target),
+  );
+}
+const vault = vaultClient();
+
+/** spec.azure for the test server: its CA and its Entra ID, as a private cloud's would be named. */
+function azureSpec(auth: Record<string, unknown>, target: AzureTestEnv = env): Record<string, unknown> {
+  return {
+    azure: {
+      vaultUrl: target.vaultUrl,
+      tenantId: target.tenantId,
+      authorityHost: target.authorityHost,
+      caBundle: target.ca,
+      auth,
+    },
+  };
+}
+const servicePrincipal = (secret = SP_SECRET) => ({
+  servicePrincipal: { clientId: env.clientId, secretRef: { name: secret, key: 'client-secret' } },
+});
+
+async function clientSecret(name: string, value: string): Promise<void> {
+  await core.createNamespacedSecret({
+    namespace,
+    body: { metadata: { name }, stringData: { 'client-secret': value } },
+  });
+}
+
+beforeAll(async () => {
+  await installCrds(kc);
+  await installOperatorRbac(kc);
+  namespace = await createNamespace(kc, 'azure');
+  objects = new SecretSourceObjects(kc, namespace, {
+    provider: PROVIDER,
+    sourceDefaults: (name) => ({ target: { name } }),
+  });
+  await clientSecret(SP_SECRET, env.clientSecret);
+  await objects.createProvider(PROVIDER, azureSpec(servicePrincipal()));
+  operator = await startOperator({
+    kubeconfig: await operatorKubeconfigFile(kc),
+    namespaces: [namespace],
+    extraArgs: [`--leader-election-id=${uniqueName('e2e-azure')}`],
+    // The operator's own managed identity, as a node's would be (IMDS; see e2e/.run/env).
+    env: { AZURE_POD_IDENTITY_AUTHORITY_HOST: env.imdsHost },
+  });
+  await objects.waitProviderReady(PROVIDER, 'True', undefined, 30_000);
+}, 120_000);
+
+afterAll(async () => {
+  try {
+    operatorExit = await objects?.tearDown(operator);
+  } finally {
+    for (const name of clusterProviders) {
+      await custom
+        .deleteClusterCustomObject({ group: GROUP, version: VERSION, plural: 'clustersecretproviders', name })
+        .catch(() => undefined);
+    }
+    await admin.clearFaults();
+  }
+  expect(operatorExit).toBe(0);
+  expect(leakedCount(operator.output(), neverPrinted)).toBe(0);
+}, 60_000);
+
+test('the latest value, a JSON property (data) and a whole JSON secret (dataFrom) sync into one Secret', async () => {
+  const [token, password, host] = [generated(), generated(), generated()];
+  const plain = secretName('plain');
+  const json = secretName('json');
+  await vault.setSecret(plain, token);
+  await vault.setSecret(json, JSON.stringify({ password, host }));
+  await objects.createSource('json', {
+    refresh: { interval: '1h' },
+    data: [
+      { key: 'token', remoteRef: { path: plain } },
+      { key: 'password', remoteRef: { path: json, property: 'password' } },
+    ],
+    dataFrom: [{ path: `secrets/${json}` }],
+    duplicateKeys: 'LastWins',
+  });
+  const ready = await objects.waitReady('json', 'True', 'Synced');
+  expect(readyCondition(ready)!.message).toBe('3 keys from SecretProvider/azure');
+  const secret = await objects.getSecret('json');
+  expect(Object.keys(secret?.data ?? {}).sort()).toEqual(['host', 'password', 'token']);
+  expect(
+    holds(secret, 'token', token) && holds(secret, 'password', password) && holds(secret, 'host', host),
+  ).toBe(true);
+});
+
+test('a pinned version stays pinned while a new version is added; refresh picks up the new latest', async () => {
+  const [first, second] = [generated(), generated()];
+  const name = secretName('versions');
+  const v1 = (await vault.setSecret(name, first)).properties.version!;
+  await objects.createSource('pinned', {
+    refresh: { interval: '2s' },
+    data: [{ key: 'v', remoteRef: { path: name, version: v1 } }],
+  });
+  await objects.createSource('latest', {
+    refresh: { interval: '2s' },
+    data: [{ key: 'v', remoteRef: { path: name } }],
+  });
+  await objects.waitValue('pinned', 'v', first);
+  await objects.waitValue('latest', 'v', first);
+  await vault.setSecret(name, second);
+  await objects.waitValue('latest', 'v', second, 20_000);
+  expect(holds(await objects.getSecret('pinned'), 'v', first)).toBe(true);
+});
+
+test('find by tags: the tagged secrets, keyed by name; others and disabled ones are never read', async () => {
+  const run = randomUUID();
+  const [a, b] = [secretName('tag-a'), secretName('tag-b')];
+  const [va, vb] = [generated(), generated()];
+  await vault.setSecret(a, va, { tags: { run, app: 'payments' } });
+  await vault.setSecret(b, vb, { tags: { run, app: 'payments' } });
+  await vault.setSecret(secretName('tag-off'), generated(), {
+    tags: { run, app: 'payments' },
+    enabled: false,
+  });
+  await vault.setSecret(secretName('tag-other'), generated(), { tags: { run, app: 'search' } });
+  await admin.resetCounts();
+  await objects.createSource('tags', {
+    refresh: { interval: '1h' },
+    dataFrom: [{ find: { tags: { run, app: 'payments' } } }],
+  });
+  await objects.waitReady('tags', 'True', 'Synced');
+  const secret = await objects.getSecret('tags');
+  expect(Object.keys(secret?.data ?? {}).sort()).toEqual([a, b].sort());
+  expect(holds(secret, a, va) && holds(secret, b, vb)).toBe(true);
+  expect((await admin.counts())['secrets.get']).toBe(2);
+});
+
+test('a Key Vault certificate → kubernetes.io/tls, from its PEM or PKCS#12 backing secret', async () => {
+  const certificates = new CertificateClient(
+    env.vaultUrl,
+    new ClientSecretCredential(env.tenantId, env.clientId, env.clientSecret, credentialOptions(env)),
+    clientOptions(env),
+  );
+  const pemCert = makeCertificate({ commonName: 'web.example' });
+  const p12Cert = makeCertificate({ commonName: 'p12.example' });
+  const [pemName, p12Name] = [secretName('cert-pem'), secretName('cert-p12')];
+  // @azure/keyvault-certificates 4.10 drops `policy`; `certificatePolicy` gets the content type sent (ADR 0009).
+  await certificates.importCertificate(pemName, Buffer.from(pemCert.keyPem + pemCert.certPem), {
+    policy: { contentType: 'application/x-pem-file' },
+    certificatePolicy: { secretProperties: { contentType: 'application/x-pem-file' } },
+  } as never);
+  await certificates.importCertificate(p12Name, makePkcs12(p12Cert, [], ''), {});
+  await objects.createSource('tls-pem', {
+    refresh: { interval: '1h' },
+    target: { name: 'tls-pem', type: 'kubernetes.io/tls' },
+    data: [{ key: 'tls.crt', remoteRef: { path: pemName } }],
+  });
+  await objects.createSource('tls-p12', {
+    refresh: { interval: '1h' },
+    target: { name: 'tls-p12', type: 'kubernetes.io/tls' },
+    data: [
+      { key: 'tls.p12', remoteRef: { path: p12Name } },
+      { key: 'ca.crt', remoteRef: { path: `certificates/${pemName}` } },
+    ],
+  });
+  for (const [name, made] of [
+    ['tls-pem', pemCert],
+    ['tls-p12', p12Cert],
+  ] as const) {
+    await objects.waitReady(name, 'True', 'Synced');
+    const secret = await objects.getSecret(name);
+    expect(secret?.type).toBe('kubernetes.io/tls');
+    const crt = Buffer.from(secret!.data!['tls.crt']!, 'base64');
+    expect(new X509Certificate(crt).fingerprint256).toBe(new X509Certificate(made.certPem).fingerprint256);
+    expect(Buffer.from(secret!.data!['tls.key']!, 'base64').toString()).toContain('PRIVATE KEY');
+  }
+  const ca = Buffer.from((await objects.getSecret('tls-p12'))!.data!['ca.crt']!, 'base64');
+  expect(new X509Certificate(ca).fingerprint256).toBe(new X509Certificate(pemCert.certPem).fingerprint256);
+});
+
+test('an expired version is synced, with a Warning Event and a note in Ready; a disabled one is RemoteNotFound', async () => {
+  const value = generated();
+  const expired = secretName('expired');
+  await vault.setSecret(expired, value, { expiresOn: new Date(Date.now() - 3_600_000) });
+  await objects.createSource('expired', {
+    refresh: { interval: '1h' },
+    data: [{ key: 'v', remoteRef: { path: expired } }],
+  });
+  const ready = await objects.waitReady('expired', 'True', 'Synced');
+  expect(readyCondition(ready)!.message).toMatch(
+    /^1 keys from SecretProvider\/azure; warning: .* expired at /,
+  );
+  expect(holds(await objects.getSecret('expired'), 'v', value)).toBe(true);
+  const event = await objects.waitEvent('expired', 'Warning', 'VersionExpired');
+  expect(event.message).toContain(`path "${expired}"`);
+
+  const disabled = secretName('disabled');
+  await vault.setSecret(disabled, generated(), { enabled: false });
+  await objects.createSource('disabled', {
+    refresh: { interval: '1h' },
+    data: [{ key: 'v', remoteRef: { path: disabled } }],
+  });
+  const refused = await objects.waitReady('disabled', 'False', 'RemoteNotFound');
+  expect(readyCondition(refused)!.message).toContain('the secret version is disabled');
+  expect(await objects.getSecret('disabled')).toBeUndefined();
+});
+
+test('workload identity: the operator requests a token for the named ServiceAccount; another one or another audience is AuthFailed', async () => {
+  const issuer = requireEnv('KUBE_SERVICE_ACCOUNT_ISSUER');
+  for (const sa of ['payments-app', 'other-app'])
+    await core.createNamespacedServiceAccount({ namespace, body: { metadata: { name: sa } } });
+  const clientId = randomUUID();
+  await admin.putClient(clientId, {
+    tenantId: env.tenantId,
+    federatedCredentials: [{ issuer, subject: `system:serviceaccount:${namespace}:payments-app` }],
+    permissions: { secrets: ['get', 'list'] },
+  });
+  const workload = (serviceAccount: string, audiences?: string[]) =>
+    azureSpec({
+      workloadIdentity: {
+        clientId,
+        serviceAccountRef: { name: serviceAccount },
+        ...(audiences ? { audiences } : {}),
+      },
+    });
+  await objects.createProvider('wi', workload('payments-app'));
+  await objects.createProvider('wi-other-sa', workload('other-app'));
+  await objects.createProvider('wi-audience', workload('payments-app', ['vault']));
+  const value = generated();
+  const path = secretName('wi');
+  await vault.setSecret(path, value);
+  const spec = { refresh: { interval: '1h' }, data: [{ key: 'v', remoteRef: { path } }] };
+  await objects.createSource('wi', spec, 'wi');
+  await objects.createSource('wi-other-sa', spec, 'wi-other-sa');
+  await objects.createSource('wi-audience', spec, 'wi-audience');
+  await objects.waitValue('wi', 'v', value);
+  for (const name of ['wi-other-sa', 'wi-audience']) {
+    const failed = await objects.waitReady(name, 'False', 'AuthFailed');
+    expect(readyCondition(failed)!.message).toContain('AADSTS70021');
+    expect(await objects.getSecret(name)).toBeUndefined();
+    await objects.waitProviderReady(name, 'False', 'AuthFailed');
+  }
+});
+
+test('managed identity: a ClusterSecretProvider uses the operator’s identity; a SecretProvider may not', async () => {
+  const name = uniqueName('e2e-azure-mi');
+  clusterProviders.push(name);
+  await custom.createClusterCustomObject({
+    group: GROUP,
+    version: VERSION,
+    plural: 'clustersecretproviders',
+    body: {
+      apiVersion: `${GROUP}/${VERSION}`,
+      kind: 'ClusterSecretProvider',
+      metadata: { name },
+      spec: {
+        conditions: [{ namespaces: [namespace] }],
+        azure: { vaultUrl: env.vaultUrl, caBundle: env.ca, auth: { managedIdentity: {} } },
+      },
+    },
+  });
+  const value = generated();
+  const path = secretName('mi');
+  await vault.setSecret(path, value);
+  await admin.resetCounts();
+  await objects.createSource('mi', {
+    providerRef: { kind: 'ClusterSecretProvider', name },
+    refresh: { interval: '1h' },
+    data: [{ key: 'v', remoteRef: { path } }],
+  });
+  await objects.waitValue('mi', 'v', value);
+  expect((await admin.counts())['token.managed_identity']).toBeGreaterThanOrEqual(1);
+
+  await objects.createProvider('mi-namespaced', {
+    azure: { vaultUrl: env.vaultUrl, caBundle: env.ca, auth: { managedIdentity: {} } },
+  });
+  await objects.createSource(
+    'mi-namespaced',
+    { refresh: { interval: '1h' }, data: [{ key: 'v', remoteRef: { path } }] },
+    'mi-namespaced',
+  );
+  await objects.waitReady('mi-namespaced', 'False', 'ProviderNotAllowed');
+  expect(await objects.getSecret('mi-namespaced')).toBeUndefined();
+});
+
+test('a wrong client secret → provider and SecretSource AuthFailed (invalid_client), no Secret', async () => {
+  await clientSecret('azure-wrong', generated());
+  await objects.createProvider('wrong-secret', azureSpec(servicePrincipal('azure-wrong')));
+  await objects.createSource(
+    'wrong-secret',
+    { refresh: { interval: '1h' }, data: [{ key: 'v', remoteRef: { path: secretName('any') } }] },
+    'wrong-secret',
+  );
+  const failed = await objects.waitReady('wrong-secret', 'False', 'AuthFailed');
+  expect(readyCondition(failed)!.message).toContain(
+    'Entra ID refused the credentials (invalid_client, AADSTS7000215)',
+  );
+  await objects.waitProviderReady('wrong-secret', 'False', 'AuthFailed');
+  expect(await objects.getSecret('wrong-secret')).toBeUndefined();
+});
+
+test('throttling: the Secret is never blanked, calls back off (Retry-After), Ready returns to True', async () => {
+  // Only this test's reads may meet the fault: the earlier SecretSources that still read go first.
+  await Promise.all(['pinned', 'latest', 'disabled'].map((name) => objects.deleteSource(name)));
+  const value = generated();
+  const path = secretName('throttled');
+  await vault.setSecret(path, value);
+  await objects.createSource('throttled', {
+    refresh: { interval: '2s' },
+    data: [{ key: 'v', remoteRef: { path } }],
+  });
+  await objects.waitValue('throttled', 'v', value);
+  await admin.resetCounts();
+  await admin.addFault({ kind: 'throttle', count: 1_000, retryAfterSeconds: 1, operations: ['secrets.get'] });
+  // Ten seconds of refreshes due every 2 s, each read throttled: the Secret keeps its value throughout.
+  for (let i = 0; i < 20; i++) {
+    expect(holds(await objects.getSecret('throttled'), 'v', value)).toBe(true);
+    await sleep(500);
+  }
+  const throttled = (await admin.counts())['fault.throttled'] ?? 0;
+  // Each read waits Retry-After (1 s) before its SDK retry, and failed syncs back off: at most about
+  // one request a second, against hundreds without the pauses.
+  expect(throttled).toBeGreaterThanOrEqual(2);
+  expect(throttled).toBeLessThanOrEqual(14);
+  await admin.clearFaults();
+  await objects.waitReady('throttled', 'True', 'Synced', 30_000);
+  expect(holds(await objects.getSecret('throttled'), 'v', value)).toBe(true);
+}, 90_000);
+
+test('the vault stopped and restarted: the Secret is kept, Ready=False Unavailable, then recovery', async () => {
+  const instance = await KeyVaultInstance.start();
+  try {
+    const target = instance.env;
+    const value = generated();
+    const path = secretName('outage');
+    const own = vaultClient(target);
+    await own.setSecret(path, value);
+    await objects.createProvider('outage', azureSpec(servicePrincipal(), target));
+    await objects.createSource(
+      'outage',
+      { refresh: { interval: '2s' }, data: [{ key: 'v', remoteRef: { path } }] },
+      'outage',
+    );
+    await objects.waitValue('outage', 'v', value);
+
+    await instance.stop();
+    const down = await objects.waitReady('outage', 'False', 'Unavailable', 30_000);
+    expect(readyCondition(down)!.message).toContain('cannot reach Azure');
+    expect(holds(await objects.getSecret('outage'), 'v', value)).toBe(true);
+
+    // Back with its identities, without its secrets and with a new signing key (see the instance):
+    // the value is written again, and the operator gets a new token.
+    await instance.resume();
+    await vaultClient(target).setSecret(path, value);
+    await objects.waitReady('outage', 'True', 'Synced', 90_000);
+    expect(holds(await objects.getSecret('outage'), 'v', value)).toBe(true);
+  } finally {
+    await instance.stop();
+  }
+}, 150_000);
+
+test('every Azure call is counted in secretsource_provider_calls_total', async () => {
+  const counted = (metrics: string, operation: string, status: string): boolean =>
+    metrics
+      .split('\n')
+      .some(
+        (line) =>
+          line.startsWith('secretsource_provider_calls_total{') &&
+          line.includes('provider="azure"') &&
+          line.includes(`operation="${operation}"`) &&
+          line.includes(`status="${status}"`),
+      );
+  await eventually(async () => {
+    const metrics = await (await fetch(operator.metricsUrl)).text();
+    const missing = [
+      ['get', 'ok'],
+      ['find', 'ok'],
+      ['validate', 'ok'],
+      ['login', 'ok'],
+      ['getCertificate', 'ok'],
+      ['get', 'throttled'],
+      ['get', 'unavailable'],
+      ['login', 'unauthorized'],
+    ].filter(([operation, status]) => !counted(metrics, operation!, status!));
+    if (missing.length > 0) throw new Error(`not counted: ${JSON.stringify(missing)}`);
+  });
+});
