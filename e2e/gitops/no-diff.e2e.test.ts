@@ -42,11 +42,11 @@ jest.setTimeout(120_000);
 /** Flux's field manager; Argo CD's server-side apply uses argocd-controller the same way. */
 const GITOPS_MANAGER = 'kustomize-controller';
 /**
- * The operator's field managers (src/controller/kube-gateway.ts): secretsource-operator for the
- * SecretSource status and the finalizer. Provider status patches are sent without a field manager,
- * so the API server names them after the client's user agent. Nothing else writes these objects here.
+ * The operator's field manager on its own kinds (src/controller/kube-gateway.ts):
+ * secretsource-operator, for every status patch and the finalizer. Nothing else writes these
+ * objects here.
  */
-const OPERATOR_MANAGERS = ['secretsource-operator', 'kubernetes-client-javascript'];
+const OPERATOR_MANAGERS = ['secretsource-operator'];
 const FINALIZER_FIELDS = { 'f:metadata': { 'f:finalizers': { 'v:"secretsource.dev/finalizer"': {} } } };
 /** A closed port on loopback: the samples' backends are examples, and nothing may leave this machine. */
 const NOWHERE = 'https://127.0.0.1:9';

@@ -185,7 +185,15 @@ export class ClientNodeKubeGateway implements KubeGateway {
   async patchSecretSourceStatus(namespace: string, name: string, status: object): Promise<void> {
     await this.#write('secretsources/status', 'patch');
     await this.#custom.patchNamespacedCustomObjectStatus(
-      { group: GROUP, version: VERSION, namespace, plural: 'secretsources', name, body: { status } },
+      {
+        group: GROUP,
+        version: VERSION,
+        namespace,
+        plural: 'secretsources',
+        name,
+        body: { status },
+        fieldManager: FIELD_MANAGER,
+      },
       MERGE_PATCH,
     );
   }
@@ -219,12 +227,12 @@ export class ClientNodeKubeGateway implements KubeGateway {
     const body = { status };
     if (namespace === undefined) {
       await this.#custom.patchClusterCustomObjectStatus(
-        { group: GROUP, version: VERSION, plural, name, body },
+        { group: GROUP, version: VERSION, plural, name, body, fieldManager: FIELD_MANAGER },
         MERGE_PATCH,
       );
     } else {
       await this.#custom.patchNamespacedCustomObjectStatus(
-        { group: GROUP, version: VERSION, namespace, plural, name, body },
+        { group: GROUP, version: VERSION, namespace, plural, name, body, fieldManager: FIELD_MANAGER },
         MERGE_PATCH,
       );
     }
