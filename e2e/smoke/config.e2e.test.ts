@@ -40,6 +40,10 @@ test('kubectl apply -k config/default --dry-run=server is accepted', () => {
     'role.rbac.authorization.k8s.io/secretsource-leader-election',
     'deployment.apps/secretsource-operator',
     'networkpolicy.networking.k8s.io/secretsource-operator',
+    'validatingadmissionpolicy.admissionregistration.k8s.io/secretsource-target-guard',
+    'validatingadmissionpolicy.admissionregistration.k8s.io/secretsource-provider-namespace',
+    'validatingadmissionpolicy.admissionregistration.k8s.io/secretsource-requester-rights',
+    'validatingadmissionpolicybinding.admissionregistration.k8s.io/secretsource-requester-rights',
   ]) {
     expect(output).toContain(object);
   }
