@@ -19,6 +19,7 @@ import {
   uniqueName,
 } from '../support/kube.js';
 import { OpenBaoAdmin } from '../support/openbao-admin.js';
+import { enableKubernetesAuth } from '../support/openbao-kubernetes-auth.js';
 import {
   OPERATOR_NAMESPACE,
   OPERATOR_SERVICE_ACCOUNT,
@@ -43,7 +44,6 @@ jest.setTimeout(120_000);
 
 const kc = adminKubeConfig();
 const core = kc.makeApiClient(k8s.CoreV1Api);
-const rbac = kc.makeApiClient(k8s.RbacAuthorizationV1Api);
 const custom = kc.makeApiClient(k8s.CustomObjectsApi);
 const leases = kc.makeApiClient(k8s.CoordinationV1Api);
 const openbao = OpenBaoAdmin.fromEnv();
@@ -54,7 +54,6 @@ const readerPolicy = `e2e-rbac-${runId}`;
 const kubernetesMount = `k8s-rbac-${runId}`;
 const leaseId = uniqueName('e2e-rbac');
 const clusterProvider = uniqueName('e2e-rbac');
-const reviewerBinding = uniqueName('e2e-rbac-reviewer');
 /** Values and credentials this file generates: none may reach the audit log or the operator's output. */
 const sensitive: string[] = [];
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -83,31 +82,9 @@ function vaultSpec(auth: object): Record<string, unknown> {
 
 /** OpenBao's kubernetes auth: it reviews the operator's TokenRequest tokens for ServiceAccount `app`. */
 async function setUpKubernetesAuth(): Promise<void> {
-  await core.createNamespacedServiceAccount({ namespace, body: { metadata: { name: 'vault-reviewer' } } });
   await core.createNamespacedServiceAccount({ namespace, body: { metadata: { name: 'app' } } });
-  await rbac.createClusterRoleBinding({
-    body: {
-      metadata: { name: reviewerBinding },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'system:auth-delegator' },
-      subjects: [{ kind: 'ServiceAccount', name: 'vault-reviewer', namespace }],
-    },
-  });
-  cleanups.push(() => rbac.deleteClusterRoleBinding({ name: reviewerBinding }));
-  const review = await core.createNamespacedServiceAccountToken({
-    namespace,
-    name: 'vault-reviewer',
-    body: { spec: { audiences: [], expirationSeconds: 3600 } },
-  });
-  const reviewerJwt = review.status!.token!;
+  const { reviewerJwt } = await enableKubernetesAuth(kc, openbao, kubernetesMount, namespace, cleanups);
   sensitive.push(reviewerJwt);
-  await openbao.request('POST', `sys/auth/${kubernetesMount}`, { type: 'kubernetes' });
-  cleanups.push(() => openbao.request('DELETE', `sys/auth/${kubernetesMount}`));
-  await openbao.request('POST', `auth/${kubernetesMount}/config`, {
-    kubernetes_host: requireEnv('KUBE_API_URL'),
-    kubernetes_ca_cert: readFileSync(requireEnv('KUBE_CA_FILE'), 'utf8'),
-    token_reviewer_jwt: reviewerJwt,
-    disable_local_ca_jwt: true,
-  });
   await openbao.request('POST', `auth/${kubernetesMount}/role/app`, {
     bound_service_account_names: ['app'],
     bound_service_account_namespaces: [namespace],

@@ -108,7 +108,7 @@ beforeAll(async () => {
         spec: {
           ...binding.spec,
           matchResources: { namespaceSelector: { matchLabels: { [SCOPE_LABEL]: runId } } },
-        } as k8s.V1ValidatingAdmissionPolicyBindingSpec,
+        } as unknown as k8s.V1ValidatingAdmissionPolicyBindingSpec,
       },
     });
   }

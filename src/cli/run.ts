@@ -79,7 +79,6 @@ export async function runOperator(config: RunConfig, logger: Logger): Promise<vo
     kube,
     logger,
     clock,
-    operatorNamespace: config.leaderElectionNamespace,
   });
 
   const healthServer = new OperatorHttpServer({
