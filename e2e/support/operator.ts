@@ -39,12 +39,21 @@ export async function installOperatorRbac(kc: k8s.KubeConfig): Promise<void> {
   }
 }
 
-/** A kubeconfig file whose only credential is a fresh token of the operator's ServiceAccount. */
-export async function operatorKubeconfigFile(kc: k8s.KubeConfig): Promise<string> {
+/**
+ * A kubeconfig file whose only credential is a fresh token of the operator's ServiceAccount (by
+ * default config/rbac's; the chart test passes the one its release creates).
+ */
+export async function operatorKubeconfigFile(
+  kc: k8s.KubeConfig,
+  serviceAccount: { namespace: string; name: string } = {
+    namespace: OPERATOR_NAMESPACE,
+    name: OPERATOR_SERVICE_ACCOUNT,
+  },
+): Promise<string> {
   const core = kc.makeApiClient(k8s.CoreV1Api);
   const { status } = await core.createNamespacedServiceAccountToken({
-    name: OPERATOR_SERVICE_ACCOUNT,
-    namespace: OPERATOR_NAMESPACE,
+    name: serviceAccount.name,
+    namespace: serviceAccount.namespace,
     body: { spec: { audiences: [], expirationSeconds: 3600 } },
   });
   const config = {
