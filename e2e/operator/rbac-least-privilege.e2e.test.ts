@@ -1,7 +1,9 @@
 // config/rbac grants the operator exactly what it uses. The operator runs as the config/rbac
 // ServiceAccount through a scenario that exercises every feature needing a Kubernetes verb; then
 // the API server's audit log (e2e/env/audit-policy.yaml) must show every granted (group, resource,
-// verb) used at least once by that token, and no request of that token refused. A verb granted
+// verb) used at least once by that token, and no request of that token refused; its Secret lists
+// and watches carry the managed label, and it reads single Secrets only of its targets, its
+// credentials and its fingerprint key. A verb granted
 // but never used fails the test as surely as one used but missing. Self-contained: it depends on
 // no other test file.
 import { randomBytes } from 'node:crypto';
@@ -57,6 +59,7 @@ const clusterProvider = uniqueName('e2e-rbac');
 /** Values and credentials this file generates: none may reach the audit log or the operator's output. */
 const sensitive: string[] = [];
 const cleanups: (() => Promise<unknown>)[] = [];
+const MANAGED_SELECTOR = 'secretsource.dev/managed=true';
 
 let namespace: string;
 let objects: SecretSourceObjects;
@@ -263,6 +266,34 @@ test('the operator uses every verb config/rbac grants it, and is refused none', 
   expect({ usedButNotGranted: [...used].filter((p) => !granted.has(p)).sort() }).toEqual({
     usedButNotGranted: [],
   });
+
+  // Every request of that token is recorded under the operator's ServiceAccount.
+  expect(new Set(events.map((e) => e.user.username))).toEqual(
+    new Set([`system:serviceaccount:${OPERATOR_NAMESPACE}:${OPERATOR_SERVICE_ACCOUNT}`]),
+  );
+  // It never lists or reads Secrets it does not manage: lists and watches carry the managed label
+  // selector, and single reads are of its targets, its credentials and its fingerprint key only.
+  const secretRequests = events.filter(
+    (e) => e.objectRef?.resource === 'secrets' && !e.objectRef.subresource,
+  );
+  const unlabelled = secretRequests
+    .filter((e) => e.verb === 'list' || e.verb === 'watch')
+    .filter((e) => !decodeURIComponent(e.requestURI).includes(`labelSelector=${MANAGED_SELECTOR}`))
+    .map((e) => e.requestURI);
+  expect({ unlabelled }).toEqual({ unlabelled: [] });
+  const targets = ['retained', 'by-kubernetes', 'deleted', 'restarted'];
+  const readable = new Set([
+    ...[...targets, 'vault-token'].map((name) => `${namespace}/${name}`),
+    `${OPERATOR_NAMESPACE}/secretsource-fingerprint-key`,
+  ]);
+  const otherReads = secretRequests
+    .filter((e) => e.verb === 'get')
+    .map((e) => `${e.objectRef?.namespace}/${e.objectRef?.name}`)
+    .filter((name) => !readable.has(name));
+  expect({ otherReads: [...new Set(otherReads)] }).toEqual({ otherReads: [] });
+  expect(secretRequests.map((e) => e.verb)).toEqual(
+    expect.arrayContaining(['get', 'list', 'watch', 'patch', 'delete']),
+  );
 
   // The audit policy records metadata only: no value or token reached the audit log.
   const auditText = auditLogFiles()
