@@ -1,4 +1,4 @@
-// Two projects: unit tests beside the code (no servers) and e2e tests that run
+// Two projects: unit tests beside the code, the docs and the bench helpers they check (no servers) and e2e tests that run
 // against the real local control plane and backends (see e2e/README.md).
 const tsJest = [
   'ts-jest',
@@ -15,7 +15,15 @@ const common = {
 
 export default {
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.test.ts'] },
+    {
+      ...common,
+      displayName: 'unit',
+      testMatch: [
+        '<rootDir>/src/**/*.test.ts',
+        '<rootDir>/docs/**/*.test.ts',
+        '<rootDir>/bench/**/*.test.ts',
+      ],
+    },
     {
       ...common,
       displayName: 'e2e',

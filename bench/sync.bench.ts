@@ -34,6 +34,8 @@ import {
 } from '../e2e/support/operator.js';
 import { mapBounded } from './support/bounded.js';
 import { withReusedConnections } from './support/kube-connections.js';
+import * as prettier from 'prettier';
+import { readyChartSvg } from './support/ready-chart.js';
 import { readyState, ReadyWatch } from './support/ready-watch.js';
 import { isTransient, retryTransient } from './support/retry.js';
 import { backendName, createBackend, type BackendName } from './support/backends.js';
@@ -326,6 +328,8 @@ interface ReadyProgress {
   /** Most sockets the operator had open at one readiness poll. */
   peakSockets: number;
   watchRestarts: number;
+  /** [seconds from the spawn, Ready] at the first observation and whenever the count changed. */
+  samples: [number, number][];
 }
 
 async function main(): Promise<void> {
@@ -503,6 +507,7 @@ async function main(): Promise<void> {
         readinessMethod: s.readyMethod,
         readinessPolls: progress.polls,
         readinessWatchRestarts: progress.watchRestarts,
+        readyOverTime: progress.samples,
         meanReadinessListMs: progress.meanListMs,
         readinessListCpuSeconds: pollCost,
         readinessPollsCpuSecondsEstimate: {
@@ -554,8 +559,19 @@ async function main(): Promise<void> {
     const suffix = `${pathsPart}${s.readyMethod === 'watch' ? '-watch' : ''}`;
     const file = path.join(repoRoot, 'bench', 'results', `sync-${backendPart}${s.n}${suffix}.json`);
     mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
-    console.log(`\n${table(result)}\nwritten to ${path.relative(process.cwd(), file)}`);
+    // As prettier writes JSON, so npm run lint passes on a fresh result (readyOverTime's pairs).
+    writeFileSync(
+      file,
+      await prettier.format(JSON.stringify(result, null, 2), {
+        ...(await prettier.resolveConfig(file)),
+        parser: 'json',
+      }),
+    );
+    const chart = file.replace(/\.json$/, '.svg');
+    writeFileSync(chart, readyChart(result));
+    console.log(
+      `\n${table(result)}\nwritten to ${path.relative(process.cwd(), file)} and ${path.relative(process.cwd(), chart)}`,
+    );
     if (leaked > 0) throw new Error(`${leaked} generated values appeared in the operator's output`);
   } catch (error) {
     if (operator) {
@@ -571,6 +587,18 @@ async function main(): Promise<void> {
       await cleanup().catch((error: unknown) => log(`cleanup failed: ${String(error)}`));
     }
   }
+}
+
+/** SecretSources Ready over the initial sync, with the moment the operator became leader. */
+function readyChart(result: BenchResult): string {
+  const { settings, initialSync } = result;
+  const leader = initialSync.secondsToLeader;
+  return readyChartSvg({
+    title: `${settings.n} SecretSources on ${settings.backend} (${settings.readyMethod}), ${result.date.slice(0, 10)}, ${result.code.commit.slice(0, 7)}`,
+    n: settings.n,
+    samples: initialSync.readyOverTime ?? [],
+    marks: leader === undefined ? [] : [{ label: 'leader', atSeconds: leader }],
+  });
 }
 
 function codeVersion(): { commit: string; srcModified: boolean } {
@@ -708,6 +736,7 @@ async function waitAllReady(
   let lastLog = Date.now();
   let lastReady = 0;
   let progressAt = Date.now();
+  const samples: [number, number][] = [];
   const watch = s.readyMethod === 'watch' ? new ReadyWatch(kc, namespace) : undefined;
   if (watch) await retryTransient(() => watch.start(), { onRetry: countRetry });
   try {
@@ -732,8 +761,10 @@ async function waitAllReady(
       const at = seconds(observed - started);
       if (ready > 0) firstReadyS ??= at;
       if (ready * 2 >= n) halfReadyS ??= at;
+      if (samples.length === 0 || samples.at(-1)![1] !== ready) samples.push([at, ready]);
       if (ready >= n) {
         return {
+          samples,
           firstReadyS,
           halfReadyS,
           allReadyS: at,

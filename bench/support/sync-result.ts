@@ -30,6 +30,8 @@ export interface BenchResult {
     readinessMethod: 'list' | 'watch';
     readinessPolls: number;
     readinessWatchRestarts: number;
+    /** [seconds from the operator's spawn, SecretSources Ready]: the first observation and each change (the SVG chart). */
+    readyOverTime?: [number, number][];
     meanReadinessListMs: number;
     /** CPU one list of the N SecretSources costs (mean of 5, operator stopped). */
     readinessListCpuSeconds: Record<string, number>;

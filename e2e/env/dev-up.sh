@@ -92,6 +92,7 @@ cat >"$run/env.tmp" <<ENV
 export SECRETSOURCE_RUN_DIR='$run'
 export KUBECONFIG='$run/kubeconfig'
 export KUBECTL='$kube_bin/kubectl'
+export HELM='$(helm_tools_dir)/helm'
 export KUBE_API_URL='https://127.0.0.1:$api_port'
 export KUBE_CA_FILE='$run/pki/ca.crt'
 export KUBE_SERVICE_ACCOUNT_ISSUER='https://kubernetes.default.svc.cluster.local'

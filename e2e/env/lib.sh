@@ -5,6 +5,7 @@ SERVERS=(etcd kube-apiserver kube-controller-manager openbao moto azure-keyvault
 
 kube_tools_dir() { echo "$TOOLS_DIR/kubernetes-${KUBE_VERSION:-v1.37.2}"; }
 etcd_tools_dir() { echo "$TOOLS_DIR/etcd-${ETCD_VERSION:-v3.6.16}"; }
+helm_tools_dir() { echo "$TOOLS_DIR/helm-${HELM_VERSION:-v4.3.2}"; }
 
 # A port the kernel just handed out and released; the servers bind it right after.
 free_port() {

@@ -34,6 +34,7 @@ import {
 } from '../secrets/target.js';
 import type { Clock } from '../kube/clock.js';
 import { collectData, type Fetched } from './collect-data.js';
+import { secretContentInput } from './content-input.js';
 import { findCondition, setCondition } from '../kube/conditions.js';
 import type { EventRecorder, InvolvedObject } from '../kube/events.js';
 import type { KubeGateway, LiveSecret } from './kube-gateway.js';
@@ -407,21 +408,13 @@ export class SecretSourceReconciler {
     fetched: Fetched,
   ): Promise<SecretContent> {
     const target = spec.target;
-    const merge = target.creationPolicy === 'Merge';
-    const content = buildSecretContent({
-      // A merged Secret keeps the type it has (the type of a Secret cannot change).
-      type: merge ? (live?.type ?? target.type) : target.type,
-      data: fetched.data,
-      dataFrom: fetched.dataFrom,
-      duplicateKeys: spec.duplicateKeys,
-      template: target.template,
-      templateConfigMap: await this.#templateConfigMap(source.metadata.namespace, spec),
-      dockerConfig: target.dockerConfig,
-      labels: target.labels,
-      annotations: target.annotations,
-      now: new Date(this.#o.clock.now()),
-      merge,
-    });
+    const content = buildSecretContent(
+      secretContentInput(spec, fetched, {
+        liveType: live?.type,
+        templateConfigMap: await this.#templateConfigMap(source.metadata.namespace, spec),
+        now: new Date(this.#o.clock.now()),
+      }),
+    );
     if (content.data.size === 0 && !spec.allowEmpty)
       throw emptyResult(`Secret ${target.name} would hold no keys`);
     if (content.replacedKeys) {

@@ -3,6 +3,7 @@ import { SecretTemplateError } from './errors.js';
 import { parseCertificates } from './pem.js';
 import { makeChain } from './test-pki.js';
 import {
+  checkTemplateSyntax,
   MAX_TEMPLATE_LENGTH,
   RENDER_BUDGET_MS,
   RENDER_MEMORY_BUDGET,
@@ -299,5 +300,18 @@ describe('render cache: a refresh with the same values and templates renders not
     expect(cache.hits).toBe(1);
     renderer.renderText(big(1), 'w');
     expect(cache.hits).toBe(1);
+  });
+});
+
+describe('checkTemplateSyntax (offline validation)', () => {
+  test('a good template passes; syntax errors, removed tags and unknown filters are refused with the line', () => {
+    expect(() =>
+      checkTemplateSyntax('postgres://{{ .user }}:{{ .password | b64enc }}@db', 'w'),
+    ).not.toThrow();
+    expect(() => checkTemplateSyntax('{% if %}', 'target.template.data["x"]')).toThrow(
+      /^target\.template\.data\["x"\] line 1, column \d+: /,
+    );
+    expect(() => checkTemplateSyntax('{% include "x" %}', 'w')).toThrow(SecretTemplateError);
+    expect(() => checkTemplateSyntax('a\n{{ x | nosuchfilter }}', 'w')).toThrow(/^w line 2/);
   });
 });

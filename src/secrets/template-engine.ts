@@ -288,6 +288,19 @@ export class TemplateRenderer {
   }
 }
 
+/**
+ * Checks a template without rendering it: length, syntax, tags and filters, on the same engine the
+ * operator renders with (for `secretsource validate`). Throws SecretTemplateError naming `where`.
+ */
+export function checkTemplateSyntax(source: string, where: string): void {
+  checkLength(source, where);
+  try {
+    engine.parse(source);
+  } catch (error) {
+    throw templateError(error, where);
+  }
+}
+
 const budgetSpent = (error: unknown): boolean => {
   for (let cause = error; cause; cause = (cause as LiquidError).originalError) {
     if (cause instanceof RenderBudgetExceeded) return true;

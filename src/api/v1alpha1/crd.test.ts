@@ -3,10 +3,13 @@ import path from 'node:path';
 import { RE2JS } from 're2js';
 import { buildCrds } from './crd.js';
 import {
+  API_DOC,
+  CHART_CRD_DIR,
   CRD_DIR,
   KUSTOMIZE_CRD_DIR,
   TYPES_FILE,
   renderCrdFiles,
+  renderApiDoc,
   renderKustomizeCrdFiles,
   renderTypes,
 } from './generate.js';
@@ -38,6 +41,7 @@ describe('generated files', () => {
   it.each([
     ['crds/', CRD_DIR, renderCrdFiles],
     ['config/crd/', KUSTOMIZE_CRD_DIR, renderKustomizeCrdFiles],
+    ['charts/secretsource-operator/files/crds/', CHART_CRD_DIR, renderCrdFiles],
   ])('%s matches the schemas', async (label, dir, render) => {
     const expected = render();
     const onDisk = await yamlFilesIn(dir);
@@ -46,6 +50,11 @@ describe('generated files', () => {
       const actual = await readFile(path.join(dir, name), 'utf8');
       if (actual !== text) throw new Error(`${label}${name} ${STALE}`);
     }
+  });
+
+  it('docs/api.md matches the schemas', async () => {
+    const actual = await readFile(API_DOC, 'utf8');
+    if (actual !== (await renderApiDoc())) throw new Error(`docs/api.md ${STALE}`);
   });
 
   it('crds/ holds only CustomResourceDefinitions (kubectl apply -f crds/)', () => {

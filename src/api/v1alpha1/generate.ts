@@ -1,10 +1,13 @@
-// `make manifests`: writes crds/, config/crd/ and types.generated.ts from schema.ts. The render
+// `make manifests`: writes crds/, config/crd/, the Helm chart's copy of the CRDs, docs/api.md and
+// types.generated.ts from schema.ts. The render
 // functions are pure so crd.test.ts can fail when a checked-in file is stale.
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { compile, type JSONSchema } from 'json-schema-to-typescript';
+import * as prettier from 'prettier';
 import { stringify } from 'yaml';
+import { renderApiReference } from './api-reference.js';
 import { ALL_KINDS, PLURALS, buildCrd } from './crd.js';
 import { GROUP, objectSchema, typeNameOf, type JSONSchemaProps } from './schema.js';
 
@@ -17,7 +20,10 @@ export const CRD_DIR = path.join(REPO_ROOT, 'crds');
 /** kustomize's copy, as kubebuilder lays it out: kustomize refuses files outside its own root. */
 export const KUSTOMIZE_CRD_DIR = path.join(REPO_ROOT, 'config/crd');
 export const KUSTOMIZE_CRD_BASES = 'bases';
+/** The chart's copy: Helm reads only files inside the chart (templates/crds.yaml renders them). */
+export const CHART_CRD_DIR = path.join(REPO_ROOT, 'charts/secretsource-operator/files/crds');
 export const TYPES_FILE = path.join(REPO_ROOT, 'src/api/v1alpha1/types.generated.ts');
+export const API_DOC = path.join(REPO_ROOT, 'docs/api.md');
 
 export const crdFileName = (plural: string): string => `${GROUP}_${plural}.yaml`;
 
@@ -179,6 +185,12 @@ export async function renderTypes(): Promise<string> {
   });
 }
 
+/** docs/api.md as it should be: the reference, formatted as npm run format would. */
+export async function renderApiDoc(): Promise<string> {
+  const options = await prettier.resolveConfig(API_DOC);
+  return prettier.format(renderApiReference(GENERATED_BY), { ...options, parser: 'markdown' });
+}
+
 /** Writes files into dir, removing YAML files there (and in their subdirectories) not among them. */
 async function writeGenerated(dir: string, files: Map<string, string>): Promise<string[]> {
   for (const subdir of new Set([...files.keys()].map((name) => path.dirname(name)))) {
@@ -196,14 +208,17 @@ async function writeGenerated(dir: string, files: Map<string, string>): Promise<
   return written;
 }
 
-/** Writes crds/, config/crd/ and types.generated.ts. */
+/** Writes crds/, config/crd/, the chart's CRDs, docs/api.md and types.generated.ts. */
 export async function writeManifests(): Promise<string[]> {
   const written = [
     ...(await writeGenerated(CRD_DIR, renderCrdFiles())),
     ...(await writeGenerated(KUSTOMIZE_CRD_DIR, renderKustomizeCrdFiles())),
+    ...(await writeGenerated(CHART_CRD_DIR, renderCrdFiles())),
   ];
   await writeFile(TYPES_FILE, await renderTypes());
   written.push(path.relative(REPO_ROOT, TYPES_FILE));
+  await writeFile(API_DOC, await renderApiDoc());
+  written.push(path.relative(REPO_ROOT, API_DOC));
   return written;
 }
 
