@@ -68,7 +68,7 @@ wait_for kube-apiserver "$run" 120 curl -fsS --cacert "$run/pki/ca.crt" \
 
 start kube-controller-manager "$run" "$kube_bin/kube-controller-manager" \
   --kubeconfig "$run/kubeconfig" --leader-elect=false \
-  --controllers garbage-collector-controller,namespace-controller,serviceaccount-controller \
+  --controllers garbage-collector-controller,namespace-controller,serviceaccount-controller,clusterrole-aggregation-controller \
   --bind-address 127.0.0.1 --secure-port "$kcm_port" \
   --authentication-skip-lookup=true --authorization-always-allow-paths /healthz,/readyz,/livez,/metrics
 wait_for kube-controller-manager "$run" 60 curl -fsSk "https://127.0.0.1:$kcm_port/healthz"

@@ -170,10 +170,14 @@ describe('the chart and config/default do not drift apart', () => {
 
   test('the same Service ports and NetworkPolicy rules', () => {
     expect(spec(only(chart, 'Service')).ports).toEqual(spec(only(kustomize, 'Service')).ports);
-    const rules = (objects: Manifest[]) => {
-      const { policyTypes, ingress, egress } = spec(only(objects, 'NetworkPolicy'));
-      return { policyTypes, ingress, egress };
-    };
+    // Each NetworkPolicy by name (the base one and the backends' one), with its rules.
+    const rules = (objects: Manifest[]) =>
+      Object.fromEntries(
+        find(objects, 'NetworkPolicy').map((policy) => {
+          const { policyTypes, ingress, egress } = spec(policy);
+          return [policy.metadata.name, { policyTypes, ingress, egress }];
+        }),
+      );
     expect(rules(chart)).toEqual(rules(kustomize));
   });
 

@@ -3,7 +3,6 @@
 // dev server, and leader election between replicas. Values are random and compared without printing.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { homedir } from 'node:os';
 import { jest } from '@jest/globals';
@@ -19,6 +18,7 @@ import {
   readyCondition,
 } from '../support/kube.js';
 import { OpenBaoAdmin } from '../support/openbao-admin.js';
+import { enableKubernetesAuth } from '../support/openbao-kubernetes-auth.js';
 import {
   OPERATOR_NAMESPACE,
   freePort,
@@ -41,7 +41,6 @@ const ADMIT_LABEL = 'e2e.secretsource.dev/auth-and-ha';
 
 const kc = adminKubeConfig();
 const core = kc.makeApiClient(k8s.CoreV1Api);
-const rbac = kc.makeApiClient(k8s.RbacAuthorizationV1Api);
 const custom = kc.makeApiClient(k8s.CustomObjectsApi);
 const leases = kc.makeApiClient(k8s.CoordinationV1Api);
 const openbao = OpenBaoAdmin.fromEnv();
@@ -333,42 +332,9 @@ describe('one operator watching two namespaces', () => {
   test('kubernetes auth: the operator requests the ServiceAccount token itself', async () => {
     const mount = `k8s-${runId}`;
     const role = 'app';
-    // OpenBao checks login JWTs with a TokenReview, made with a reviewer ServiceAccount's token.
-    await core.createNamespacedServiceAccount({
-      namespace: nsA,
-      body: { metadata: { name: 'vault-reviewer' } },
-    });
     await core.createNamespacedServiceAccount({ namespace: nsA, body: { metadata: { name: 'app' } } });
-    const binding = uniqueName('e2e-vault-reviewer');
-    await rbac.createClusterRoleBinding({
-      body: {
-        metadata: { name: binding },
-        roleRef: {
-          apiGroup: 'rbac.authorization.k8s.io',
-          kind: 'ClusterRole',
-          name: 'system:auth-delegator',
-        },
-        subjects: [{ kind: 'ServiceAccount', name: 'vault-reviewer', namespace: nsA }],
-      },
-    });
-    cleanups.push(() => rbac.deleteClusterRoleBinding({ name: binding }));
-    const review = await core.createNamespacedServiceAccountToken({
-      namespace: nsA,
-      name: 'vault-reviewer',
-      body: { spec: { audiences: [], expirationSeconds: 3600 } },
-    });
-    const reviewerJwt = review.status?.token ?? '';
-    expect(reviewerJwt).not.toBe('');
+    const { reviewerJwt } = await enableKubernetesAuth(kc, openbao, mount, nsA, cleanups);
     sensitive.push(reviewerJwt);
-
-    await openbao.request('POST', `sys/auth/${mount}`, { type: 'kubernetes' });
-    cleanups.push(() => openbao.request('DELETE', `sys/auth/${mount}`));
-    await openbao.request('POST', `auth/${mount}/config`, {
-      kubernetes_host: requireEnv('KUBE_API_URL'),
-      kubernetes_ca_cert: readFileSync(requireEnv('KUBE_CA_FILE'), 'utf8'),
-      token_reviewer_jwt: reviewerJwt,
-      disable_local_ca_jwt: true,
-    });
     await openbao.request('POST', `auth/${mount}/role/${role}`, {
       bound_service_account_names: ['app'],
       bound_service_account_namespaces: [nsA],

@@ -1,7 +1,9 @@
 // config/rbac grants the operator exactly what it uses. The operator runs as the config/rbac
 // ServiceAccount through a scenario that exercises every feature needing a Kubernetes verb; then
 // the API server's audit log (e2e/env/audit-policy.yaml) must show every granted (group, resource,
-// verb) used at least once by that token, and no request of that token refused. A verb granted
+// verb) used at least once by that token, and no request of that token refused; its Secret lists
+// and watches carry the managed label, and it reads single Secrets only of its targets, its
+// credentials and its fingerprint key. A verb granted
 // but never used fails the test as surely as one used but missing. Self-contained: it depends on
 // no other test file.
 import { randomBytes } from 'node:crypto';
@@ -19,6 +21,7 @@ import {
   uniqueName,
 } from '../support/kube.js';
 import { OpenBaoAdmin } from '../support/openbao-admin.js';
+import { enableKubernetesAuth } from '../support/openbao-kubernetes-auth.js';
 import {
   OPERATOR_NAMESPACE,
   OPERATOR_SERVICE_ACCOUNT,
@@ -43,7 +46,6 @@ jest.setTimeout(120_000);
 
 const kc = adminKubeConfig();
 const core = kc.makeApiClient(k8s.CoreV1Api);
-const rbac = kc.makeApiClient(k8s.RbacAuthorizationV1Api);
 const custom = kc.makeApiClient(k8s.CustomObjectsApi);
 const leases = kc.makeApiClient(k8s.CoordinationV1Api);
 const openbao = OpenBaoAdmin.fromEnv();
@@ -54,10 +56,10 @@ const readerPolicy = `e2e-rbac-${runId}`;
 const kubernetesMount = `k8s-rbac-${runId}`;
 const leaseId = uniqueName('e2e-rbac');
 const clusterProvider = uniqueName('e2e-rbac');
-const reviewerBinding = uniqueName('e2e-rbac-reviewer');
 /** Values and credentials this file generates: none may reach the audit log or the operator's output. */
 const sensitive: string[] = [];
 const cleanups: (() => Promise<unknown>)[] = [];
+const MANAGED_SELECTOR = 'secretsource.dev/managed=true';
 
 let namespace: string;
 let objects: SecretSourceObjects;
@@ -83,31 +85,9 @@ function vaultSpec(auth: object): Record<string, unknown> {
 
 /** OpenBao's kubernetes auth: it reviews the operator's TokenRequest tokens for ServiceAccount `app`. */
 async function setUpKubernetesAuth(): Promise<void> {
-  await core.createNamespacedServiceAccount({ namespace, body: { metadata: { name: 'vault-reviewer' } } });
   await core.createNamespacedServiceAccount({ namespace, body: { metadata: { name: 'app' } } });
-  await rbac.createClusterRoleBinding({
-    body: {
-      metadata: { name: reviewerBinding },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'system:auth-delegator' },
-      subjects: [{ kind: 'ServiceAccount', name: 'vault-reviewer', namespace }],
-    },
-  });
-  cleanups.push(() => rbac.deleteClusterRoleBinding({ name: reviewerBinding }));
-  const review = await core.createNamespacedServiceAccountToken({
-    namespace,
-    name: 'vault-reviewer',
-    body: { spec: { audiences: [], expirationSeconds: 3600 } },
-  });
-  const reviewerJwt = review.status!.token!;
+  const { reviewerJwt } = await enableKubernetesAuth(kc, openbao, kubernetesMount, namespace, cleanups);
   sensitive.push(reviewerJwt);
-  await openbao.request('POST', `sys/auth/${kubernetesMount}`, { type: 'kubernetes' });
-  cleanups.push(() => openbao.request('DELETE', `sys/auth/${kubernetesMount}`));
-  await openbao.request('POST', `auth/${kubernetesMount}/config`, {
-    kubernetes_host: requireEnv('KUBE_API_URL'),
-    kubernetes_ca_cert: readFileSync(requireEnv('KUBE_CA_FILE'), 'utf8'),
-    token_reviewer_jwt: reviewerJwt,
-    disable_local_ca_jwt: true,
-  });
   await openbao.request('POST', `auth/${kubernetesMount}/role/app`, {
     bound_service_account_names: ['app'],
     bound_service_account_namespaces: [namespace],
@@ -286,6 +266,34 @@ test('the operator uses every verb config/rbac grants it, and is refused none', 
   expect({ usedButNotGranted: [...used].filter((p) => !granted.has(p)).sort() }).toEqual({
     usedButNotGranted: [],
   });
+
+  // Every request of that token is recorded under the operator's ServiceAccount.
+  expect(new Set(events.map((e) => e.user.username))).toEqual(
+    new Set([`system:serviceaccount:${OPERATOR_NAMESPACE}:${OPERATOR_SERVICE_ACCOUNT}`]),
+  );
+  // It never lists or reads Secrets it does not manage: lists and watches carry the managed label
+  // selector, and single reads are of its targets, its credentials and its fingerprint key only.
+  const secretRequests = events.filter(
+    (e) => e.objectRef?.resource === 'secrets' && !e.objectRef.subresource,
+  );
+  const unlabelled = secretRequests
+    .filter((e) => e.verb === 'list' || e.verb === 'watch')
+    .filter((e) => !decodeURIComponent(e.requestURI).includes(`labelSelector=${MANAGED_SELECTOR}`))
+    .map((e) => e.requestURI);
+  expect({ unlabelled }).toEqual({ unlabelled: [] });
+  const targets = ['retained', 'by-kubernetes', 'deleted', 'restarted'];
+  const readable = new Set([
+    ...[...targets, 'vault-token'].map((name) => `${namespace}/${name}`),
+    `${OPERATOR_NAMESPACE}/secretsource-fingerprint-key`,
+  ]);
+  const otherReads = secretRequests
+    .filter((e) => e.verb === 'get')
+    .map((e) => `${e.objectRef?.namespace}/${e.objectRef?.name}`)
+    .filter((name) => !readable.has(name));
+  expect({ otherReads: [...new Set(otherReads)] }).toEqual({ otherReads: [] });
+  expect(secretRequests.map((e) => e.verb)).toEqual(
+    expect.arrayContaining(['get', 'list', 'watch', 'patch', 'delete']),
+  );
 
   // The audit policy records metadata only: no value or token reached the audit log.
   const auditText = auditLogFiles()

@@ -1,6 +1,7 @@
 // config/ is what users install: the API server must accept all of it, and
 // the manager's pod template must satisfy the restricted Pod Security level.
 import { execFileSync } from 'node:child_process';
+import YAML from 'yaml';
 import { adminKubeConfig, installCrds, repoRoot, requireEnv } from '../support/kube.js';
 import { installOperatorRbac } from '../support/operator.js';
 
@@ -40,6 +41,11 @@ test('kubectl apply -k config/default --dry-run=server is accepted', () => {
     'role.rbac.authorization.k8s.io/secretsource-leader-election',
     'deployment.apps/secretsource-operator',
     'networkpolicy.networking.k8s.io/secretsource-operator',
+    'networkpolicy.networking.k8s.io/secretsource-operator-backends',
+    'validatingadmissionpolicy.admissionregistration.k8s.io/secretsource-target-guard',
+    'validatingadmissionpolicy.admissionregistration.k8s.io/secretsource-provider-namespace',
+    'validatingadmissionpolicy.admissionregistration.k8s.io/secretsource-requester-rights',
+    'validatingadmissionpolicybinding.admissionregistration.k8s.io/secretsource-requester-rights',
   ]) {
     expect(output).toContain(object);
   }
@@ -79,4 +85,30 @@ test('the manager Deployment meets the restricted Pod Security Standard', () => 
     }
   })();
   expect(refused).toMatch(/violates PodSecurity "restricted/);
+});
+
+test('the NetworkPolicies let in only metrics from a labelled namespace, and out only DNS, the API server and backends', () => {
+  interface Rule {
+    from?: { namespaceSelector?: { matchLabels?: Record<string, string> } }[];
+    to?: { podSelector?: { matchLabels?: Record<string, string> } }[];
+    ports?: { protocol: string; port: number }[];
+  }
+  const policies = YAML.parseAllDocuments(kubectl('kustomize', 'config/network-policy'))
+    .map((doc) => doc.toJSON() as { spec: { policyTypes: string[]; ingress?: Rule[]; egress?: Rule[] } })
+    .filter(Boolean);
+  const ingress = policies.flatMap((p) => p.spec.ingress ?? []);
+  expect(ingress).toEqual([
+    {
+      from: [{ namespaceSelector: { matchLabels: { metrics: 'enabled' } } }],
+      ports: [{ protocol: 'TCP', port: 8080 }],
+    },
+  ]);
+  expect(policies.some((p) => p.spec.policyTypes.includes('Ingress'))).toBe(true);
+  const egress = policies.flatMap((p) => p.spec.egress ?? []);
+  const ports = new Set(egress.flatMap((rule) => (rule.ports ?? []).map((p) => `${p.protocol}/${p.port}`)));
+  expect([...ports].sort()).toEqual(['TCP/443', 'TCP/53', 'TCP/6443', 'TCP/8200', 'UDP/53']);
+  // DNS only to the cluster's DNS pods; every rule names its ports.
+  const dns = egress.filter((rule) => rule.ports?.some((p) => p.port === 53));
+  expect(dns.map((rule) => rule.to?.[0]?.podSelector?.matchLabels)).toEqual([{ 'k8s-app': 'kube-dns' }]);
+  expect(egress.every((rule) => (rule.ports ?? []).length > 0)).toBe(true);
 });

@@ -42,6 +42,7 @@ export async function runOperator(config: RunConfig, logger: Logger): Promise<vo
     kubeConfig,
     namespaces: config.namespaces,
     concurrency: config.concurrency,
+    clusterProviders: config.clusterProviders,
     clock,
     random,
     logger,
@@ -79,7 +80,6 @@ export async function runOperator(config: RunConfig, logger: Logger): Promise<vo
     kube,
     logger,
     clock,
-    operatorNamespace: config.leaderElectionNamespace,
   });
 
   const healthServer = new OperatorHttpServer({
@@ -105,7 +105,11 @@ export async function runOperator(config: RunConfig, logger: Logger): Promise<vo
   );
 
   logger.info(
-    { namespaces: config.namespaces.length ? config.namespaces : 'all', concurrency: config.concurrency },
+    {
+      namespaces: config.namespaces.length ? config.namespaces : 'all',
+      concurrency: config.concurrency,
+      clusterProviders: config.clusterProviders,
+    },
     'starting informers',
   );
   await manager.startInformers();
@@ -123,6 +127,7 @@ export async function runOperator(config: RunConfig, logger: Logger): Promise<vo
       providers: manager.secretProviders,
       clusterProviders: manager.clusterProviders,
       namespaces: manager.namespaces,
+      clusterProvidersEnabled: config.clusterProviders,
     }),
     kube,
     clients,

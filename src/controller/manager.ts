@@ -100,6 +100,11 @@ export interface ManagerOptions {
   clock: Clock;
   random: () => number;
   logger: ManagerLogger;
+  /**
+   * Watch ClusterSecretProviders and Namespaces (default true). Off (--cluster-providers=false),
+   * both informers stay empty and unstarted: the operator makes no cluster-scoped request.
+   */
+  clusterProviders?: boolean;
   /** Informer limits (tests shorten them). */
   informer?: { silenceLimitMs?: number; relistIntervalMs?: number };
 }
@@ -158,8 +163,7 @@ export class ControllerManager {
       ...this.secretSources.all,
       ...this.secretProviders.all,
       ...this.managedSecrets.all,
-      this.clusterProviders,
-      this.namespaces,
+      ...(this.#options.clusterProviders === false ? [] : [this.clusterProviders, this.namespaces]),
     ];
   }
 

@@ -1,5 +1,10 @@
 import type { ProviderStatus } from '../api/v1alpha1/index.js';
-import { CredentialsUnavailableError, UnauthorizedError, UnavailableError } from '../providers/errors.js';
+import {
+  CredentialsPerNamespaceError,
+  CredentialsUnavailableError,
+  UnauthorizedError,
+  UnavailableError,
+} from '../providers/errors.js';
 import { FakeClock } from '../kube/clock.js';
 import type { Condition } from '../kube/conditions.js';
 import type { ProviderKind } from './kube-gateway.js';
@@ -33,7 +38,6 @@ class World {
     kube: this.kube,
     logger: this.logger,
     clock: this.clock,
-    operatorNamespace: 'secretsource-system',
   });
 
   reconcile(kind: ProviderKind = 'SecretProvider', key = 'payments/vault') {
@@ -105,14 +109,14 @@ test('a provider that validates is Ready=True with its backend', async () => {
   expect(world.client.validations).toBe(1);
 });
 
-test('a ClusterSecretProvider validates with credentials from the operator namespace', async () => {
+test('a ClusterSecretProvider is validated in no namespace: never with credentials of the operator namespace', async () => {
   world.clusterProviders.set(
     'aws-prod',
     clusterSecretProvider({ name: 'aws-prod', spec: { aws: { region: 'eu-west-1' } } }),
   );
   await world.reconcile('ClusterSecretProvider', 'aws-prod');
 
-  expect(world.clients.acquisitions[0]?.consumerNamespace).toBe('secretsource-system');
+  expect(world.clients.acquisitions[0]?.consumerNamespace).toBeUndefined();
   expect(world.clients.acquisitions[0]?.provider.namespace).toBeUndefined();
   expect(world.kube.writes('patchProviderStatus')[0]).toMatchObject({
     kind: 'ClusterSecretProvider',
@@ -120,6 +124,19 @@ test('a ClusterSecretProvider validates with credentials from the operator names
     name: 'aws-prod',
     status: { backend: 'aws' },
   });
+});
+
+test('a ClusterSecretProvider whose credentials are per SecretSource namespace: Ready Unknown, no call, no warning', async () => {
+  world.clusterProviders.set('vault-tenants', clusterSecretProvider({ name: 'vault-tenants' }));
+  world.clients.acquireError = new CredentialsPerNamespaceError({
+    provider: 'ClusterSecretProvider vault-tenants',
+  });
+  await world.reconcile('ClusterSecretProvider', 'vault-tenants');
+
+  expect(world.client.validations).toBe(0);
+  expect(world.ready()).toMatchObject({ status: 'Unknown', reason: 'CredentialsPerNamespace' });
+  expect(world.ready()?.message).toContain("each SecretSource's namespace");
+  expect(world.logger.entries.filter((e) => e.level === 'warn')).toEqual([]);
 });
 
 test.each([

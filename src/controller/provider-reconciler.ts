@@ -2,7 +2,7 @@
 // cheap authenticated call (validate()), re-checked on change and periodically,
 // so a broken connection shows on the provider before SecretSources fail.
 import { InvalidSpecError, parseClusterSecretProvider, parseSecretProvider } from '../api/v1alpha1/index.js';
-import { ProviderError } from '../providers/errors.js';
+import { CredentialsPerNamespaceError, ProviderError } from '../providers/errors.js';
 import { PROVIDER_TYPES } from '../providers/registry.js';
 import type { Clock } from '../kube/clock.js';
 import { findCondition, setCondition, type Condition } from '../kube/conditions.js';
@@ -17,8 +17,6 @@ export interface ProviderReconcilerOptions {
   kube: KubeGateway;
   logger: ReconcileLogger;
   clock: Clock;
-  /** Where a ClusterSecretProvider's credentials without a namespace are looked up for validation. */
-  operatorNamespace: string;
   revalidateAfterMs?: number;
 }
 
@@ -57,12 +55,18 @@ export class ProviderReconciler {
     );
     const current = (parsed as { status?: { conditions?: Condition[]; backend?: string } }).status;
     try {
-      const client = await this.#o.clients.acquire(provider, namespace ?? this.#o.operatorNamespace, signal);
+      // A ClusterSecretProvider is validated as used by no SecretSource: a credential reference
+      // without a namespace is then read nowhere (never in the operator's own namespace).
+      const client = await this.#o.clients.acquire(provider, namespace, signal);
       await client.validate(signal);
       await this.#setReady(kind, metadata, current, 'True', 'Valid', `connected to ${backend}`, backend);
       return revalidate;
     } catch (error) {
       if (signal.aborted) throw error;
+      if (error instanceof CredentialsPerNamespaceError) {
+        await this.#setReady(kind, metadata, current, 'Unknown', error.reason, error.message, backend);
+        return {};
+      }
       const reason =
         error instanceof ProviderError
           ? error.reason
@@ -78,7 +82,7 @@ export class ProviderReconciler {
     kind: ProviderKind,
     metadata: { name: string; namespace?: string; generation?: number },
     current: { conditions?: Condition[]; backend?: string } | undefined,
-    status: 'True' | 'False',
+    status: Condition['status'],
     reason: string,
     message: string,
     backend?: string,

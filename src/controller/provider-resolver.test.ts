@@ -126,3 +126,24 @@ describe('ClusterSecretProvider', () => {
     expect(admitted('infra')).toBe(false);
   });
 });
+
+describe('with ClusterSecretProviders turned off (--cluster-providers=false)', () => {
+  test('a ClusterSecretProvider ref is ProviderNotAllowed, even for one that exists; SecretProviders still resolve', () => {
+    const off = new ProviderResolver({
+      providers,
+      clusterProviders,
+      namespaces,
+      clusterProvidersEnabled: false,
+    });
+    clusterProviders.set('vault-prod', clusterSecretProvider({ conditions: [{ namespaces: ['payments'] }] }));
+    const refused = failure(() =>
+      off.resolve({ kind: 'ClusterSecretProvider', name: 'vault-prod' }, 'payments'),
+    );
+    expect(refused.reason).toBe('ProviderNotAllowed');
+    expect(refused.message).toBe(
+      'ClusterSecretProvider vault-prod: this operator runs without ClusterSecretProviders (--cluster-providers=false); use a SecretProvider in namespace payments',
+    );
+    providers.set('payments/vault', secretProvider());
+    expect(off.resolve({ kind: 'SecretProvider', name: 'vault' }, 'payments').kind).toBe('SecretProvider');
+  });
+});

@@ -27,11 +27,19 @@ export class ProviderResolver {
   readonly #providers: Store;
   readonly #clusterProviders: Store;
   readonly #namespaces: Store;
+  readonly #clusterProvidersEnabled: boolean;
 
-  constructor(stores: { providers: Store; clusterProviders: Store; namespaces: Store }) {
+  constructor(stores: {
+    providers: Store;
+    clusterProviders: Store;
+    namespaces: Store;
+    /** false with --cluster-providers=false: no ClusterSecretProvider is served (nor watched). */
+    clusterProvidersEnabled?: boolean;
+  }) {
     this.#providers = stores.providers;
     this.#clusterProviders = stores.clusterProviders;
     this.#namespaces = stores.namespaces;
+    this.#clusterProvidersEnabled = stores.clusterProvidersEnabled ?? true;
   }
 
   resolve(ref: ProviderRef, namespace: string): ProviderObject {
@@ -52,6 +60,12 @@ export class ProviderResolver {
         generation: provider.metadata.generation ?? 0,
         spec: provider.spec,
       };
+    }
+    if (!this.#clusterProvidersEnabled) {
+      throw new ProviderResolutionError(
+        'ProviderNotAllowed',
+        `ClusterSecretProvider ${ref.name}: this operator runs without ClusterSecretProviders (--cluster-providers=false); use a SecretProvider in namespace ${namespace}`,
+      );
     }
     const raw = this.#clusterProviders.get(ref.name);
     if (raw === undefined) {

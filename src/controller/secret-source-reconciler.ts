@@ -88,7 +88,8 @@ export interface Store<T> {
 export interface ProviderClients {
   acquire(
     provider: ProviderObject,
-    consumerNamespace: string,
+    /** The SecretSource's namespace; undefined for a provider's own validation. */
+    consumerNamespace: string | undefined,
     signal: AbortSignal,
   ): Promise<
     ProviderClient & {

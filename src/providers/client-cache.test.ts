@@ -2,6 +2,7 @@ import { FakeClock, flushPromises } from '../kube/clock.js';
 import { ProviderClientCache, type ProviderObject } from './client-cache.js';
 import type { CredentialSecretValue, CredentialSource, SecretKeyRef } from './credentials.js';
 import {
+  CredentialsPerNamespaceError,
   CredentialsUnavailableError,
   InvalidSpecError,
   UnauthorizedError,
@@ -146,6 +147,20 @@ describe('ProviderClientCache', () => {
     await cache.acquire(unqualified, 'team-a', signal());
     expect(built).toHaveLength(2);
     expect(credentials.reads).toEqual(['team-a/vault-token', 'team-b/vault-token']);
+  });
+
+  test('without a SecretSource namespace, a cluster provider with an unqualified ref is refused and reads nothing', async () => {
+    // The operator's own namespace is no tenant's: a ref without a namespace must not fall back to
+    // it (it holds the operator's ServiceAccount and its fingerprint key).
+    const { cache, built, credentials } = setup();
+    const unqualified = provider({}, { tokenRef: { name: 'vault-token', key: 'token' } });
+    await expect(cache.acquire(unqualified, undefined, signal())).rejects.toBeInstanceOf(
+      CredentialsPerNamespaceError,
+    );
+    expect({ built: built.length, reads: credentials.reads }).toEqual({ built: 0, reads: [] });
+    // A fully qualified one needs no SecretSource namespace.
+    await cache.acquire(provider(), undefined, signal());
+    expect(credentials.reads).toEqual(['system/vault-token']);
   });
 
   test('a new generation replaces the old client, which is closed', async () => {

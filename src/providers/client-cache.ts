@@ -22,7 +22,12 @@ import {
   type ServiceAccountToken,
 } from './credentials.js';
 import { nextLifecycle, type Lifecycle, type LifecycleEvent } from './client-lifecycle.js';
-import { ProviderError, UnauthorizedError, UnavailableError } from './errors.js';
+import {
+  CredentialsPerNamespaceError,
+  ProviderError,
+  UnauthorizedError,
+  UnavailableError,
+} from './errors.js';
 import {
   describeProvider,
   type PreparedProvider,
@@ -127,16 +132,25 @@ export class ProviderClientCache {
   }
 
   /**
-   * The client for a provider as used by a SecretSource in `consumerNamespace`. Rejects with
-   * InvalidSpecError / ProviderNotAllowedError / CredentialsUnavailableError / ... when it cannot be built.
+   * The client for a provider as used by a SecretSource in `consumerNamespace` (undefined: by no
+   * SecretSource, as the provider's own validation). Rejects with InvalidSpecError /
+   * ProviderNotAllowedError / CredentialsUnavailableError / CredentialsPerNamespaceError / ... when
+   * it cannot be built.
    */
   async acquire(
     provider: ProviderObject,
-    consumerNamespace: string,
+    consumerNamespace: string | undefined,
     signal: AbortSignal,
   ): Promise<CachedProviderClient> {
     const identity = identityOf(provider);
     const { type, prepared } = this.#registry.prepare(provider.spec, identity);
+    if (
+      provider.kind === 'ClusterSecretProvider' &&
+      prepared.referencesDefaultNamespace &&
+      consumerNamespace === undefined
+    ) {
+      throw new CredentialsPerNamespaceError({ provider: describeProvider(identity) });
+    }
     const credentialNamespace =
       provider.kind === 'ClusterSecretProvider' && prepared.referencesDefaultNamespace
         ? consumerNamespace

@@ -12,7 +12,8 @@ export type ProviderErrorReason =
   | 'Unavailable'
   | 'InvalidRef'
   | 'InvalidSpec'
-  | 'ProviderNotAllowed';
+  | 'ProviderNotAllowed'
+  | 'CredentialsPerNamespace';
 
 /** What an error is about: a provider description (e.g. `vault ClusterSecretProvider/vault-prod`) and a path. */
 export interface ErrorSubject {
@@ -107,6 +108,22 @@ export class ProviderNotAllowedError extends ProviderError {
   readonly retryable = false;
   constructor(subject: ErrorSubject, what: string) {
     super(subject, what);
+  }
+}
+
+/**
+ * A ClusterSecretProvider whose credential references name no namespace reads them in the namespace
+ * of each SecretSource that uses it; asked for a client without one (its own validation), it has no
+ * namespace to read from and reads nothing: never the operator's own namespace.
+ */
+export class CredentialsPerNamespaceError extends ProviderError {
+  readonly reason = 'CredentialsPerNamespace';
+  readonly retryable = false;
+  constructor(subject: ErrorSubject) {
+    super(
+      subject,
+      "its credentials are read in each SecretSource's namespace, so it is checked by each SecretSource that uses it (see their Ready conditions)",
+    );
   }
 }
 

@@ -23,6 +23,7 @@ describe('parseRunConfig', () => {
       logLevel: 'info',
       kubeQps: 20,
       kubeBurst: 40,
+      clusterProviders: true,
     });
   });
 
@@ -43,6 +44,7 @@ describe('parseRunConfig', () => {
       '--log-level=DEBUG',
       '--kube-qps=2.5',
       '--kube-burst=5',
+      '--cluster-providers=false',
     ]);
     expect(config).toEqual({
       kubeconfig: { kind: 'file', paths: ['/tmp/kc'], from: 'flag' },
@@ -57,6 +59,7 @@ describe('parseRunConfig', () => {
       logLevel: 'debug',
       kubeQps: 2.5,
       kubeBurst: 5,
+      clusterProviders: false,
     });
   });
 
@@ -65,6 +68,9 @@ describe('parseRunConfig', () => {
     expect(parse(['--leader-elect=true']).leaderElect).toBe(true);
     expect(parse(['--no-leader-elect']).leaderElect).toBe(false);
     expect(parse(['--leader-elect=0']).leaderElect).toBe(false);
+    expect(parse(['--no-cluster-providers']).clusterProviders).toBe(false);
+    expect(parse(['--cluster-providers=no']).clusterProviders).toBe(false);
+    expect(parse(['--cluster-providers=true']).clusterProviders).toBe(true);
   });
 
   it('falls back to KUBECONFIG, POD_NAMESPACE and POD_NAME', () => {

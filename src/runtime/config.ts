@@ -28,6 +28,11 @@ export interface RunConfig {
   /** Sustained Kubernetes write rate (requests per second) and the burst above it. */
   kubeQps: number;
   kubeBurst: number;
+  /**
+   * Serve ClusterSecretProviders. Off, the operator starts no cluster-scoped informer (neither
+   * ClusterSecretProviders nor Namespaces), so namespaced RBAC is all it needs (config/namespaced).
+   */
+  clusterProviders: boolean;
 }
 
 export class ConfigError extends Error {
@@ -54,6 +59,8 @@ export const RUN_FLAGS_USAGE = `Flags for "secretsource run":
   --log-level LEVEL                    ${LOG_LEVELS.join(', ')} (default info)
   --kube-qps N                         Kubernetes write rate per second (default 20)
   --kube-burst N                       Kubernetes write burst (default 40)
+  --cluster-providers[=true|false]     serve ClusterSecretProviders (default true; off, the operator
+                                       reads nothing cluster-scoped: --no-cluster-providers)
 `;
 
 const OPTIONS = {
@@ -68,6 +75,7 @@ const OPTIONS = {
   'log-level': { type: 'string' },
   'kube-qps': { type: 'string' },
   'kube-burst': { type: 'string' },
+  'cluster-providers': { type: 'boolean' },
 } as const;
 
 export interface ConfigDependencies {
@@ -108,6 +116,7 @@ export function parseRunConfig(
     logLevel: logLevel(values['log-level'] ?? 'info'),
     kubeQps: positiveNumber('--kube-qps', values['kube-qps'], 20),
     kubeBurst: integer('--kube-burst', values['kube-burst'], 40, 1, 100_000),
+    clusterProviders: values['cluster-providers'] ?? true,
   };
 }
 
@@ -133,12 +142,13 @@ function parseFlags(argv: readonly string[]) {
 // Kubernetes tooling writes booleans as --flag=false; parseArgs only knows --flag and --no-flag.
 function normaliseBooleanFlags(argv: readonly string[]): string[] {
   return argv.map((arg) => {
-    const match = /^--leader-elect=(.*)$/.exec(arg);
+    const match = /^--(leader-elect|cluster-providers)=(.*)$/.exec(arg);
     if (!match) return arg;
-    const value = (match[1] ?? '').toLowerCase();
-    if (['true', '1', 'yes'].includes(value)) return '--leader-elect';
-    if (['false', '0', 'no'].includes(value)) return '--no-leader-elect';
-    throw new ConfigError(`--leader-elect: expected true or false, got ${JSON.stringify(match[1])}`);
+    const [, flag, raw] = match;
+    const value = (raw ?? '').toLowerCase();
+    if (['true', '1', 'yes'].includes(value)) return `--${flag}`;
+    if (['false', '0', 'no'].includes(value)) return `--no-${flag}`;
+    throw new ConfigError(`--${flag}: expected true or false, got ${JSON.stringify(raw)}`);
   });
 }
 

@@ -4,10 +4,12 @@ import { RE2JS } from 're2js';
 import { buildCrds } from './crd.js';
 import {
   API_DOC,
+  CHART_ADMISSION_DIR,
   CHART_CRD_DIR,
   CRD_DIR,
   KUSTOMIZE_CRD_DIR,
   TYPES_FILE,
+  renderChartAdmissionFiles,
   renderCrdFiles,
   renderApiDoc,
   renderKustomizeCrdFiles,
@@ -42,6 +44,7 @@ describe('generated files', () => {
     ['crds/', CRD_DIR, renderCrdFiles],
     ['config/crd/', KUSTOMIZE_CRD_DIR, renderKustomizeCrdFiles],
     ['charts/secretsource-operator/files/crds/', CHART_CRD_DIR, renderCrdFiles],
+    ['charts/secretsource-operator/files/admission/', CHART_ADMISSION_DIR, renderChartAdmissionFiles],
   ])('%s matches the schemas', async (label, dir, render) => {
     const expected = render();
     const onDisk = await yamlFilesIn(dir);

@@ -1,6 +1,8 @@
-// `make manifests`: writes crds/, config/crd/, the Helm chart's copy of the CRDs, docs/api.md and
+// `make manifests`: writes crds/, config/crd/, the Helm chart's copy of the CRDs and of config/admission,
+// docs/api.md and
 // types.generated.ts from schema.ts. The render
 // functions are pure so crd.test.ts can fail when a checked-in file is stale.
+import { readFileSync, readdirSync } from 'node:fs';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -22,6 +24,9 @@ export const KUSTOMIZE_CRD_DIR = path.join(REPO_ROOT, 'config/crd');
 export const KUSTOMIZE_CRD_BASES = 'bases';
 /** The chart's copy: Helm reads only files inside the chart (templates/crds.yaml renders them). */
 export const CHART_CRD_DIR = path.join(REPO_ROOT, 'charts/secretsource-operator/files/crds');
+/** The admission policies, written by hand in config/admission, and the chart's copy of them. */
+export const ADMISSION_DIR = path.join(REPO_ROOT, 'config/admission');
+export const CHART_ADMISSION_DIR = path.join(REPO_ROOT, 'charts/secretsource-operator/files/admission');
 export const TYPES_FILE = path.join(REPO_ROOT, 'src/api/v1alpha1/types.generated.ts');
 export const API_DOC = path.join(REPO_ROOT, 'docs/api.md');
 
@@ -192,6 +197,16 @@ export async function renderApiDoc(): Promise<string> {
 }
 
 /** Writes files into dir, removing YAML files there (and in their subdirectories) not among them. */
+/** config/admission's policies and bindings (not its kustomization), for the chart: name -> content. */
+export function renderChartAdmissionFiles(): Map<string, string> {
+  return new Map(
+    readdirSync(ADMISSION_DIR)
+      .filter((name) => name.endsWith('.yaml') && name !== 'kustomization.yaml')
+      .sort()
+      .map((name) => [name, readFileSync(path.join(ADMISSION_DIR, name), 'utf8')]),
+  );
+}
+
 async function writeGenerated(dir: string, files: Map<string, string>): Promise<string[]> {
   for (const subdir of new Set([...files.keys()].map((name) => path.dirname(name)))) {
     await mkdir(path.join(dir, subdir), { recursive: true });
@@ -208,12 +223,13 @@ async function writeGenerated(dir: string, files: Map<string, string>): Promise<
   return written;
 }
 
-/** Writes crds/, config/crd/, the chart's CRDs, docs/api.md and types.generated.ts. */
+/** Writes crds/, config/crd/, the chart's CRDs and admission policies, docs/api.md and types.generated.ts. */
 export async function writeManifests(): Promise<string[]> {
   const written = [
     ...(await writeGenerated(CRD_DIR, renderCrdFiles())),
     ...(await writeGenerated(KUSTOMIZE_CRD_DIR, renderKustomizeCrdFiles())),
     ...(await writeGenerated(CHART_CRD_DIR, renderCrdFiles())),
+    ...(await writeGenerated(CHART_ADMISSION_DIR, renderChartAdmissionFiles())),
   ];
   await writeFile(TYPES_FILE, await renderTypes());
   written.push(path.relative(REPO_ROOT, TYPES_FILE));

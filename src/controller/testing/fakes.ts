@@ -518,7 +518,7 @@ export class FakeProviderClient implements CachedProviderClient {
 
 export interface Acquisition {
   provider: ProviderObject;
-  consumerNamespace: string;
+  consumerNamespace: string | undefined;
 }
 
 /** ProviderClients handing out one client (or failing with `acquireError`), recording each acquire. */
@@ -528,7 +528,10 @@ export class FakeProviderClients implements ProviderClients {
 
   constructor(readonly client: FakeProviderClient) {}
 
-  async acquire(provider: ProviderObject, consumerNamespace: string): Promise<FakeProviderClient> {
+  async acquire(
+    provider: ProviderObject,
+    consumerNamespace: string | undefined,
+  ): Promise<FakeProviderClient> {
     this.acquisitions.push({ provider, consumerNamespace });
     if (this.acquireError) throw this.acquireError;
     return this.client;

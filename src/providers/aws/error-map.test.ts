@@ -92,6 +92,24 @@ describe('awsError', () => {
   });
 });
 
+test('an unknown error code is named only when shaped like an AWS exception name: a backend may quote a value or token back as the code', () => {
+  // What an echoing endpoint did in e2e/security/no-leaks.e2e.test.ts: the session token it was
+  // sent, returned as x-amzn-errortype; and a generated value written, returned as __type.
+  const echoed = 'V0a1b2c3d4e5f60718293a4b5c6d7e8f9';
+  const errors = [
+    awsError(sdkError(echoed, 400), subject),
+    awsError(sdkError(echoed, 503), subject),
+    awsError(sdkError(echoed, undefined, { $fault: 'server' }), subject),
+    awsError(sdkError(echoed), subject),
+    errorFromCode(echoed, subject),
+  ] as Error[];
+  for (const error of errors) expect(error.message).not.toContain(echoed);
+  expect((awsError(sdkError('SomethingNewException', 400), subject) as Error).message).toContain(
+    'SomethingNewException',
+  );
+  expect(errorFromCode('SomethingNewException', subject).message).toContain('SomethingNewException');
+});
+
 describe('errorFromCode', () => {
   test('batch item codes map like call errors; an unsafe code is not echoed', () => {
     expect(errorFromCode('ResourceNotFoundException', subject)).toBeInstanceOf(NotFoundError);

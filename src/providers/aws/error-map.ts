@@ -96,13 +96,20 @@ const BY_CODE: Record<string, Mapper> = {
 };
 
 const SAFE_CODE = /^[A-Za-z][A-Za-z0-9.]{0,99}$/;
+/**
+ * An error code we do not know is named only when it is shaped like an AWS exception name: the code
+ * comes from the answer (__type, x-amzn-errortype), and an endpoint that quotes the request back
+ * could put a written value or the session token there.
+ */
+const EXCEPTION_NAME = /^[A-Z][A-Za-z]{1,90}Exception$/;
+const nameable = (code: string): boolean => BY_CODE[code] !== undefined || EXCEPTION_NAME.test(code);
 
 /** JavaScript error names that say nothing about what AWS answered. */
 const GENERIC_NAMES = new Set(['Error', 'SyntaxError', 'TypeError', 'RangeError']);
 
 /** The AWS error code of a per-secret BatchGetSecretValue error, mapped the same way. */
 export function errorFromCode(code: string | undefined, subject: ErrorSubject): ProviderError {
-  const safe = code !== undefined && SAFE_CODE.test(code) ? code : 'UnknownError';
+  const safe = code !== undefined && SAFE_CODE.test(code) && nameable(code) ? code : 'UnknownError';
   const mapper = BY_CODE[safe];
   return mapper ? mapper(subject, safe) : new UnavailableError(subject, `AWS failed (${safe})`);
 }
@@ -138,7 +145,8 @@ export function awsError(error: unknown, subject: ErrorSubject, signal?: AbortSi
     return new UnavailableError(subject, `cannot reach the AWS endpoint (${code})`);
   }
   // 'SyntaxError' is the SDK failing to parse an error body (e.g. an XML 403 from a proxy): no code.
-  const label = name !== '' && SAFE_CODE.test(name) && !GENERIC_NAMES.has(name) ? name : undefined;
+  const label =
+    name !== '' && SAFE_CODE.test(name) && !GENERIC_NAMES.has(name) && nameable(name) ? name : undefined;
   if (status !== undefined) {
     const what = label === undefined ? `HTTP ${status}` : `${label}, HTTP ${status}`;
     if (status === 401 || status === 403) return new UnauthorizedError(subject, `not authorized (${what})`);
