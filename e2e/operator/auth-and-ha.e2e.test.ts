@@ -19,6 +19,7 @@ import {
   readyCondition,
 } from '../support/kube.js';
 import { OpenBaoAdmin } from '../support/openbao-admin.js';
+import { scrape, valuesOf } from '../support/prometheus.js';
 import {
   OPERATOR_NAMESPACE,
   freePort,
@@ -170,13 +171,9 @@ function logMessages(output: string): string[] {
 
 const SECRET_WRITE_LOG = /^(created|updated|repaired) Secret$/;
 
-/** Sum of secretsource_kube_writes_total samples on an operator's /metrics. */
+/** The secretsource_kube_writes_total samples on an operator's /metrics. */
 async function kubeWriteSamples(operator: RunningOperator): Promise<number[]> {
-  const text = await (await fetch(operator.metricsUrl)).text();
-  return text
-    .split('\n')
-    .filter((line) => line.startsWith('secretsource_kube_writes_total'))
-    .map((line) => Number(line.slice(line.lastIndexOf(' ') + 1)));
+  return valuesOf(await scrape(operator.metricsUrl), 'secretsource_kube_writes_total');
 }
 
 async function leaseHolder(name: string): Promise<string> {

@@ -25,6 +25,7 @@ import {
   readyCondition,
 } from '../support/kube.js';
 import { OpenBaoAdmin } from '../support/openbao-admin.js';
+import { scrape, valueOf } from '../support/prometheus.js';
 import {
   installOperatorRbac,
   leakedCount,
@@ -116,17 +117,7 @@ const keysOf = (secret: k8s.V1Secret | undefined): string[] => Object.keys(secre
 
 /** A gauge's value for this file's SecretSource from the operator's /metrics, or undefined. */
 async function gauge(name: string, secretSource: string): Promise<number | undefined> {
-  const text = await (await fetch(operator.metricsUrl)).text();
-  for (const line of text.split('\n')) {
-    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)\{([^}]*)\} (\S+)$/.exec(line);
-    if (
-      match?.[1] === name &&
-      match[2]!.includes(`namespace="${namespace}"`) &&
-      match[2]!.includes(`secretsource="${secretSource}"`)
-    )
-      return Number(match[3]);
-  }
-  return undefined;
+  return valueOf(await scrape(operator.metricsUrl), name, { namespace, secretsource: secretSource });
 }
 
 /** Whether a PEM private key and a certificate belong together. */

@@ -14,6 +14,7 @@ import {
   readyCondition,
 } from '../support/kube.js';
 import { OpenBaoAdmin } from '../support/openbao-admin.js';
+import { scrape, total, type Labels } from '../support/prometheus.js';
 import {
   installOperatorRbac,
   leakedCount,
@@ -93,21 +94,15 @@ function createProvider(name: string, tokenSecret: string): Promise<void> {
 }
 
 /** The sum of a counter over the label sets `filter` accepts, from the operator's /metrics. */
-async function metric(name: string, filter: (labels: string) => boolean = () => true): Promise<number> {
-  const text = await (await fetch(operator.metricsUrl)).text();
-  let sum = 0;
-  for (const line of text.split('\n')) {
-    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (\S+)$/.exec(line);
-    if (match?.[1] === name && filter(match[2] ?? '')) sum += Number(match[3]);
-  }
-  return sum;
+async function metric(name: string, filter?: (labels: Labels) => boolean): Promise<number> {
+  return total(await scrape(operator.metricsUrl), name, filter);
 }
 
 /**
  * Writes this file's objects can cause. ClusterSecretProviders are cluster-scoped, so this operator
  * also validates those of test files running in parallel; their status writes are not ours.
  */
-const ourWrites = (labels: string): boolean => !labels.includes('resource="clustersecretproviders/status"');
+const ourWrites = (labels: Labels): boolean => labels.resource !== 'clustersecretproviders/status';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -249,14 +244,14 @@ test('a refresh that finds nothing new writes nothing to Kubernetes', async () =
   const secretBefore = (await objects.getSecret('unchanged'))!.metadata!.resourceVersion;
   const sourceBefore = (await objects.getSource('unchanged'))!.metadata.resourceVersion;
   const writesBefore = await metric('secretsource_kube_writes_total', ourWrites);
-  const unchangedBefore = await metric('secretsource_sync_total', (l) => l.includes('result="unchanged"'));
+  const unchangedBefore = await metric('secretsource_sync_total', (l) => l.result === 'unchanged');
   await sleep(6_000);
 
   expect((await objects.getSecret('unchanged'))!.metadata!.resourceVersion).toBe(secretBefore);
   expect((await objects.getSource('unchanged'))!.metadata.resourceVersion).toBe(sourceBefore);
   expect(await metric('secretsource_kube_writes_total', ourWrites)).toBe(writesBefore);
   // ...while refreshes did run (at least two in 6 s at a 2 s interval).
-  const unchangedAfter = await metric('secretsource_sync_total', (l) => l.includes('result="unchanged"'));
+  const unchangedAfter = await metric('secretsource_sync_total', (l) => l.result === 'unchanged');
   expect(unchangedAfter - unchangedBefore).toBeGreaterThanOrEqual(2);
   // And what kubectl shows as Next Refresh is still ahead (a checkpoint, docs/adr/0014).
   const status = (await objects.getSource('unchanged'))!.status!;
