@@ -16,11 +16,15 @@ import type {
   SecretMap,
   Written,
 } from '../support/provider-under-test.js';
-import { openBaoTokenProvider } from '../support/secret-sources.js';
 
 /** A SecretProvider spec for the shared dev server with this auth block. */
 export function openBaoSpec(auth: object): ProviderSpec {
   return { vault: { server: requireEnv('VAULT_ADDR'), path: 'secret', version: 'v2', auth } };
+}
+
+/** A SecretProvider spec authenticated by the token under key `token` of Secret `tokenSecret`. */
+export function openBaoTokenProvider(tokenSecret: string): ProviderSpec {
+  return openBaoSpec({ token: { secretRef: { name: tokenSecret, key: 'token' } } });
 }
 
 export class OpenBaoUnderTest implements ProviderUnderTest {
@@ -29,8 +33,9 @@ export class OpenBaoUnderTest implements ProviderUnderTest {
   readonly admin = OpenBaoAdmin.fromEnv();
   /** Every path and backend object of this instance starts with it. */
   readonly prefix = uniqueName('e2e-openbao');
-  /** Reads (data and metadata) below the prefix; every auth mode's identity gets it. */
+  /** Reads (data and metadata) below the prefix, and writes if asked; every auth mode's identity gets it. */
   readonly policy = this.prefix;
+  readonly #writable: boolean;
   readonly authModes: readonly AuthMode[] = [
     {
       name: 'token',
@@ -67,11 +72,17 @@ export class OpenBaoUnderTest implements ProviderUnderTest {
   #appRole: Promise<{ mount: string; roleId: string }> | undefined;
   readonly #kubernetesRoles = new Map<string, Promise<string>>();
 
+  /** writable: the operator may write below the prefix too (spec.generate writes before it syncs). */
+  constructor(options: { writable?: boolean } = {}) {
+    this.#writable = options.writable ?? false;
+  }
+
   async setUp(ctx: ProviderContext): Promise<void> {
+    const data = this.#writable ? '"create", "read", "update"' : '"read"';
     await this.admin.putPolicy(
       this.policy,
       [
-        `path "secret/data/${this.prefix}/*" { capabilities = ["read"] }`,
+        `path "secret/data/${this.prefix}/*" { capabilities = [${data}] }`,
         `path "secret/metadata/${this.prefix}/*" { capabilities = ["read", "list"] }`,
       ].join('\n'),
     );

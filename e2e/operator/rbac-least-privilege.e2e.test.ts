@@ -21,7 +21,7 @@ import {
   tokenId,
   wasForbidden,
 } from '../support/rbac-audit.js';
-import { API_VERSION, GROUP, SecretSourceObjects, VERSION } from '../support/secret-sources.js';
+import { GROUP, SecretSourceObjects, VERSION } from '../support/secret-sources.js';
 import { createWorkload, readWorkload, WORKLOAD_KINDS } from '../support/workloads.js';
 
 jest.setTimeout(120_000);
@@ -88,28 +88,10 @@ test('the operator uses every verb config/rbac grants it, and is refused none', 
     openBaoSpec({ token: { secretRef: { name: 'vault-token', key: 'token' } } }),
   );
   await objects.createProvider('by-kubernetes', byKubernetes);
-  await custom.createClusterCustomObject({
-    group: GROUP,
-    version: VERSION,
-    plural: 'clustersecretproviders',
-    body: {
-      apiVersion: API_VERSION,
-      kind: 'ClusterSecretProvider',
-      metadata: { name: clusterProvider },
-      spec: {
-        conditions: [{ namespaces: [namespace] }],
-        ...openBaoSpec({ token: { secretRef: { name: 'vault-token', namespace, key: 'token' } } }),
-      },
-    },
+  await fx.createClusterProvider(clusterProvider, {
+    conditions: [{ namespaces: [namespace] }],
+    ...openBaoSpec({ token: { secretRef: { name: 'vault-token', namespace, key: 'token' } } }),
   });
-  fx.onCleanup(() =>
-    custom.deleteClusterCustomObject({
-      group: GROUP,
-      version: VERSION,
-      plural: 'clustersecretproviders',
-      name: clusterProvider,
-    }),
-  );
 
   // SecretSources: the default Owner + Retain (finalizer, then release on deletion), rendered from a
   // ConfigMap template; one through kubernetes auth; Orphan + Delete (the operator deletes the Secret).

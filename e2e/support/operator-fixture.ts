@@ -20,7 +20,7 @@ import {
 import { scrape, type Sample } from './prometheus.js';
 import type { ProviderContext, ProviderUnderTest } from './provider-under-test.js';
 import { authMode } from './provider-under-test.js';
-import { SecretSourceObjects } from './secret-sources.js';
+import { API_VERSION, GROUP, SecretSourceObjects, VERSION } from './secret-sources.js';
 
 export interface OperatorFixtureOptions {
   /** Prefix of the namespace and of the operators' Leases: `sync` → namespace `sync-1a2b3c4d`. */
@@ -33,6 +33,8 @@ export interface OperatorFixtureOptions {
   provider?: ProviderUnderTest;
   /** The auth modes to create SecretProviders for (default: all); the first is the SecretSources' default. */
   authModes?: readonly string[];
+  /** Names of those SecretProviders by auth mode, where a test needs its own (`{ token: 'vault' }`). */
+  providerNames?: Readonly<Record<string, string>>;
   /** The SecretProvider a new SecretSource refers to when the fixture creates none. */
   defaultProvider?: string;
   /** Spec fields every new SecretSource starts from (the test's spec goes over them). */
@@ -43,6 +45,13 @@ export interface OperatorFixtureOptions {
   startOperator?: boolean;
   /** Wait for each SecretProvider to be Ready=True before the first test (default true). */
   waitProvidersReady?: boolean;
+  /**
+   * Delete every SecretSource while an operator still runs, so its finalizers run (default true).
+   * Off for a file whose SecretSources hold no finalizer and are too many to delete one by one.
+   */
+  runFinalizers?: boolean;
+  /** Timeout of the setUp and tearDown hooks (default 120 s). */
+  hookTimeoutMs?: number;
 }
 
 export interface StartOptions {
@@ -107,9 +116,15 @@ export class OperatorFixture implements ProviderContext {
     return this.#set(this.#options.provider, 'provider');
   }
 
+  /** The auth modes the fixture created SecretProviders for, the default first. */
+  get authModeNames(): readonly string[] {
+    return this.#authModes();
+  }
+
   /** The SecretProvider of an auth mode (default: the first one). */
   providerName(mode: string = this.#authModes()[0] ?? ''): string {
-    return `${this.provider.name}-${authMode(this.provider, mode).name}`;
+    const name = authMode(this.provider, mode).name;
+    return this.#options.providerNames?.[name] ?? `${this.provider.name}-${name}`;
   }
 
   /** SecretSource helpers of one of the fixture's namespaces. */
@@ -164,6 +179,17 @@ export class OperatorFixture implements ProviderContext {
     await this.core.createNamespace({ body: { metadata: { name, labels } } });
     this.#namespaces.push(name);
     return name;
+  }
+
+  /** Creates a ClusterSecretProvider, deleted at the end (it outlives every namespace otherwise). */
+  async createClusterProvider(name: string, spec: Record<string, unknown>): Promise<void> {
+    const custom = this.kc.makeApiClient(k8s.CustomObjectsApi);
+    const api = { group: GROUP, version: VERSION, plural: 'clustersecretproviders' };
+    await custom.createClusterCustomObject({
+      ...api,
+      body: { apiVersion: API_VERSION, kind: 'ClusterSecretProvider', metadata: { name }, spec },
+    });
+    this.onCleanup(() => custom.deleteClusterCustomObject({ ...api, name }));
   }
 
   /** Starts an operator as the config/rbac ServiceAccount; the fixture stops it at the end. */
@@ -221,7 +247,7 @@ export class OperatorFixture implements ProviderContext {
         (operator) => operator.process.exitCode === null && operator.process.signalCode === null,
       );
       // Finalizers first, while an operator is there to run them; then a clean stop.
-      if (running.length > 0)
+      if (running.length > 0 && this.#options.runFinalizers !== false)
         await Promise.all(this.#namespaces.map((namespace) => this.objectsIn(namespace).deleteAllSources()));
       for (const operator of running) exitCodes.push(await operator.stop());
       events = await this.#eventsText();
@@ -272,7 +298,7 @@ export class OperatorFixture implements ProviderContext {
 /** The fixture of a test file (or describe block): setUp in beforeAll, tearDown in afterAll. */
 export function useOperatorFixture(options: OperatorFixtureOptions): OperatorFixture {
   const fixture = new OperatorFixture(options);
-  beforeAll(() => fixture.setUp(), 120_000);
-  afterAll(() => fixture.tearDown(), 90_000);
+  beforeAll(() => fixture.setUp(), options.hookTimeoutMs ?? 120_000);
+  afterAll(() => fixture.tearDown(), options.hookTimeoutMs ?? 120_000);
   return fixture;
 }

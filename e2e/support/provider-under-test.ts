@@ -1,8 +1,8 @@
 // A backend-neutral description of a provider under test: how its remote secrets are written, what
 // a SecretProvider looks like for each of its auth modes, and which optional capabilities it has.
 // The common cases (e2e/cases/common/) run over it, so a provider gets every common case by
-// implementing this interface (e2e/cases/openbao.ts, e2e/cases/aws.ts) and adding one line to a test
-// file. Values are handed in by the caller and never printed.
+// implementing this interface (e2e/cases/openbao.ts, aws.ts, azure-keyvault.ts) and adding one line
+// to a test file. Values are handed in by the caller and never printed.
 import type * as k8s from '@kubernetes/client-node';
 
 /** What a provider under test is given to set itself up: the test file's namespace and registries. */
