@@ -49,7 +49,7 @@ import {
   round,
   type ProcessMemory,
 } from './support/proc.js';
-import { difference, scrape, sumOf, total, totalBy, type Sample } from './support/prometheus.js';
+import { difference, scrape, sumOf, total, totalBy, type Sample } from '../e2e/support/prometheus.js';
 import { table, type BenchResult, type RefreshCycleResult } from './support/sync-result.js';
 
 const GROUP = 'secretsource.dev';

@@ -19,7 +19,7 @@ import {
 } from '../../e2e/support/azure-keyvault.js';
 import { requireEnv } from '../../e2e/support/kube.js';
 import { CountingProxy } from '../../e2e/support/counting-proxy.js';
-import { openBaoTokenProvider } from '../../e2e/support/secret-sources.js';
+import { openBaoTokenProvider } from '../../e2e/cases/openbao.js';
 import { OpenBaoAdmin } from '../../e2e/support/openbao-admin.js';
 import { mapBounded } from './bounded.js';
 

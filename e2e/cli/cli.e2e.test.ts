@@ -3,51 +3,33 @@
 // `secretsource status` lists SecretSources, failing first; and the same binary installed as
 // `kubectl-secretsource` answers `kubectl secretsource status` through the real kubectl.
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { jest } from '@jest/globals';
-import * as k8s from '@kubernetes/client-node';
 import YAML from 'yaml';
-import {
-  adminKubeConfig,
-  createNamespace,
-  installCrds,
-  repoRoot,
-  requireEnv,
-  uniqueName,
-} from '../support/kube.js';
-import { OpenBaoAdmin } from '../support/openbao-admin.js';
-import {
-  installOperatorRbac,
-  leakedCount,
-  startNamespacedOperator,
-  type RunningOperator,
-} from '../support/operator.js';
-import { openBaoTokenProvider, SecretSourceObjects } from '../support/secret-sources.js';
+import { OpenBaoUnderTest } from '../cases/openbao.js';
+import { repoRoot, requireEnv } from '../support/kube.js';
+import { useOperatorFixture } from '../support/operator-fixture.js';
+import type { SecretSourceObjects } from '../support/secret-sources.js';
 
 jest.setTimeout(120_000);
 
 const run = promisify(execFile);
-const kc = adminKubeConfig();
-const core = kc.makeApiClient(k8s.CoreV1Api);
-const openbao = OpenBaoAdmin.fromEnv();
-const policy = uniqueName('e2e-cli');
-const prefix = uniqueName('e2e-cli');
-const neverPrinted: string[] = [];
+const openbao = new OpenBaoUnderTest();
+// The SecretProvider is called `vault`, as the manifests below (and the CLI's output) name it.
+const fx = useOperatorFixture({
+  name: 'cli',
+  provider: openbao,
+  authModes: ['token'],
+  providerNames: { token: 'vault' },
+});
 let namespace: string;
 let objects: SecretSourceObjects;
-let operator: RunningOperator;
-let token: string;
 let pluginDir: string;
 
-const generated = () => {
-  const value = randomBytes(16).toString('hex');
-  neverPrinted.push(value);
-  return value;
-};
+const generated = (): string => fx.generated();
 
 /** `secretsource <args>` as a user runs it, with the admin kubeconfig of the environment. */
 async function secretsource(args: string[], stdin?: string): Promise<{ stdout: string; stderr: string }> {
@@ -70,20 +52,8 @@ function manifest(name: string, spec: Record<string, unknown>): string {
   });
 }
 
-beforeAll(async () => {
-  await installCrds(kc);
-  await installOperatorRbac(kc);
-  namespace = await createNamespace(kc, 'cli');
-  objects = new SecretSourceObjects(kc, namespace, { provider: 'vault' });
-  await openbao.putPolicy(policy, 'path "secret/data/*" { capabilities = ["read"] }');
-  token = await openbao.createToken([policy], '1h');
-  neverPrinted.push(token);
-  await core.createNamespacedSecret({
-    namespace,
-    body: { metadata: { name: 'vault-token' }, stringData: { token } },
-  });
-  await objects.createProvider('vault', openBaoTokenProvider('vault-token'));
-  operator = await startNamespacedOperator(kc, namespace, 'e2e-cli');
+beforeAll(() => {
+  ({ namespace, objects } = fx);
   // A kubectl plugin is any executable named kubectl-<name> on the PATH.
   pluginDir = mkdtempSync(path.join(tmpdir(), 'kubectl-plugin-'));
   const plugin = path.join(pluginDir, 'kubectl-secretsource');
@@ -92,21 +62,12 @@ beforeAll(async () => {
     `#!/bin/sh\ncd '${repoRoot}' && exec '${process.execPath}' --import tsx src/cli/main.ts "$@"\n`,
   );
   chmodSync(plugin, 0o755);
-}, 120_000);
-
-afterAll(async () => {
-  try {
-    expect(await objects?.tearDown(operator)).toBe(0);
-  } finally {
-    await openbao.revokeToken(token).catch(() => undefined);
-    await openbao.deletePolicy(policy).catch(() => undefined);
-  }
-}, 60_000);
+});
 
 test('render: the Secret a SecretSource would produce, redacted; --show-values shows them; nothing is written', async () => {
   const password = generated();
   const user = generated();
-  const remote = await openbao.putKv(`${prefix}/db`, { password, user });
+  const remote = await openbao.put('db', { password, user });
   const source = manifest('preview', {
     data: [{ key: 'password', remoteRef: { path: remote, property: 'password' } }],
     target: {
@@ -119,7 +80,7 @@ test('render: the Secret a SecretSource would produce, redacted; --show-values s
   writeFileSync(file, source);
 
   const redacted = await secretsource(['render', '-f', file]);
-  expect(leakedCount(redacted.stdout + redacted.stderr, neverPrinted)).toBe(0);
+  expect(fx.leaked(redacted.stdout + redacted.stderr)).toBe(0);
   const secret = YAML.parse(redacted.stdout) as {
     metadata: { name: string; labels: Record<string, string> };
     type: string;
@@ -140,12 +101,12 @@ test('render: the Secret a SecretSource would produce, redacted; --show-values s
 });
 
 test('status and `kubectl secretsource status`: failing first, then Ready', async () => {
-  const remote = await openbao.putKv(`${prefix}/ok`, { value: generated() });
+  const remote = await openbao.put('ok', { value: generated() });
   await objects.createSource('healthy', {
     data: [{ key: 'value', remoteRef: { path: remote, property: 'value' } }],
   });
   await objects.createSource('broken', {
-    data: [{ key: 'value', remoteRef: { path: `${prefix}/missing`, property: 'value' } }],
+    data: [{ key: 'value', remoteRef: { path: openbao.remote.path('missing'), property: 'value' } }],
   });
   await objects.waitReady('healthy', 'True', 'Synced');
   await objects.waitReady('broken', 'False', 'RemoteNotFound');

@@ -9,32 +9,12 @@ import { readFileSync } from 'node:fs';
 import { jest } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
 import YAML from 'yaml';
-import {
-  adminKubeConfig,
-  createNamespace,
-  deleteNamespace,
-  eventually,
-  installCrds,
-  readyCondition,
-  uniqueName,
-} from '../support/kube.js';
-import { OpenBaoAdmin } from '../support/openbao-admin.js';
-import {
-  OPERATOR_NAMESPACE,
-  OPERATOR_SERVICE_ACCOUNT,
-  installOperatorRbac,
-  operatorKubeconfigFile,
-  startOperator,
-} from '../support/operator.js';
+import { OpenBaoUnderTest, openBaoSpec, openBaoTokenProvider } from '../cases/openbao.js';
+import { eventually, readyCondition, uniqueName } from '../support/kube.js';
+import { OPERATOR_NAMESPACE, OPERATOR_SERVICE_ACCOUNT, operatorKubeconfigFile } from '../support/operator.js';
+import { useOperatorFixture } from '../support/operator-fixture.js';
 import { auditEventsOfToken, tokenId, wasForbidden } from '../support/rbac-audit.js';
-import {
-  API_VERSION,
-  GROUP,
-  SecretSourceObjects,
-  VERSION,
-  holds,
-  openBaoTokenProvider,
-} from '../support/secret-sources.js';
+import { GROUP, VERSION, holds } from '../support/secret-sources.js';
 import {
   CHART,
   find,
@@ -51,19 +31,19 @@ import {
 
 jest.setTimeout(120_000);
 
-const kc = adminKubeConfig();
+// config/default's namespace (which a dry run cannot create) and CRDs; the namespaced-mode test's
+// watched namespace, its OpenBao policy, and the operator it starts as the chart's ServiceAccount.
+const openbao = new OpenBaoUnderTest();
+const fx = useOperatorFixture({
+  name: 'e2e-helm-watched',
+  provider: openbao,
+  authModes: [],
+  defaultProvider: 'vault',
+  startOperator: false,
+});
+const { kc } = fx;
 // config/default's names, so the default render is comparable object by object.
 const RELEASE = 'secretsource-operator';
-const cleanups: (() => Promise<unknown>)[] = [];
-
-beforeAll(async () => {
-  await installCrds(kc);
-  await installOperatorRbac(kc); // the secretsource-system namespace, which a dry run cannot create
-});
-
-afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-});
 
 function podSpec(objects: Manifest[]): Record<string, unknown> {
   const deployment = only(objects, 'Deployment') as Manifest & {
@@ -113,9 +93,8 @@ describe('helm template', () => {
   });
 
   test('namespaced mode is accepted by kubectl apply --dry-run=server', async () => {
-    const release = await createNamespace(kc, 'e2e-helm-rel');
-    const watched = [await createNamespace(kc, 'e2e-helm-a'), await createNamespace(kc, 'e2e-helm-b')];
-    cleanups.push(...[release, ...watched].map((ns) => () => deleteNamespace(kc, ns)));
+    const release = await fx.createNamespace('e2e-helm-rel');
+    const watched = [await fx.createNamespace('e2e-helm-a'), await fx.createNamespace('e2e-helm-b')];
     const rendered = helm([
       'template',
       'ss',
@@ -232,20 +211,18 @@ describe('namespaced mode', () => {
 });
 
 test("namespaced mode's rights are enough: the operator syncs as the chart's ServiceAccount and is refused nothing", async () => {
-  const openbao = OpenBaoAdmin.fromEnv();
   const runId = randomBytes(4).toString('hex');
   const releaseName = `e2e-helm-${runId}`;
-  const release = await createNamespace(kc, 'e2e-helm-rel');
-  const watched = await createNamespace(kc, 'e2e-helm-watched');
-  cleanups.push(() => deleteNamespace(kc, release));
-  const objects = new SecretSourceObjects(kc, watched, { provider: 'vault' });
+  const release = await fx.createNamespace('e2e-helm-rel');
+  const watched = fx.namespace;
+  const { objects } = fx;
 
   // Only the chart's ServiceAccount and RBAC, applied for real (no kubelet here to run its Deployment).
   const rbacObjects = renderChart(releaseName, release, [`watchNamespaces={${watched}}`]).filter((o) =>
     ['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding'].includes(o.kind),
   );
   kubectl(['apply', '-f', '-'], rbacObjects.map((o) => YAML.stringify(o)).join('---\n'));
-  cleanups.push(async () =>
+  fx.onCleanup(async () =>
     kubectl(
       ['delete', '--ignore-not-found', '-f', '-'],
       rbacObjects
@@ -256,14 +233,10 @@ test("namespaced mode's rights are enough: the operator syncs as the chart's Ser
   );
   const serviceAccount = only(rbacObjects, 'ServiceAccount').metadata.name;
 
-  const core = kc.makeApiClient(k8s.CoreV1Api);
-  const policy = `e2e-helm-${runId}`;
-  const password = randomBytes(16).toString('hex');
-  const remotePath = await openbao.putKv(`e2e/helm-${runId}/db`, { password });
-  cleanups.push(() => openbao.deleteKv(remotePath));
-  await openbao.putPolicy(policy, `path "secret/data/${remotePath}" { capabilities = ["read"] }`);
-  cleanups.push(() => openbao.deletePolicy(policy));
-  const vaultToken = await openbao.createToken([policy], '1h');
+  const { core } = fx;
+  const password = fx.generated();
+  const remotePath = await openbao.put('db', { password });
+  const vaultToken = await openbao.token(fx);
   await core.createNamespacedSecret({
     namespace: watched,
     body: { metadata: { name: 'vault-token' }, stringData: { token: vaultToken } },
@@ -275,36 +248,16 @@ test("namespaced mode's rights are enough: the operator syncs as the chart's Ser
   });
   const custom = kc.makeApiClient(k8s.CustomObjectsApi);
   const clusterProvider = uniqueName('e2e-helm');
-  await custom.createClusterCustomObject({
-    group: GROUP,
-    version: VERSION,
-    plural: 'clustersecretproviders',
-    body: {
-      apiVersion: API_VERSION,
-      kind: 'ClusterSecretProvider',
-      metadata: { name: clusterProvider },
-      spec: {
-        conditions: [{ namespaces: [watched] }],
-        vault: {
-          ...(openBaoTokenProvider('vault-token').vault as object),
-          auth: { token: { secretRef: { name: 'vault-token', namespace: release, key: 'token' } } },
-        },
-      },
-    },
+  await fx.createClusterProvider(clusterProvider, {
+    conditions: [{ namespaces: [watched] }],
+    ...openBaoSpec({ token: { secretRef: { name: 'vault-token', namespace: release, key: 'token' } } }),
   });
-  cleanups.push(() =>
-    custom.deleteClusterCustomObject({
-      group: GROUP,
-      version: VERSION,
-      plural: 'clustersecretproviders',
-      name: clusterProvider,
-    }),
-  );
 
   const kubeconfig = await operatorKubeconfigFile(kc, { namespace: release, name: serviceAccount });
   const token = (YAML.parse(readFileSync(kubeconfig, 'utf8')) as { users: { user: { token: string } }[] })
     .users[0]!.user.token;
-  const operator = await startOperator({ kubeconfig, namespaces: [watched], leaseNamespace: release });
+  fx.neverPrint(token);
+  const operator = await fx.startOperator({ kubeconfig, namespaces: [watched], leaseNamespace: release });
   try {
     await objects.createProvider('vault', openBaoTokenProvider('vault-token'));
     const data = [{ key: 'password', remoteRef: { path: remotePath, property: 'password' } }];
@@ -337,7 +290,7 @@ test("namespaced mode's rights are enough: the operator syncs as the chart's Ser
     ).toBeDefined();
     await objects.deleteAllSources();
   } finally {
-    await objects.tearDown(operator);
+    await operator.stop();
   }
   const refused = auditEventsOfToken(tokenId(token))
     .filter(wasForbidden)

@@ -5,16 +5,11 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { jest } from '@jest/globals';
 import YAML from 'yaml';
-import { adminKubeConfig, createNamespace, installCrds, repoRoot } from '../support/kube.js';
-import { installOperatorRbac, startNamespacedOperator, type RunningOperator } from '../support/operator.js';
-import { SecretSourceObjects } from '../support/secret-sources.js';
+import { repoRoot } from '../support/kube.js';
+import { useOperatorFixture } from '../support/operator-fixture.js';
 import { exposedNames, metricNamesIn } from './promql.js';
 
 jest.setTimeout(60_000);
-
-const kc = adminKubeConfig();
-let objects: SecretSourceObjects;
-let operator: RunningOperator | undefined;
 
 interface Rules {
   spec: { groups: { name: string; rules: { alert?: string; record?: string; expr: string }[] }[] };
@@ -91,21 +86,14 @@ describe('exposedNames', () => {
 });
 
 describe('against a real operator', () => {
+  // An operator with nothing to sync: its /metrics still declares every metric.
+  const fx = useOperatorFixture({ name: 'e2e-metrics', defaultProvider: 'none' });
   let exposed: Set<string>;
 
   beforeAll(async () => {
-    await installCrds(kc);
-    await installOperatorRbac(kc);
-    const namespace = await createNamespace(kc, 'e2e-metrics');
-    objects = new SecretSourceObjects(kc, namespace, { provider: 'none' });
-    operator = await startNamespacedOperator(kc, namespace, 'e2e-metrics');
-    const response = await fetch(operator.metricsUrl);
+    const response = await fetch(fx.operator.metricsUrl);
     expect(response.status).toBe(200);
     exposed = exposedNames(await response.text());
-  });
-
-  afterAll(async () => {
-    expect(await objects.tearDown(operator)).toBe(0);
   });
 
   it('exports the operator metrics the README lists', () => {

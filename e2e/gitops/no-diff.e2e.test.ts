@@ -4,7 +4,6 @@
 // `kubectl diff --server-side` of the same manifests shows nothing (exit code 0), applying them
 // again changes nothing, and managedFields show that the operator's managers own only status and
 // the finalizer, never a field of spec or metadata the GitOps manager owns.
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -18,23 +17,9 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import YAML from 'yaml';
 import { secretSourceSpecSchema, type JSONSchemaProps } from '../../src/api/v1alpha1/schema.js';
-import {
-  adminKubeConfig,
-  createNamespace,
-  eventually,
-  installCrds,
-  readyCondition,
-  repoRoot,
-  requireEnv,
-  uniqueName,
-} from '../support/kube.js';
-import {
-  installOperatorRbac,
-  leakedCount,
-  startNamespacedOperator,
-  type RunningOperator,
-} from '../support/operator.js';
-import { SecretSourceObjects } from '../support/secret-sources.js';
+import { eventually, readyCondition, repoRoot, requireEnv, uniqueName } from '../support/kube.js';
+import { useOperatorFixture } from '../support/operator-fixture.js';
+import type { SecretSourceObjects } from '../support/secret-sources.js';
 import { kubectl, parseManifests, type Manifest } from './manifests.js';
 
 jest.setTimeout(120_000);
@@ -51,8 +36,17 @@ const FINALIZER_FIELDS = { 'f:metadata': { 'f:finalizers': { 'v:"secretsource.de
 /** A closed port on loopback: the samples' backends are examples, and nothing may leave this machine. */
 const NOWHERE = 'https://127.0.0.1:9';
 
-const kc = adminKubeConfig();
-const core = kc.makeApiClient(k8s.CoreV1Api);
+// The operator syncs what the test applies (the SecretProvider `moto` among it); the manifests are
+// written before it starts.
+const fx = useOperatorFixture({
+  name: 'e2e-gitops',
+  defaultProvider: 'moto',
+  beforeOperator: async (fixture) => {
+    ({ namespace, objects } = fixture);
+    await prepare();
+  },
+});
+const { kc, core } = fx;
 const custom = kc.makeApiClient(k8s.CustomObjectsApi);
 const aws = new SecretsManagerClient({
   region: requireEnv('AWS_REGION'),
@@ -60,13 +54,11 @@ const aws = new SecretsManagerClient({
 });
 const prefix = uniqueName('e2e-gitops');
 const awsSecrets: string[] = [];
-const generatedValues: string[] = [];
 const workDir = mkdtempSync(path.join(tmpdir(), 'e2e-gitops-'));
 const clusterProvider = uniqueName('e2e-gitops-vault-prod');
 
 let namespace: string;
 let objects: SecretSourceObjects;
-let operator: RunningOperator | undefined;
 let manifestFile: string;
 let manifests: Manifest[];
 
@@ -83,11 +75,7 @@ async function awsSecret(name: string, value: string, tags?: Record<string, stri
   return id;
 }
 
-function generated(): string {
-  const value = randomBytes(16).toString('hex');
-  generatedValues.push(value);
-  return value;
-}
+const generated = (): string => fx.generated();
 
 /** config/samples, moved into this test's namespace and names, with every backend on NOWHERE. */
 function samples(): Manifest[] {
@@ -290,11 +278,24 @@ async function live(object: Manifest): Promise<Live> {
 
 const describe_ = (object: Manifest) => `${object.kind} ${object.metadata.name}`;
 
-beforeAll(async () => {
-  await installCrds(kc);
-  await installOperatorRbac(kc);
-  namespace = await createNamespace(kc, 'e2e-gitops');
-  objects = new SecretSourceObjects(kc, namespace, { provider: 'moto' });
+/** The credentials, template and manifests the test applies; cleanups of what it leaves in moto. */
+async function prepare(): Promise<void> {
+  fx.onCleanup(async () => {
+    await custom
+      .deleteClusterCustomObject({
+        group: 'secretsource.dev',
+        version: 'v1alpha1',
+        plural: 'clustersecretproviders',
+        name: clusterProvider,
+      })
+      .catch(() => undefined);
+    for (const id of awsSecrets)
+      await aws
+        .send(new DeleteSecretCommand({ SecretId: id, ForceDeleteWithoutRecovery: true }))
+        .catch(() => undefined);
+    aws.destroy();
+    rmSync(workDir, { recursive: true, force: true });
+  });
   // Not the samples' aws-creds: that sample provider must stay without credentials.
   await core.createNamespacedSecret({
     namespace,
@@ -323,28 +324,7 @@ beforeAll(async () => {
   manifestFile = path.join(workDir, 'manifests.yaml');
   // YAML 1.1, as kubectl reads it: `yes`, `on` and the like are quoted, not booleans.
   writeFileSync(manifestFile, manifests.map((o) => YAML.stringify(o, { version: '1.1' })).join('---\n'));
-  operator = await startNamespacedOperator(kc, namespace, 'e2e-gitops');
-});
-
-afterAll(async () => {
-  await custom
-    .deleteClusterCustomObject({
-      group: 'secretsource.dev',
-      version: 'v1alpha1',
-      plural: 'clustersecretproviders',
-      name: clusterProvider,
-    })
-    .catch(() => undefined);
-  const exit = await objects.tearDown(operator);
-  for (const id of awsSecrets)
-    await aws
-      .send(new DeleteSecretCommand({ SecretId: id, ForceDeleteWithoutRecovery: true }))
-      .catch(() => undefined);
-  aws.destroy();
-  rmSync(workDir, { recursive: true, force: true });
-  expect(exit).toBe(0);
-  expect(leakedCount(operator?.output() ?? '', generatedValues)).toBe(0);
-});
+}
 
 test('the SecretSources applied set every optional field of the schema', () => {
   const wanted = schemaPaths(secretSourceSpecSchema);

@@ -1,92 +1,62 @@
-// The operator process end to end, running as the config/rbac ServiceAccount: the three Vault auth
-// modes against the shared OpenBao, the namespace rules of providers, an OpenBao outage on a dedicated
-// dev server, and leader election between replicas. Values are random and compared without printing.
+// The operator process end to end, running as the config/rbac ServiceAccount: the namespace rules of
+// providers (a ClusterSecretProvider's selector, a credential Secret of another namespace), an
+// OpenBao outage on a dedicated dev server, and leader election between replicas. The auth modes
+// themselves are common cases (e2e/cases/common/, run by openbao.e2e.test.ts and aws.e2e.test.ts).
+// Values are random and compared without printing.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { homedir } from 'node:os';
 import { jest } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
-import {
-  adminKubeConfig,
-  deleteNamespace,
-  eventually,
-  installCrds,
-  requireEnv,
-  statusCode,
-  uniqueName,
-  readyCondition,
-} from '../support/kube.js';
+import { OpenBaoUnderTest } from '../cases/openbao.js';
+import { eventually, requireEnv, statusCode, uniqueName, readyCondition } from '../support/kube.js';
 import { OpenBaoAdmin } from '../support/openbao-admin.js';
-import { enableKubernetesAuth } from '../support/openbao-kubernetes-auth.js';
-import {
-  OPERATOR_NAMESPACE,
-  freePort,
-  installOperatorRbac,
-  operatorKubeconfigFile,
-  startOperator,
-  type RunningOperator,
-} from '../support/operator.js';
-import {
-  API_VERSION,
-  GROUP,
-  SecretSourceObjects,
-  VERSION,
-  type Condition,
-} from '../support/secret-sources.js';
+import { OPERATOR_NAMESPACE, freePort, type RunningOperator } from '../support/operator.js';
+import { useOperatorFixture } from '../support/operator-fixture.js';
+import { scrape, valuesOf } from '../support/prometheus.js';
+import type { Condition, SecretSourceObjects } from '../support/secret-sources.js';
 
 jest.setTimeout(90_000);
 
 const ADMIT_LABEL = 'e2e.secretsource.dev/auth-and-ha';
 
-const kc = adminKubeConfig();
-const core = kc.makeApiClient(k8s.CoreV1Api);
-const custom = kc.makeApiClient(k8s.CustomObjectsApi);
-const leases = kc.makeApiClient(k8s.CoordinationV1Api);
-const openbao = OpenBaoAdmin.fromEnv();
-
-/** Every value and credential this file generates: none may show up in operator output or Events. */
-const sensitive: string[] = [];
-const operators: (RunningOperator & { leaseId: string })[] = [];
-const namespaces: string[] = [];
-const cleanups: (() => Promise<unknown>)[] = [];
 const runId = randomBytes(4).toString('hex');
-const basePath = `e2e/auth-ha-${runId}`;
-const readerPolicy = `e2e-auth-ha-${runId}`;
-let operatorKubeconfig: string;
+const tokenSecret = 'vault-token';
+const openbao = new OpenBaoUnderTest();
+let nsA: string; // admitted by the ClusterSecretProvider
+let nsB: string; // not admitted
+// One operator watching nsA (labelled for the ClusterSecretProvider) and nsB; the HA replicas below
+// are started by the test. SecretProviders are created by the tests.
+const fx = useOperatorFixture({
+  name: 'auth-a',
+  namespaceLabels: { [ADMIT_LABEL]: runId },
+  provider: openbao,
+  authModes: [],
+  defaultProvider: 'vault',
+  beforeOperator: async (fixture) => {
+    nsA = fixture.namespace;
+    nsB = await fixture.createNamespace('auth-b');
+    await createSecret(nsA, tokenSecret, { token: await openbao.token(fixture) });
+  },
+});
+const { kc, core } = fx;
+const leases = kc.makeApiClient(k8s.CoordinationV1Api);
 
 // ------------------------------------------------------------------------------------------------
 // Helpers
 
-function generated(): string {
-  const value = randomBytes(24).toString('hex');
-  sensitive.push(value);
-  return value;
-}
+const generated = (): string => fx.generated(24);
 
 const digest = (text: string): string => createHash('sha256').update(text).digest('hex');
-
-async function createNamespaceWith(prefix: string, labels: Record<string, string> = {}): Promise<string> {
-  const name = uniqueName(prefix);
-  await core.createNamespace({ body: { metadata: { name, labels } } });
-  namespaces.push(name);
-  return name;
-}
 
 async function createSecret(namespace: string, name: string, data: Record<string, string>): Promise<void> {
   await core.createNamespacedSecret({ namespace, body: { metadata: { name }, stringData: data } });
 }
 
-const objectsByNamespace = new Map<string, SecretSourceObjects>();
-
 /** The SecretSource helpers of one namespace (every SecretSource here names its provider). */
 function objectsIn(namespace: string): SecretSourceObjects {
-  let objects = objectsByNamespace.get(namespace);
-  if (!objects) {
-    objects = new SecretSourceObjects(kc, namespace, { provider: 'vault' });
-    objectsByNamespace.set(namespace, objects);
-  }
-  return objects;
+  return fx.objectsIn(namespace);
 }
 
 function createProvider(namespace: string, name: string, vaultSpec: object): Promise<void> {
@@ -134,20 +104,10 @@ function waitForSecretValue(
   return objectsIn(namespace).waitValue(name, 'value', expected, timeoutMs);
 }
 
-/** Writes a random value at `<basePath>/<name>` of the shared OpenBao and returns it. */
+/** Writes a random value at `<prefix>/<name>` of the shared OpenBao and returns it. */
 async function remoteValue(name: string): Promise<{ remotePath: string; value: string }> {
   const value = generated();
-  const remotePath = `${basePath}/${name}`;
-  await openbao.putKv(remotePath, { value });
-  cleanups.push(() => openbao.deleteKv(remotePath));
-  return { remotePath, value };
-}
-
-/** A token of the reader policy, as an application team would be given. */
-async function readerToken(): Promise<string> {
-  const token = await openbao.createToken([readerPolicy], '1h');
-  sensitive.push(token);
-  return token;
+  return { remotePath: await openbao.put(name, { value }), value };
 }
 
 function sharedVault(auth: object): object {
@@ -169,13 +129,9 @@ function logMessages(output: string): string[] {
 
 const SECRET_WRITE_LOG = /^(created|updated|repaired) Secret$/;
 
-/** Sum of secretsource_kube_writes_total samples on an operator's /metrics. */
+/** The secretsource_kube_writes_total samples on an operator's /metrics. */
 async function kubeWriteSamples(operator: RunningOperator): Promise<number[]> {
-  const text = await (await fetch(operator.metricsUrl)).text();
-  return text
-    .split('\n')
-    .filter((line) => line.startsWith('secretsource_kube_writes_total'))
-    .map((line) => Number(line.slice(line.lastIndexOf(' ') + 1)));
+  return valuesOf(await scrape(operator.metricsUrl), 'secretsource_kube_writes_total');
 }
 
 async function leaseHolder(name: string): Promise<string> {
@@ -194,22 +150,8 @@ function replicaOf(holder: string): string {
   return at < 0 ? holder : holder.slice(0, at);
 }
 
-async function launch(
-  namespacesToWatch: string[],
-  leaseId: string,
-  identity: string,
-): Promise<RunningOperator> {
-  const operator = await startOperator({
-    kubeconfig: operatorKubeconfig,
-    namespaces: namespacesToWatch,
-    identity,
-    extraArgs: [`--leader-election-id=${leaseId}`],
-  });
-  if (!operators.some((running) => running.leaseId === leaseId)) {
-    cleanups.push(() => leases.deleteNamespacedLease({ namespace: OPERATOR_NAMESPACE, name: leaseId }));
-  }
-  operators.push(Object.assign(operator, { leaseId }));
-  return operator;
+function launch(namespacesToWatch: string[], leaseId: string, identity: string): Promise<RunningOperator> {
+  return fx.startOperator({ namespaces: namespacesToWatch, leaseId, identity });
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -283,137 +225,19 @@ class DevOpenBao {
 
 // ------------------------------------------------------------------------------------------------
 
-let nsA: string; // admitted by the ClusterSecretProvider
-let nsB: string; // not admitted
-const tokenSecret = 'vault-token';
-
-beforeAll(async () => {
-  await installCrds(kc);
-  await installOperatorRbac(kc);
-  operatorKubeconfig = await operatorKubeconfigFile(kc);
-  nsA = await createNamespaceWith('auth-a', { [ADMIT_LABEL]: runId });
-  nsB = await createNamespaceWith('auth-b');
-  await openbao.putPolicy(readerPolicy, `path "secret/data/${basePath}/*" { capabilities = ["read"] }`);
-  cleanups.push(() => openbao.deletePolicy(readerPolicy));
-  await createSecret(nsA, tokenSecret, { token: await readerToken() });
-});
-
-afterAll(async () => {
-  await Promise.all(operators.map((operator) => operator.kill()));
-  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-  // With the operators gone nobody would remove their finalizers, and the namespaces would hang.
-  await Promise.all(namespaces.map((namespace) => objectsIn(namespace).dropFinalizers()));
-  await Promise.all(namespaces.map((namespace) => deleteNamespace(kc, namespace)));
-});
-
 describe('one operator watching two namespaces', () => {
   let operator: RunningOperator;
 
-  beforeAll(async () => {
-    operator = await launch([nsA, nsB], uniqueName('e2e-auth'), uniqueName('auth'));
-  });
-
-  test('token auth: a non-root token read from a Secret', async () => {
-    const { remotePath, value } = await remoteValue('token');
-    await createProvider(
-      nsA,
-      'by-token',
-      sharedVault({ token: { secretRef: { name: tokenSecret, key: 'token' } } }),
-    );
-    await createSource(nsA, 'by-token', {
-      provider: { kind: 'SecretProvider', name: 'by-token' },
-      remotePath,
-    });
-    await waitForSecretValue(nsA, 'by-token', value);
-    await waitForReady(nsA, 'by-token', 'True', 'Synced');
-    await objectsIn(nsA).waitProviderReady('by-token', 'True', 'Valid', 30_000);
-  });
-
-  test('kubernetes auth: the operator requests the ServiceAccount token itself', async () => {
-    const mount = `k8s-${runId}`;
-    const role = 'app';
-    await core.createNamespacedServiceAccount({ namespace: nsA, body: { metadata: { name: 'app' } } });
-    const { reviewerJwt } = await enableKubernetesAuth(kc, openbao, mount, nsA, cleanups);
-    sensitive.push(reviewerJwt);
-    await openbao.request('POST', `auth/${mount}/role/${role}`, {
-      bound_service_account_names: ['app'],
-      bound_service_account_namespaces: [nsA],
-      audience: 'vault',
-      token_policies: [readerPolicy],
-      token_ttl: '10m',
-    });
-
-    const { remotePath, value } = await remoteValue('kubernetes');
-    await createProvider(
-      nsA,
-      'by-kubernetes',
-      sharedVault({
-        kubernetes: { mountPath: mount, role, serviceAccountRef: { name: 'app' }, audiences: ['vault'] },
-      }),
-    );
-    await createSource(nsA, 'by-kubernetes', {
-      provider: { kind: 'SecretProvider', name: 'by-kubernetes' },
-      remotePath,
-    });
-    await waitForSecretValue(nsA, 'by-kubernetes', value);
-    await waitForReady(nsA, 'by-kubernetes', 'True', 'Synced');
-  });
-
-  test('appRole auth: role_id in the spec, secret_id in a Secret', async () => {
-    const mount = `approle-${runId}`;
-    await openbao.request('POST', `sys/auth/${mount}`, { type: 'approle' });
-    cleanups.push(() => openbao.request('DELETE', `sys/auth/${mount}`));
-    await openbao.request('POST', `auth/${mount}/role/app`, {
-      token_policies: [readerPolicy],
-      token_ttl: '10m',
-    });
-    const roleId = (
-      (await openbao.request('GET', `auth/${mount}/role/app/role-id`)).data as { role_id: string }
-    ).role_id;
-    const secretId = (
-      (await openbao.request('POST', `auth/${mount}/role/app/secret-id`)).data as { secret_id: string }
-    ).secret_id;
-    sensitive.push(secretId);
-    await createSecret(nsA, 'approle', { 'secret-id': secretId });
-
-    const { remotePath, value } = await remoteValue('approle');
-    await createProvider(
-      nsA,
-      'by-approle',
-      sharedVault({ appRole: { path: mount, roleId, secretRef: { name: 'approle', key: 'secret-id' } } }),
-    );
-    await createSource(nsA, 'by-approle', {
-      provider: { kind: 'SecretProvider', name: 'by-approle' },
-      remotePath,
-    });
-    await waitForSecretValue(nsA, 'by-approle', value);
-    await waitForReady(nsA, 'by-approle', 'True', 'Synced');
+  beforeAll(() => {
+    operator = fx.operator;
   });
 
   test('a ClusterSecretProvider serves the namespaces its selector admits, and no other', async () => {
     const name = uniqueName('e2e-cluster-vault');
-    await custom.createClusterCustomObject({
-      group: GROUP,
-      version: VERSION,
-      plural: 'clustersecretproviders',
-      body: {
-        apiVersion: API_VERSION,
-        kind: 'ClusterSecretProvider',
-        metadata: { name },
-        spec: {
-          conditions: [{ namespaceSelector: { matchLabels: { [ADMIT_LABEL]: runId } } }],
-          vault: sharedVault({ token: { secretRef: { name: tokenSecret, namespace: nsA, key: 'token' } } }),
-        },
-      },
+    await fx.createClusterProvider(name, {
+      conditions: [{ namespaceSelector: { matchLabels: { [ADMIT_LABEL]: runId } } }],
+      vault: sharedVault({ token: { secretRef: { name: tokenSecret, namespace: nsA, key: 'token' } } }),
     });
-    cleanups.push(() =>
-      custom.deleteClusterCustomObject({
-        group: GROUP,
-        version: VERSION,
-        plural: 'clustersecretproviders',
-        name,
-      }),
-    );
     const { remotePath, value } = await remoteValue('cluster');
     const provider = { kind: 'ClusterSecretProvider' as const, name };
     await createSource(nsA, 'by-cluster', { provider, remotePath });
@@ -444,7 +268,7 @@ describe('one operator watching two namespaces', () => {
 
   test('an OpenBao outage keeps the Secret as it was, reports Unavailable, and recovers', async () => {
     const server = await DevOpenBao.create();
-    cleanups.push(() => server.kill());
+    fx.onCleanup(() => server.kill());
     await server.start();
     const value = generated();
     const remotePath = `outage/${runId}`;
@@ -492,7 +316,7 @@ describe('one operator watching two namespaces', () => {
     ];
     const eventText = JSON.stringify(events);
     // A count, so a failure does not print the leaked values.
-    expect(sensitive.filter((value) => output.includes(value) || eventText.includes(value)).length).toBe(0);
+    expect(fx.leaked(`${output}\n${eventText}`)).toBe(0);
   });
 });
 
@@ -501,8 +325,8 @@ describe('two replicas with one leader election', () => {
   let nsC: string;
 
   beforeAll(async () => {
-    nsC = await createNamespaceWith('ha');
-    await createSecret(nsC, tokenSecret, { token: await readerToken() });
+    nsC = await fx.createNamespace('ha');
+    await createSecret(nsC, tokenSecret, { token: await openbao.token(fx) });
     await createProvider(
       nsC,
       'vault',
@@ -615,6 +439,6 @@ describe('two replicas with one leader election', () => {
     await waitForSecretValue(nsC, 'third', third.value);
 
     const outputs = [one, two, three].map((operator) => operator.output()).join('\n');
-    expect(sensitive.filter((value) => outputs.includes(value)).length).toBe(0);
+    expect(fx.leaked(outputs)).toBe(0);
   });
 });

@@ -5,88 +5,48 @@
 // would; challenge-resource verification stays on. Request counts come from the test server's
 // admin API; the stop-and-restart case runs on a second test server this file owns. Values are
 // random and compared without printing them.
-import { randomBytes, randomUUID, X509Certificate } from 'node:crypto';
+import { randomUUID, X509Certificate } from 'node:crypto';
 import { jest } from '@jest/globals';
 import { ClientSecretCredential } from '@azure/identity';
 import { CertificateClient } from '@azure/keyvault-certificates';
-import { SecretClient } from '@azure/keyvault-secrets';
-import * as k8s from '@kubernetes/client-node';
 import { makeCertificate, makePkcs12 } from '../../src/secrets/test-pki.js';
-import {
-  azureEnv,
-  clientOptions,
-  credentialOptions,
-  KeyVaultTestAdmin,
-  type AzureTestEnv,
-} from '../support/azure-keyvault.js';
+import { AzureKeyVaultUnderTest, azureSpec, vaultClient } from '../cases/azure-keyvault.js';
+import { describeCommonCases } from '../cases/compose.js';
+import { clientOptions, credentialOptions } from '../support/azure-keyvault.js';
 import { KeyVaultInstance } from '../support/azure-keyvault-instance.js';
-import {
-  adminKubeConfig,
-  createNamespace,
-  eventually,
-  installCrds,
-  readyCondition,
-  requireEnv,
-  uniqueName,
-} from '../support/kube.js';
-import {
-  installOperatorRbac,
-  leakedCount,
-  operatorKubeconfigFile,
-  startOperator,
-  type RunningOperator,
-} from '../support/operator.js';
-import { GROUP, holds, SecretSourceObjects, VERSION } from '../support/secret-sources.js';
+import { eventually, readyCondition, requireEnv, uniqueName } from '../support/kube.js';
+import type { RunningOperator } from '../support/operator.js';
+import { useOperatorFixture } from '../support/operator-fixture.js';
+import { scrape, type Sample } from '../support/prometheus.js';
+import { holds, type SecretSourceObjects } from '../support/secret-sources.js';
 
 jest.setTimeout(60_000);
 
-const PROVIDER = 'azure';
-const SP_SECRET = 'azure-sp';
-
-const env = azureEnv();
-const admin = new KeyVaultTestAdmin(env);
-const kc = adminKubeConfig();
-const core = kc.makeApiClient(k8s.CoreV1Api);
-const custom = kc.makeApiClient(k8s.CustomObjectsApi);
-
-const neverPrinted: string[] = [env.clientSecret];
+const azure = new AzureKeyVaultUnderTest();
+// The service principal's SecretProvider is `azure`, as Ready messages below name it.
+const fx = useOperatorFixture({
+  name: 'azure',
+  provider: azure,
+  providerNames: { serviceprincipal: 'azure' },
+  sourceDefaults: (name) => ({ target: { name } }),
+});
+const { env, admin, vault } = azure;
+const { core } = fx;
 let namespace: string;
 let objects: SecretSourceObjects;
 let operator: RunningOperator;
-let operatorExit: number | null | undefined;
-const clusterProviders: string[] = [];
+beforeAll(() => {
+  ({ namespace, objects, operator } = fx);
+});
+fx.onCleanup(() => admin.clearFaults());
 
-function generated(): string {
-  const value = randomBytes(16).toString('hex');
-  neverPrinted.push(value);
-  return value;
-}
+describeCommonCases(fx, azure);
+
+const generated = (): string => fx.generated();
 const secretName = (name: string): string => uniqueName(`e2e-op-az-${name}`);
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-function vaultClient(target: AzureTestEnv = env): SecretClient {
-  return new SecretClient(
-    target.vaultUrl,
-    new ClientSecretCredential(target.tenantId, target.clientId, target.clientSecret, {
-      ...credentialOptions(target),
-    }),
-    clientOptions(target),
-  );
-}
-const vault = vaultClient();
-
-/** spec.azure for the test server: its CA and its Entra ID, as a private cloud's would be named. */
-function azureSpec(auth: Record<string, unknown>, target: AzureTestEnv = env): Record<string, unknown> {
-  return {
-    azure: {
-      vaultUrl: target.vaultUrl,
-      tenantId: target.tenantId,
-      authorityHost: target.authorityHost,
-      caBundle: target.ca,
-      auth,
-    },
-  };
-}
+const SP_SECRET = 'azure-sp';
 const servicePrincipal = (secret = SP_SECRET) => ({
   servicePrincipal: { clientId: env.clientId, secretRef: { name: secret, key: 'client-secret' } },
 });
@@ -99,39 +59,8 @@ async function clientSecret(name: string, value: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  await installCrds(kc);
-  await installOperatorRbac(kc);
-  namespace = await createNamespace(kc, 'azure');
-  objects = new SecretSourceObjects(kc, namespace, {
-    provider: PROVIDER,
-    sourceDefaults: (name) => ({ target: { name } }),
-  });
   await clientSecret(SP_SECRET, env.clientSecret);
-  await objects.createProvider(PROVIDER, azureSpec(servicePrincipal()));
-  operator = await startOperator({
-    kubeconfig: await operatorKubeconfigFile(kc),
-    namespaces: [namespace],
-    extraArgs: [`--leader-election-id=${uniqueName('e2e-azure')}`],
-    // The operator's own managed identity, as a node's would be (IMDS; see e2e/.run/env).
-    env: { AZURE_POD_IDENTITY_AUTHORITY_HOST: env.imdsHost },
-  });
-  await objects.waitProviderReady(PROVIDER, 'True', undefined, 30_000);
-}, 120_000);
-
-afterAll(async () => {
-  try {
-    operatorExit = await objects?.tearDown(operator);
-  } finally {
-    for (const name of clusterProviders) {
-      await custom
-        .deleteClusterCustomObject({ group: GROUP, version: VERSION, plural: 'clustersecretproviders', name })
-        .catch(() => undefined);
-    }
-    await admin.clearFaults();
-  }
-  expect(operatorExit).toBe(0);
-  expect(leakedCount(operator.output(), neverPrinted)).toBe(0);
-}, 60_000);
+});
 
 test('the latest value, a JSON property (data) and a whole JSON secret (dataFrom) sync into one Secret', async () => {
   const [token, password, host] = [generated(), generated(), generated()];
@@ -308,20 +237,9 @@ test('workload identity: the operator requests a token for the named ServiceAcco
 
 test('managed identity: a ClusterSecretProvider uses the operator’s identity; a SecretProvider may not', async () => {
   const name = uniqueName('e2e-azure-mi');
-  clusterProviders.push(name);
-  await custom.createClusterCustomObject({
-    group: GROUP,
-    version: VERSION,
-    plural: 'clustersecretproviders',
-    body: {
-      apiVersion: `${GROUP}/${VERSION}`,
-      kind: 'ClusterSecretProvider',
-      metadata: { name },
-      spec: {
-        conditions: [{ namespaces: [namespace] }],
-        azure: { vaultUrl: env.vaultUrl, caBundle: env.ca, auth: { managedIdentity: {} } },
-      },
-    },
+  await fx.createClusterProvider(name, {
+    conditions: [{ namespaces: [namespace] }],
+    azure: { vaultUrl: env.vaultUrl, caBundle: env.ca, auth: { managedIdentity: {} } },
   });
   const value = generated();
   const path = secretName('mi');
@@ -424,18 +342,16 @@ test('the vault stopped and restarted: the Secret is kept, Ready=False Unavailab
 }, 150_000);
 
 test('every Azure call is counted in secretsource_provider_calls_total', async () => {
-  const counted = (metrics: string, operation: string, status: string): boolean =>
-    metrics
-      .split('\n')
-      .some(
-        (line) =>
-          line.startsWith('secretsource_provider_calls_total{') &&
-          line.includes('provider="azure"') &&
-          line.includes(`operation="${operation}"`) &&
-          line.includes(`status="${status}"`),
-      );
+  const counted = (metrics: Sample[], operation: string, status: string): boolean =>
+    metrics.some(
+      (sample) =>
+        sample.name === 'secretsource_provider_calls_total' &&
+        sample.labels.provider === 'azure' &&
+        sample.labels.operation === operation &&
+        sample.labels.status === status,
+    );
   await eventually(async () => {
-    const metrics = await (await fetch(operator.metricsUrl)).text();
+    const metrics = await scrape(operator.metricsUrl);
     const missing = [
       ['get', 'ok'],
       ['find', 'ok'],

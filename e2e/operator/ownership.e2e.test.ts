@@ -3,19 +3,13 @@
 // added by hand are left alone without a write per refresh, a Secret written by an older version
 // under the shared manager is taken over without a value gap, and status fingerprints are keyed.
 // The operator runs as its config/rbac ServiceAccount; values are random and never printed.
-import { randomBytes } from 'node:crypto';
 import { jest } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
-import { adminKubeConfig, createNamespace, eventually, installCrds, uniqueName } from '../support/kube.js';
-import { OpenBaoAdmin } from '../support/openbao-admin.js';
-import {
-  installOperatorRbac,
-  leakedCount,
-  OPERATOR_NAMESPACE,
-  startNamespacedOperator,
-  type RunningOperator,
-} from '../support/operator.js';
-import { holds, openBaoTokenProvider, SecretSourceObjects } from '../support/secret-sources.js';
+import { OpenBaoUnderTest } from '../cases/openbao.js';
+import { eventually } from '../support/kube.js';
+import { OPERATOR_NAMESPACE } from '../support/operator.js';
+import { useOperatorFixture } from '../support/operator-fixture.js';
+import { holds, type SecretSourceObjects } from '../support/secret-sources.js';
 
 jest.setTimeout(90_000);
 
@@ -26,30 +20,23 @@ const LEGACY_MANAGER = 'secretsource-operator';
 const APPLY = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.ServerSideApply);
 const STRATEGIC = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.StrategicMergePatch);
 
-const kc = adminKubeConfig();
-const core = kc.makeApiClient(k8s.CoreV1Api);
-const openbao = OpenBaoAdmin.fromEnv();
-const neverPrinted: string[] = [];
-const policy = uniqueName('e2e-owner');
-const pathPrefix = uniqueName('e2e-owner');
+const openbao = new OpenBaoUnderTest();
+const fx = useOperatorFixture({ name: 'owner', provider: openbao, authModes: ['token'] });
+const { kc, core } = fx;
+const generated = (): string => fx.generated();
 let namespace: string;
 let objects: SecretSourceObjects;
-let operator: RunningOperator;
-let token: string;
-
-function generated(): string {
-  const value = randomBytes(16).toString('hex');
-  neverPrinted.push(value);
-  return value;
-}
+beforeAll(() => {
+  ({ namespace, objects } = fx);
+});
 
 const b64 = (text: string) => Buffer.from(text).toString('base64');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const managers = (secret: k8s.V1Secret | undefined) =>
   (secret?.metadata?.managedFields ?? []).map((f) => `${f.manager}/${f.operation}`).sort();
 
-async function kv(name: string, data: Record<string, string>): Promise<string> {
-  return openbao.putKv(`${pathPrefix}/${name}`, data);
+function kv(name: string, data: Record<string, string>): Promise<string> {
+  return openbao.put(name, data);
 }
 
 /** Every version of Secret `name` a watch sees while `body` runs, then the watch stops. */
@@ -73,33 +60,6 @@ async function versionsDuring(name: string, body: () => Promise<void>): Promise<
 async function eventsOf(source: string, reason: string): Promise<number> {
   return (await objects.sourceEvents(source)).filter((e) => e.reason === reason).length;
 }
-
-beforeAll(async () => {
-  await installCrds(kc);
-  await installOperatorRbac(kc);
-  namespace = await createNamespace(kc, 'owner');
-  objects = new SecretSourceObjects(kc, namespace, { provider: 'vault' });
-  await openbao.putPolicy(policy, 'path "secret/data/*" { capabilities = ["read"] }');
-  token = await openbao.createToken([policy], '1h');
-  neverPrinted.push(token);
-  await core.createNamespacedSecret({
-    namespace,
-    body: { metadata: { name: 'vault-token' }, stringData: { token } },
-  });
-  await objects.createProvider('vault', openBaoTokenProvider('vault-token'));
-  operator = await startNamespacedOperator(kc, namespace, 'e2e-owner');
-  await objects.waitProviderReady('vault', 'True', undefined, 30_000);
-}, 120_000);
-
-afterAll(async () => {
-  try {
-    expect(await objects?.tearDown(operator)).toBe(0);
-  } finally {
-    await openbao.revokeToken(token).catch(() => undefined);
-    await openbao.deletePolicy(policy).catch(() => undefined);
-  }
-  expect(leakedCount(operator.output(), neverPrinted)).toBe(0);
-}, 60_000);
 
 test('two Merge sources keep each other’s keys under their own field managers; quiet refreshes write nothing', async () => {
   const theirs = generated();

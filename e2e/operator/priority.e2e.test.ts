@@ -2,95 +2,56 @@
 // due), a SecretSource created meanwhile is synced ahead of them. Asserted by order — how much of
 // the storm was still waiting when the new Secret appeared — not by wall-clock time; the time it
 // took is logged as a measurement (`make bench` reports it as p50/p99).
-import { randomBytes } from 'node:crypto';
 import { jest } from '@jest/globals';
-import * as k8s from '@kubernetes/client-node';
 import { mapBounded } from '../../bench/support/bounded.js';
-import { adminKubeConfig, createNamespace, eventually, installCrds, uniqueName } from '../support/kube.js';
-import { OpenBaoAdmin } from '../support/openbao-admin.js';
-import {
-  installOperatorRbac,
-  leakedCount,
-  operatorKubeconfigFile,
-  startOperator,
-  type RunningOperator,
-} from '../support/operator.js';
-import { openBaoTokenProvider, SecretSourceObjects } from '../support/secret-sources.js';
+import { OpenBaoUnderTest } from '../cases/openbao.js';
+import { eventually, uniqueName } from '../support/kube.js';
+import type { RunningOperator } from '../support/operator.js';
+import { useOperatorFixture } from '../support/operator-fixture.js';
+import { total } from '../support/prometheus.js';
+import type { SecretSourceObjects } from '../support/secret-sources.js';
 
 jest.setTimeout(600_000);
 
 const STORM = 2_000;
 const PATHS = 20;
 const INTERVAL_S = 20;
-const kc = adminKubeConfig();
-const core = kc.makeApiClient(k8s.CoreV1Api);
-const openbao = OpenBaoAdmin.fromEnv();
-const policy = uniqueName('e2e-prio');
-const prefix = uniqueName('e2e-prio');
+const openbao = new OpenBaoUnderTest();
+const fx = useOperatorFixture({
+  name: 'prio',
+  provider: openbao,
+  authModes: ['token'],
+  beforeOperator: async () => {
+    for (let i = 0; i < PATHS; i++) await openbao.put(String(i), { value: generated() });
+  },
+  // The test starts (and restarts) the operator itself.
+  startOperator: false,
+  // Orphan + Retain: no finalizers, so the namespace goes at once with its 2,000 objects.
+  runFinalizers: false,
+  hookTimeoutMs: 300_000,
+});
 const leaseId = uniqueName('e2e-prio');
-const neverPrinted: string[] = [];
-let namespace: string;
 let objects: SecretSourceObjects;
 let operator: RunningOperator | undefined;
-let kubeconfig: string;
-let token: string;
+beforeAll(() => {
+  ({ objects } = fx);
+});
 
-const generated = () => {
-  const value = randomBytes(16).toString('hex');
-  neverPrinted.push(value);
-  return value;
-};
+const generated = (): string => fx.generated();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function start(): Promise<RunningOperator> {
-  return startOperator({
-    kubeconfig,
-    namespaces: [namespace],
-    extraArgs: [`--leader-election-id=${leaseId}`, '--kube-qps=200', '--kube-burst=200'],
-  });
+  return fx.startOperator({ leaseId, extraArgs: ['--kube-qps=200', '--kube-burst=200'] });
 }
 
-/** The sum of a counter's samples whose labels contain `label`, from the operator's /metrics. */
-async function counter(name: string, label: string): Promise<number> {
-  const text = await (await fetch(operator!.metricsUrl)).text();
-  return text
-    .split('\n')
-    .filter((line) => line.startsWith(`${name}{`) && line.includes(label))
-    .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+/** The sum of a counter's samples with this `result` label, from the operator's /metrics. */
+async function counter(name: string, result: string): Promise<number> {
+  return total(await fx.metrics(operator), name, (labels) => labels.result === result);
 }
-
-beforeAll(async () => {
-  await installCrds(kc);
-  await installOperatorRbac(kc);
-  namespace = await createNamespace(kc, 'prio');
-  objects = new SecretSourceObjects(kc, namespace, { provider: 'vault' });
-  await openbao.putPolicy(policy, 'path "secret/data/*" { capabilities = ["read"] }');
-  token = await openbao.createToken([policy], '1h');
-  neverPrinted.push(token);
-  await core.createNamespacedSecret({
-    namespace,
-    body: { metadata: { name: 'vault-token' }, stringData: { token } },
-  });
-  await objects.createProvider('vault', openBaoTokenProvider('vault-token'));
-  for (let i = 0; i < PATHS; i++) await openbao.putKv(`${prefix}/${i}`, { value: generated() });
-  kubeconfig = await operatorKubeconfigFile(kc);
-}, 120_000);
-
-afterAll(async () => {
-  try {
-    if (operator) expect(await operator.stop()).toBe(0);
-  } finally {
-    // Orphan + Retain: no finalizers, so the namespace goes at once with its 2,000 objects.
-    await objects.tearDown(undefined);
-    await openbao.revokeToken(token).catch(() => undefined);
-    await openbao.deletePolicy(policy).catch(() => undefined);
-  }
-  if (operator) expect(leakedCount(operator.output(), neverPrinted)).toBe(0);
-}, 300_000);
 
 test(`a SecretSource created during a storm of ${STORM} due refreshes is synced ahead of them`, async () => {
   const spec = (i: number) => ({
-    data: [{ key: 'value', remoteRef: { path: `${prefix}/${i % PATHS}`, property: 'value' } }],
+    data: [{ key: 'value', remoteRef: { path: openbao.remote.path(String(i % PATHS)), property: 'value' } }],
     refresh: { interval: `${INTERVAL_S}s` },
     target: { creationPolicy: 'Orphan' },
   });
@@ -112,19 +73,19 @@ test(`a SecretSource created during a storm of ${STORM} due refreshes is synced 
   // once, and each one writes its Secret, status and an Event through the shared write budget.
   expect(await operator.stop()).toBe(0);
   operator = undefined;
-  for (let i = 0; i < PATHS; i++) await openbao.putKv(`${prefix}/${i}`, { value: generated() });
+  for (let i = 0; i < PATHS; i++) await openbao.put(String(i), { value: generated() });
   await sleep((INTERVAL_S + 2) * 1_000);
   operator = await start();
   // Once the storm is under way (the leader works through the due refreshes)...
   await eventually(
     async () => {
-      if ((await counter('secretsource_sync_total', 'result="written"')) < 20)
+      if ((await counter('secretsource_sync_total', 'written')) < 20)
         throw new Error('the storm has not started yet');
     },
     60_000,
     20,
   );
-  const refreshedAtCreate = await counter('secretsource_sync_total', 'result="written"');
+  const refreshedAtCreate = await counter('secretsource_sync_total', 'written');
   const createdAt = Date.now();
   await objects.createSource('newcomer', spec(0));
   const secret = await eventually(
@@ -137,7 +98,7 @@ test(`a SecretSource created during a storm of ${STORM} due refreshes is synced 
     50,
   );
   // The newcomer's own sync counts as written too.
-  const refreshedBefore = (await counter('secretsource_sync_total', 'result="written"')) - 1;
+  const refreshedBefore = (await counter('secretsource_sync_total', 'written')) - 1;
   const latencyMs = Date.now() - createdAt;
   console.log(
     `newcomer's Secret after ${latencyMs} ms; due refreshes run: ${refreshedAtCreate} when it was created, ${refreshedBefore} when its Secret appeared, of ${STORM}`,
@@ -149,7 +110,7 @@ test(`a SecretSource created during a storm of ${STORM} due refreshes is synced 
   // ...and the storm does run.
   await eventually(
     async () => {
-      const refreshed = (await counter('secretsource_sync_total', 'result="written"')) - 1;
+      const refreshed = (await counter('secretsource_sync_total', 'written')) - 1;
       if (refreshed < STORM) throw new Error(`${refreshed}/${STORM} refreshed`);
     },
     240_000,

@@ -6,31 +6,15 @@
 // credentials and its fingerprint key. A verb granted
 // but never used fails the test as surely as one used but missing. Self-contained: it depends on
 // no other test file.
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { jest } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
 import YAML from 'yaml';
-import {
-  adminKubeConfig,
-  createNamespace,
-  eventually,
-  installCrds,
-  requireEnv,
-  statusCode,
-  uniqueName,
-} from '../support/kube.js';
-import { OpenBaoAdmin } from '../support/openbao-admin.js';
-import { enableKubernetesAuth } from '../support/openbao-kubernetes-auth.js';
-import {
-  OPERATOR_NAMESPACE,
-  OPERATOR_SERVICE_ACCOUNT,
-  installOperatorRbac,
-  leakedCount,
-  operatorKubeconfigFile,
-  startOperator,
-  type RunningOperator,
-} from '../support/operator.js';
+import { OpenBaoUnderTest, openBaoSpec } from '../cases/openbao.js';
+import { eventually, statusCode, uniqueName } from '../support/kube.js';
+import { OPERATOR_NAMESPACE, OPERATOR_SERVICE_ACCOUNT, type RunningOperator } from '../support/operator.js';
+import { useOperatorFixture } from '../support/operator-fixture.js';
+import { authMode, type ProviderSpec } from '../support/provider-under-test.js';
 import {
   auditEventsOfToken,
   auditLogFiles,
@@ -39,62 +23,40 @@ import {
   tokenId,
   wasForbidden,
 } from '../support/rbac-audit.js';
-import { API_VERSION, GROUP, SecretSourceObjects, VERSION } from '../support/secret-sources.js';
+import { GROUP, SecretSourceObjects, VERSION } from '../support/secret-sources.js';
 import { createWorkload, readWorkload, WORKLOAD_KINDS } from '../support/workloads.js';
 
 jest.setTimeout(120_000);
 
-const kc = adminKubeConfig();
-const core = kc.makeApiClient(k8s.CoreV1Api);
+const openbao = new OpenBaoUnderTest();
+// No SecretProvider and no operator yet: the scenario creates them, so that the audit log holds
+// every request of the operator's token.
+const fx = useOperatorFixture({
+  name: 'e2e-rbac',
+  provider: openbao,
+  authModes: [],
+  defaultProvider: 'by-token',
+  startOperator: false,
+});
+const { kc, core } = fx;
 const custom = kc.makeApiClient(k8s.CustomObjectsApi);
 const leases = kc.makeApiClient(k8s.CoordinationV1Api);
-const openbao = OpenBaoAdmin.fromEnv();
 
-const runId = randomBytes(4).toString('hex');
-const remoteBase = `e2e/rbac-${runId}`;
-const readerPolicy = `e2e-rbac-${runId}`;
-const kubernetesMount = `k8s-rbac-${runId}`;
 const leaseId = uniqueName('e2e-rbac');
 const clusterProvider = uniqueName('e2e-rbac');
-/** Values and credentials this file generates: none may reach the audit log or the operator's output. */
-const sensitive: string[] = [];
-const cleanups: (() => Promise<unknown>)[] = [];
 const MANAGED_SELECTOR = 'secretsource.dev/managed=true';
 
 let namespace: string;
 let objects: SecretSourceObjects;
 let operator: RunningOperator | undefined;
 let operatorTokenId: string;
+/** OpenBao's kubernetes auth: it reviews the operator's TokenRequest tokens for ServiceAccount `app`. */
+let byKubernetes: ProviderSpec;
 
-function generated(): string {
-  const value = randomBytes(16).toString('hex');
-  sensitive.push(value);
-  return value;
-}
+const generated = (): string => fx.generated();
 
 async function remoteValue(name: string): Promise<string> {
-  const remotePath = `${remoteBase}/${name}`;
-  await openbao.putKv(remotePath, { value: generated() });
-  cleanups.push(() => openbao.deleteKv(remotePath));
-  return remotePath;
-}
-
-function vaultSpec(auth: object): Record<string, unknown> {
-  return { vault: { server: requireEnv('VAULT_ADDR'), path: 'secret', version: 'v2', auth } };
-}
-
-/** OpenBao's kubernetes auth: it reviews the operator's TokenRequest tokens for ServiceAccount `app`. */
-async function setUpKubernetesAuth(): Promise<void> {
-  await core.createNamespacedServiceAccount({ namespace, body: { metadata: { name: 'app' } } });
-  const { reviewerJwt } = await enableKubernetesAuth(kc, openbao, kubernetesMount, namespace, cleanups);
-  sensitive.push(reviewerJwt);
-  await openbao.request('POST', `auth/${kubernetesMount}/role/app`, {
-    bound_service_account_names: ['app'],
-    bound_service_account_namespaces: [namespace],
-    audience: 'vault',
-    token_policies: [readerPolicy],
-    token_ttl: '10m',
-  });
+  return openbao.put(name, { value: generated() });
 }
 
 async function leaseSpec(): Promise<k8s.V1LeaseSpec | undefined> {
@@ -107,78 +69,32 @@ async function leaseSpec(): Promise<k8s.V1LeaseSpec | undefined> {
 }
 
 beforeAll(async () => {
-  await installCrds(kc);
-  await installOperatorRbac(kc);
-  namespace = await createNamespace(kc, 'e2e-rbac');
-  objects = new SecretSourceObjects(kc, namespace, { provider: 'by-token' });
-  await openbao.putPolicy(readerPolicy, `path "secret/data/${remoteBase}/*" { capabilities = ["read"] }`);
-  cleanups.push(() => openbao.deletePolicy(readerPolicy));
-  const token = await openbao.createToken([readerPolicy], '1h');
-  sensitive.push(token);
+  ({ namespace, objects } = fx);
   await core.createNamespacedSecret({
     namespace,
-    body: { metadata: { name: 'vault-token' }, stringData: { token } },
+    body: { metadata: { name: 'vault-token' }, stringData: { token: await openbao.token(fx) } },
   });
-  await setUpKubernetesAuth();
+  byKubernetes = await authMode(openbao, 'kubernetes').providerSpec(fx);
 
-  const kubeconfig = await operatorKubeconfigFile(kc);
   const operatorToken = (
-    YAML.parse(readFileSync(kubeconfig, 'utf8')) as { users: { user: { token: string } }[] }
+    YAML.parse(readFileSync(fx.operatorKubeconfig, 'utf8')) as { users: { user: { token: string } }[] }
   ).users[0]!.user.token;
-  sensitive.push(operatorToken);
+  fx.neverPrint(operatorToken);
   operatorTokenId = tokenId(operatorToken);
-  cleanups.push(() => leases.deleteNamespacedLease({ namespace: OPERATOR_NAMESPACE, name: leaseId }));
-  operator = await startOperator({
-    kubeconfig,
-    namespaces: [namespace],
-    extraArgs: [`--leader-election-id=${leaseId}`],
-  });
-});
-
-afterAll(async () => {
-  await objects.tearDown(operator);
-  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+  operator = await fx.startOperator({ leaseId });
 });
 
 test('the operator uses every verb config/rbac grants it, and is refused none', async () => {
   // Providers: credentials Secret read (token auth), TokenRequest (kubernetes auth), both status kinds.
   await objects.createProvider(
     'by-token',
-    vaultSpec({ token: { secretRef: { name: 'vault-token', key: 'token' } } }),
+    openBaoSpec({ token: { secretRef: { name: 'vault-token', key: 'token' } } }),
   );
-  await objects.createProvider(
-    'by-kubernetes',
-    vaultSpec({
-      kubernetes: {
-        mountPath: kubernetesMount,
-        role: 'app',
-        serviceAccountRef: { name: 'app' },
-        audiences: ['vault'],
-      },
-    }),
-  );
-  await custom.createClusterCustomObject({
-    group: GROUP,
-    version: VERSION,
-    plural: 'clustersecretproviders',
-    body: {
-      apiVersion: API_VERSION,
-      kind: 'ClusterSecretProvider',
-      metadata: { name: clusterProvider },
-      spec: {
-        conditions: [{ namespaces: [namespace] }],
-        ...vaultSpec({ token: { secretRef: { name: 'vault-token', namespace, key: 'token' } } }),
-      },
-    },
+  await objects.createProvider('by-kubernetes', byKubernetes);
+  await fx.createClusterProvider(clusterProvider, {
+    conditions: [{ namespaces: [namespace] }],
+    ...openBaoSpec({ token: { secretRef: { name: 'vault-token', namespace, key: 'token' } } }),
   });
-  cleanups.push(() =>
-    custom.deleteClusterCustomObject({
-      group: GROUP,
-      version: VERSION,
-      plural: 'clustersecretproviders',
-      name: clusterProvider,
-    }),
-  );
 
   // SecretSources: the default Owner + Retain (finalizer, then release on deletion), rendered from a
   // ConfigMap template; one through kubernetes auth; Orphan + Delete (the operator deletes the Secret).
@@ -210,7 +126,7 @@ test('the operator uses every verb config/rbac grants it, and is refused none', 
   });
   for (const name of ['retained', 'by-kubernetes', 'deleted', 'restarted'])
     await objects.waitReady(name, 'True', 'Synced');
-  await openbao.putKv(restartedPath, { value: generated() });
+  await openbao.remote.update(restartedPath, { value: generated() });
   for (const kind of WORKLOAD_KINDS) {
     await eventually(async () => {
       const workload = await readWorkload(kc, namespace, kind, `app-${kind.toLowerCase()}`);
@@ -299,6 +215,6 @@ test('the operator uses every verb config/rbac grants it, and is refused none', 
   const auditText = auditLogFiles()
     .map((file) => readFileSync(file, 'utf8'))
     .join('');
-  expect(leakedCount(auditText, sensitive)).toBe(0);
-  expect(leakedCount(output, sensitive)).toBe(0);
+  expect(fx.leaked(auditText)).toBe(0);
+  expect(fx.leaked(output)).toBe(0);
 });

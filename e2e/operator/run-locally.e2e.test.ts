@@ -5,29 +5,15 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { jest } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
-import {
-  adminKubeConfig,
-  createNamespace,
-  deleteNamespace,
-  eventually,
-  repoRoot,
-  requireEnv,
-  uniqueName,
-} from '../support/kube.js';
-import {
-  OPERATOR_NAMESPACE,
-  installOperatorRbac,
-  operatorKubeconfigFile,
-  startOperator,
-  type RunningOperator,
-} from '../support/operator.js';
+import { eventually, repoRoot, requireEnv, uniqueName } from '../support/kube.js';
+import { OPERATOR_NAMESPACE } from '../support/operator.js';
+import { useOperatorFixture } from '../support/operator-fixture.js';
 
 jest.setTimeout(60_000);
 
-const kc = adminKubeConfig();
-const leases = kc.makeApiClient(k8s.CoordinationV1Api);
-const operators: RunningOperator[] = [];
-const cleanups: (() => Promise<unknown>)[] = [];
+// No provider and no operator of its own: each test starts the operator as a newcomer would.
+const fx = useOperatorFixture({ name: 'e2e-lease', startOperator: false });
+const leases = fx.kc.makeApiClient(k8s.CoordinationV1Api);
 
 interface LogLine {
   level?: string;
@@ -51,23 +37,17 @@ function waitForLog(output: () => string, message: string, timeoutMs = 10_000): 
   }, timeoutMs);
 }
 
-afterAll(async () => {
-  await Promise.all(operators.map((operator) => operator.kill()));
-  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-});
-
 describe('a Lease the operator cannot take', () => {
   test('in a namespace that does not exist: a warning naming it, and how to fix it', async () => {
     const missing = uniqueName('no-such-namespace');
     const leaseId = uniqueName('e2e-lease');
     // As `make run` does: the admin kubeconfig, so the only problem is the missing namespace.
-    const operator = await startOperator({
+    const operator = await fx.startOperator({
       kubeconfig: requireEnv('KUBECONFIG'),
       namespaces: [missing],
       leaseNamespace: missing,
-      extraArgs: [`--leader-election-id=${leaseId}`],
+      leaseId,
     });
-    operators.push(operator);
     const warning = await waitForLog(
       operator.output,
       `cannot take Lease ${missing}/${leaseId}: namespaces "${missing}" not found — ` +
@@ -77,17 +57,14 @@ describe('a Lease the operator cannot take', () => {
   });
 
   test('where RBAC does not let it: a warning naming the Lease and the RBAC it needs', async () => {
-    await installOperatorRbac(kc);
-    const elsewhere = await createNamespace(kc, 'e2e-lease');
-    cleanups.push(() => deleteNamespace(kc, elsewhere));
+    // The fixture's namespace: config/rbac grants nothing there.
+    const elsewhere = fx.namespace;
     const leaseId = uniqueName('e2e-lease');
-    const operator = await startOperator({
-      kubeconfig: await operatorKubeconfigFile(kc),
+    const operator = await fx.startOperator({
       namespaces: [elsewhere],
       leaseNamespace: elsewhere,
-      extraArgs: [`--leader-election-id=${leaseId}`],
+      leaseId,
     });
-    operators.push(operator);
     const warning = await eventually(async () => {
       const found = logLines(operator.output()).find((line) =>
         line.msg?.startsWith(`cannot take Lease ${elsewhere}/${leaseId}: `),
@@ -105,9 +82,8 @@ describe('a Lease the operator cannot take', () => {
 
 test('make run with KUBECONFIG unset runs against the local environment and becomes leader', async () => {
   const leaseId = uniqueName('e2e-make-run');
-  cleanups.push(() => leases.deleteNamespacedLease({ namespace: OPERATOR_NAMESPACE, name: leaseId }));
-  const watched = await createNamespace(kc, 'e2e-make-run');
-  cleanups.push(() => deleteNamespace(kc, watched));
+  fx.onCleanup(() => leases.deleteNamespacedLease({ namespace: OPERATOR_NAMESPACE, name: leaseId }));
+  const watched = await fx.createNamespace('e2e-make-run');
   // What `make run ARGS=...` runs; the environment has no KUBECONFIG, as in a fresh shell.
   const child: ChildProcess = spawn(
     path.join(repoRoot, 'e2e/env/run-operator.sh'),
@@ -131,7 +107,7 @@ test('make run with KUBECONFIG unset runs against the local environment and beco
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise((resolve) => child.once('exit', resolve));
-  cleanups.push(async () => {
+  fx.onCleanup(async () => {
     if (child.exitCode === null) child.kill('SIGKILL');
     await exited;
   });

@@ -14,58 +14,41 @@ import {
   makePkcs12,
   type TestCertificate,
 } from '../../src/secrets/test-pki.js';
-import {
-  adminKubeConfig,
-  createNamespace,
-  eventually,
-  installCrds,
-  statusCode,
-  statusMessage,
-  uniqueName,
-  readyCondition,
-} from '../support/kube.js';
-import { OpenBaoAdmin } from '../support/openbao-admin.js';
-import {
-  installOperatorRbac,
-  leakedCount,
-  startNamespacedOperator,
-  type RunningOperator,
-} from '../support/operator.js';
-import { SecretSourceObjects, bytesOf, holds, openBaoTokenProvider } from '../support/secret-sources.js';
+import { OpenBaoUnderTest } from '../cases/openbao.js';
+import { eventually, statusCode, statusMessage, readyCondition } from '../support/kube.js';
+import type { RunningOperator } from '../support/operator.js';
+import { useOperatorFixture } from '../support/operator-fixture.js';
+import { scrape, valueOf } from '../support/prometheus.js';
+import { bytesOf, holds, type SecretSourceObjects } from '../support/secret-sources.js';
 
 jest.setTimeout(60_000);
 
-const PROVIDER = 'vault';
-const TOKEN_SECRET = 'vault-token';
 const DAY = 24 * 60 * 60 * 1000;
 
-const kc = adminKubeConfig();
-const core = kc.makeApiClient(k8s.CoreV1Api);
-const openbao = OpenBaoAdmin.fromEnv();
-
-/** Everything generated that must never show in the operator's output. */
-const neverPrinted: string[] = [];
-const policy = uniqueName('e2e-types');
-const pathPrefix = uniqueName('e2e-types');
-const createdTokens: string[] = [];
+const openbao = new OpenBaoUnderTest();
+const fx = useOperatorFixture({
+  name: 'types',
+  provider: openbao,
+  authModes: ['token'],
+  sourceDefaults: () => ({ refresh: { interval: '1h' } }),
+});
+const { core } = fx;
 let namespace: string;
 let objects: SecretSourceObjects;
 let operator: RunningOperator;
-let operatorExit: number | null | undefined;
+beforeAll(() => {
+  ({ namespace, objects, operator } = fx);
+});
 
 // --------------------------------------------------------------------------------------------
 // Generated values
 
-function generated(): string {
-  const value = randomBytes(16).toString('hex');
-  neverPrinted.push(value);
-  return value;
-}
+const generated = (): string => fx.generated();
 
 /** Remembers a PEM (whole, and each base64 body line of its private keys) as never to be printed. */
 function secretPem(pem: string): string {
-  neverPrinted.push(pem);
-  for (const line of pem.split('\n')) if (/^[A-Za-z0-9+/=]{40,}$/.test(line)) neverPrinted.push(line);
+  fx.neverPrint(pem);
+  for (const line of pem.split('\n')) if (/^[A-Za-z0-9+/=]{40,}$/.test(line)) fx.neverPrint(line);
   return pem;
 }
 
@@ -85,18 +68,11 @@ function pemCertificates(pem: string): X509Certificate[] {
 }
 
 // --------------------------------------------------------------------------------------------
-// OpenBao (root token, for setting the server up)
+// OpenBao
 
 /** Writes a KV v2 secret under this file's prefix; returns the path the SecretSource uses. */
 function putKv(name: string, data: Record<string, string>): Promise<string> {
-  return openbao.putKv(`${pathPrefix}/${name}`, data);
-}
-
-async function newToken(): Promise<string> {
-  const token = await openbao.createToken([policy], '1h');
-  createdTokens.push(token);
-  neverPrinted.push(token);
-  return token;
+  return openbao.put(name, data);
 }
 
 /** data[] entries taking each listed property of one OpenBao path, under the same key. */
@@ -116,17 +92,7 @@ const keysOf = (secret: k8s.V1Secret | undefined): string[] => Object.keys(secre
 
 /** A gauge's value for this file's SecretSource from the operator's /metrics, or undefined. */
 async function gauge(name: string, secretSource: string): Promise<number | undefined> {
-  const text = await (await fetch(operator.metricsUrl)).text();
-  for (const line of text.split('\n')) {
-    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)\{([^}]*)\} (\S+)$/.exec(line);
-    if (
-      match?.[1] === name &&
-      match[2]!.includes(`namespace="${namespace}"`) &&
-      match[2]!.includes(`secretsource="${secretSource}"`)
-    )
-      return Number(match[3]);
-  }
-  return undefined;
+  return valueOf(await scrape(operator.metricsUrl), name, { namespace, secretsource: secretSource });
 }
 
 /** Whether a PEM private key and a certificate belong together. */
@@ -136,51 +102,12 @@ function keyMatches(certPem: string, keyPem: string): boolean {
 
 // --------------------------------------------------------------------------------------------
 
-beforeAll(async () => {
-  await installCrds(kc);
-  await installOperatorRbac(kc);
-  namespace = await createNamespace(kc, 'types');
-  objects = new SecretSourceObjects(kc, namespace, {
-    provider: PROVIDER,
-    sourceDefaults: () => ({ refresh: { interval: '1h' } }),
-  });
-  await openbao.putPolicy(
-    policy,
-    [
-      'path "secret/data/*" { capabilities = ["read"] }',
-      'path "secret/metadata/*" { capabilities = ["read", "list"] }',
-    ].join('\n'),
-  );
-  await core.createNamespacedSecret({
-    namespace,
-    body: { metadata: { name: TOKEN_SECRET }, stringData: { token: await newToken() } },
-  });
-  await objects.createProvider(PROVIDER, openBaoTokenProvider(TOKEN_SECRET));
-  operator = await startNamespacedOperator(kc, namespace, 'e2e-types');
-}, 120_000);
-
-afterAll(async () => {
-  try {
-    // Lets the operator run every finalizer; whatever is left cannot keep the namespace Terminating.
-    operatorExit = await objects?.tearDown(operator);
-  } finally {
-    await Promise.all(createdTokens.map((token) => openbao.revokeToken(token).catch(() => undefined)));
-    await openbao.deletePolicy(policy).catch(() => undefined);
-  }
-  expect(operatorExit).toBe(0);
-  expect(leakedValues()).toBe(0);
-}, 60_000);
-
-function leakedValues(): number {
-  return leakedCount(operator.output(), neverPrinted);
-}
-
 // --------------------------------------------------------------------------------------------
 // 1. Opaque
 
 test('Opaque: Base64 decoding, and dataFrom keys renamed by a rewrite rule', async () => {
   const binary = randomBytes(48); // not UTF-8 text: survives only as bytes
-  neverPrinted.push(binary.toString('base64'));
+  fx.neverPrint(binary.toString('base64'));
   const dbUser = generated();
   const dbPassword = generated();
   const single = await putKv('opaque-single', { blob: binary.toString('base64') });
@@ -276,7 +203,7 @@ test('dockerconfigjson: passed through from a JSON value, and built from target.
   const user = generated();
   const pass = generated();
   const auth = Buffer.from(`${user}:${pass}`).toString('base64');
-  neverPrinted.push(auth);
+  fx.neverPrint(auth);
   const passThrough = JSON.stringify({ auths: { [registry]: { auth } } });
   const path = await putKv('docker', { username: user, token: pass, dockerconfigjson: passThrough });
   await objects.createSource('docker-passthrough', {
@@ -376,7 +303,7 @@ test('tls from PKCS#12 bundles (node-forge AES with a chain, OpenSSL 3 EC) → a
   [chain.root, chain.intermediate, chain.leaf].forEach((c) => secretPem(c.keyPem));
   const password = generated();
   const bundle = makePkcs12(chain.leaf, [chain.intermediate, chain.root], password);
-  neverPrinted.push(bundle.toString('base64'));
+  fx.neverPrint(bundle.toString('base64'));
   const path = await putKv('tls-p12', { bundle: bundle.toString('base64'), password });
   await objects.createSource('tls-p12', {
     data: [
@@ -390,7 +317,7 @@ test('tls from PKCS#12 bundles (node-forge AES with a chain, OpenSSL 3 EC) → a
   const openssl = hasOpenssl() ? makeOpensslBundle({ keyType: 'ec', password: opensslPassword }) : undefined;
   if (openssl) {
     secretPem(openssl.keyPem);
-    neverPrinted.push(openssl.bundle.toString('base64'));
+    fx.neverPrint(openssl.bundle.toString('base64'));
     // Not decoded by the spec: the operator reads a base64 bundle as such.
     const opensslPath = await putKv('tls-p12-openssl', {
       bundle: openssl.bundle.toString('base64'),
@@ -632,5 +559,5 @@ test('immutable: written once; a later value change is not applied and reports I
 
 test('the operator output holds no generated value, password or private key', () => {
   expect(operator.output()).toContain('became leader');
-  expect(leakedValues()).toBe(0);
+  expect(fx.leaked()).toBe(0);
 });

@@ -47,6 +47,7 @@ import {
 } from '../../src/providers/types.js';
 import { requireEnv } from '../support/kube.js';
 import { CountingProxy } from '../support/counting-proxy.js';
+import { MotoAdmin, xmlField } from '../support/moto-admin.js';
 
 const motoUrl = (): string => requireEnv('AWS_ENDPOINT_URL');
 const region = (): string => requireEnv('AWS_REGION');
@@ -181,43 +182,10 @@ async function putValue(name: string, value: string): Promise<string> {
   return (await admin.send(new PutSecretValueCommand({ SecretId: name, SecretString: value }))).VersionId!;
 }
 
-async function iam(params: Record<string, string>): Promise<string> {
-  const response = await fetch(`${motoUrl()}/`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      authorization:
-        'AWS4-HMAC-SHA256 Credential=testing/20250101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0',
-    },
-    body: new URLSearchParams({ ...params, Version: '2010-05-08' }).toString(),
-  });
-  const body = await response.text();
-  if (!response.ok) throw new Error(`IAM ${params.Action} failed: HTTP ${response.status}`);
-  return body;
-}
-
-const xmlField = (xml: string, field: string): string => {
-  const match = new RegExp(`<${field}>([^<]*)</${field}>`).exec(xml);
-  if (!match) throw new Error(`no ${field} in the IAM answer`);
-  return match[1]!;
-};
-
-async function createRole(name: string, trust: object, actions: string[]): Promise<string> {
-  const arn = xmlField(
-    await iam({ Action: 'CreateRole', RoleName: name, AssumeRolePolicyDocument: JSON.stringify(trust) }),
-    'Arn',
-  );
-  await iam({
-    Action: 'PutRolePolicy',
-    RoleName: name,
-    PolicyName: 'secrets',
-    PolicyDocument: JSON.stringify({
-      Version: '2012-10-17',
-      Statement: [{ Effect: 'Allow', Action: actions, Resource: '*' }],
-    }),
-  });
-  return arn;
-}
+const moto = new MotoAdmin();
+const iam = (params: Record<string, string>): Promise<string> => moto.iam(params);
+const createRole = (name: string, trust: object, actions: string[]): Promise<string> =>
+  moto.createRole(name, trust, actions);
 
 /** moto's IAM enforcement is server-wide: keep the window short and always switch it back. */
 async function withIamEnforced(body: () => Promise<void>): Promise<void> {
@@ -254,6 +222,7 @@ afterAll(async () => {
       .catch(() => {});
   }
   admin.destroy();
+  moto.close();
 });
 
 beforeEach(() => proxy.reset());

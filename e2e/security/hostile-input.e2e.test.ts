@@ -27,7 +27,8 @@ import {
   startOperator,
   type RunningOperator,
 } from '../support/operator.js';
-import { SecretSourceObjects, bytesOf, openBaoTokenProvider } from '../support/secret-sources.js';
+import { openBaoTokenProvider } from '../cases/openbao.js';
+import { SecretSourceObjects, bytesOf } from '../support/secret-sources.js';
 
 jest.setTimeout(600_000);
 

@@ -33,14 +33,8 @@ import {
 import { auditEventsOfToken, tokenId, type AuditEvent } from '../support/rbac-audit.js';
 import { referenceFields } from '../support/reference-fields.js';
 import { NAMESPACED_REFERENCE_SPECS, backendOf } from '../support/reference-specs.js';
-import {
-  API_VERSION,
-  GROUP,
-  SecretSourceObjects,
-  VERSION,
-  bytesOf,
-  openBaoTokenProvider,
-} from '../support/secret-sources.js';
+import { openBaoTokenProvider } from '../cases/openbao.js';
+import { API_VERSION, GROUP, SecretSourceObjects, VERSION, bytesOf } from '../support/secret-sources.js';
 import { createWorkload, readWorkload } from '../support/workloads.js';
 
 jest.setTimeout(120_000);

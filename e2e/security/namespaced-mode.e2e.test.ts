@@ -39,7 +39,8 @@ import {
   wasForbidden,
   type Permission,
 } from '../support/rbac-audit.js';
-import { SecretSourceObjects, openBaoTokenProvider } from '../support/secret-sources.js';
+import { openBaoTokenProvider } from '../cases/openbao.js';
+import { SecretSourceObjects } from '../support/secret-sources.js';
 
 jest.setTimeout(120_000);
 

@@ -26,7 +26,8 @@ import {
   type RunningOperator,
 } from '../support/operator.js';
 import { auditLogFiles } from '../support/rbac-audit.js';
-import { SecretSourceObjects, openBaoTokenProvider } from '../support/secret-sources.js';
+import { openBaoTokenProvider } from '../cases/openbao.js';
+import { SecretSourceObjects } from '../support/secret-sources.js';
 
 jest.setTimeout(120_000);
 

@@ -25,7 +25,8 @@ import {
   startNamespacedOperator,
   type RunningOperator,
 } from '../support/operator.js';
-import { SecretSourceObjects, holds, openBaoTokenProvider } from '../support/secret-sources.js';
+import { openBaoTokenProvider } from '../cases/openbao.js';
+import { SecretSourceObjects, holds } from '../support/secret-sources.js';
 
 jest.setTimeout(120_000);
 

@@ -138,3 +138,16 @@ export function readyCondition<C extends { type: string }>(
 ): C | undefined {
   return object?.status?.conditions?.find((c) => c.type === 'Ready');
 }
+
+/** Creates a ServiceAccount unless it exists. */
+export async function createServiceAccount(
+  core: k8s.CoreV1Api,
+  namespace: string,
+  name: string,
+): Promise<void> {
+  await core
+    .createNamespacedServiceAccount({ namespace, body: { metadata: { name } } })
+    .catch((error: unknown) => {
+      if (statusCode(error) !== 409) throw error;
+    });
+}

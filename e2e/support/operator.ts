@@ -165,8 +165,8 @@ export async function startOperator(options: {
 }
 
 /**
- * The operator as a test file runs it: authenticated as the config/rbac ServiceAccount, watching
- * only `namespace`, with a Lease of its own, so test files never share an operator or a Lease.
+ * The operator as a test file not on the operator fixture runs it: authenticated as the config/rbac
+ * ServiceAccount, watching only `namespace`, with a Lease of its own.
  */
 export async function startNamespacedOperator(
   kc: k8s.KubeConfig,

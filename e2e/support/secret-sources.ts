@@ -6,14 +6,7 @@ import type {
   ProviderStatus,
   SecretSourceStatus,
 } from '../../src/api/v1alpha1/types.generated.js';
-import {
-  deleteNamespace,
-  eventually,
-  readSecretIfExists,
-  readyCondition,
-  requireEnv,
-  statusCode,
-} from './kube.js';
+import { deleteNamespace, eventually, readSecretIfExists, readyCondition, statusCode } from './kube.js';
 import type { RunningOperator } from './operator.js';
 
 export const GROUP = 'secretsource.dev';
@@ -50,21 +43,6 @@ export function bytesOf(secret: k8s.V1Secret | undefined, key: string): Buffer |
 export function holds(secret: k8s.V1Secret | undefined, key: string, expected: string | Buffer): boolean {
   const actual = bytesOf(secret, key);
   return actual !== undefined && actual.equals(Buffer.isBuffer(expected) ? expected : Buffer.from(expected));
-}
-
-/**
- * A SecretProvider spec for the shared OpenBao dev server (KV v2 on `secret/`), authenticated by
- * the token under key `token` of Secret `tokenSecret` in the provider's namespace.
- */
-export function openBaoTokenProvider(tokenSecret: string): Record<string, unknown> {
-  return {
-    vault: {
-      server: requireEnv('VAULT_ADDR'),
-      path: 'secret',
-      version: 'v2',
-      auth: { token: { secretRef: { name: tokenSecret, key: 'token' } } },
-    },
-  };
 }
 
 export interface SecretSourceObjectsOptions {
@@ -235,8 +213,9 @@ export class SecretSourceObjects {
   }
 
   /**
-   * The end of a test file: lets the operator run every finalizer and stops it, then — whatever
-   * failed — drops the finalizers left and deletes the namespace. Returns the operator's exit code.
+   * The end of a test file not on the operator fixture: lets the operator run every finalizer and
+   * stops it, then — whatever failed — drops the finalizers left and deletes the namespace. Returns
+   * the operator's exit code.
    */
   async tearDown(operator: RunningOperator | undefined): Promise<number | null | undefined> {
     try {

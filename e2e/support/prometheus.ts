@@ -1,12 +1,17 @@
-// Reads the operator's /metrics (Prometheus text format) into samples, and sums counters by label.
+// The operator's /metrics (Prometheus text format) as samples, for the e2e tests and the bench: one
+// parser, so a test that reads a counter and the bench that sums it agree on what a line means.
 export interface Sample {
   name: string;
   labels: Readonly<Record<string, string>>;
   value: number;
 }
 
-const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)(?:\s+\d+)?$/;
+export type Labels = Readonly<Record<string, string>>;
+
+// name, optional {labels}, value, optional timestamp. Label values may hold escaped quotes.
+const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)(?:\s+-?\d+)?$/;
 const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
+const ESCAPE = /\\(["\\n])/g;
 
 export function parseMetrics(text: string): Sample[] {
   const samples: Sample[] = [];
@@ -15,7 +20,8 @@ export function parseMetrics(text: string): Sample[] {
     const match = SAMPLE.exec(line);
     if (!match) continue;
     const labels: Record<string, string> = {};
-    for (const [, key, value] of (match[2] ?? '').matchAll(LABEL)) labels[key!] = value!;
+    for (const [, key, value] of (match[2] ?? '').matchAll(LABEL))
+      labels[key!] = value!.replace(ESCAPE, (_, c: string) => (c === 'n' ? '\n' : c));
     samples.push({ name: match[1]!, labels, value: Number(match[3]) });
   }
   return samples;
@@ -31,9 +37,21 @@ export async function scrape(url: string): Promise<Sample[]> {
 export function total(
   samples: readonly Sample[],
   name: string,
-  filter: (labels: Readonly<Record<string, string>>) => boolean = () => true,
+  filter: (labels: Labels) => boolean = () => true,
 ): number {
   return samples.filter((s) => s.name === name && filter(s.labels)).reduce((sum, s) => sum + s.value, 0);
+}
+
+/** The value of the first sample of `name` whose labels include all of `labels`, or undefined. */
+export function valueOf(samples: readonly Sample[], name: string, labels: Labels): number | undefined {
+  return samples.find(
+    (s) => s.name === name && Object.entries(labels).every(([key, value]) => s.labels[key] === value),
+  )?.value;
+}
+
+/** The values of every sample of `name`. */
+export function valuesOf(samples: readonly Sample[], name: string): number[] {
+  return samples.filter((s) => s.name === name).map((s) => s.value);
 }
 
 /** `name` summed per value of one label (or of several joined by "/"), zero entries left out. */
