@@ -44,6 +44,34 @@ test('after a permanent failure: the next slot, or none when the schedule has no
   expect(s.isDue('b', hourly, undefined)).toBe(true); // forgotten: a change of the object syncs at once
 });
 
+describe('lease-driven plans (planAt)', () => {
+  test('the due time is exact, announced as it is, and a checkpoint', () => {
+    const { clock, schedule: s } = schedule();
+    const due = START + 20_000;
+    expect(s.planAt('a', due)).toBe(due);
+    expect(s.announce('a')).toBe(due); // not pulled to an hourly checkpoint
+    expect(s.requeueAfter('a', hourly, undefined)).toBe(20_000);
+    clock.advance(20_000);
+    expect(s.isDue('a', hourly, undefined)).toBe(true);
+    expect(s.checkpointDue('a')).toBe(true);
+  });
+
+  test('never sooner than a second from now', () => {
+    const { schedule: s } = schedule();
+    expect(s.planAt('a', START - 5_000)).toBe(START + 1_000);
+  });
+
+  test('after a restart, a status with leases resumes exactly from nextRefreshTime', () => {
+    const { schedule: s } = schedule();
+    const inTwoHours = new Date(START + 2 * HOUR).toISOString();
+    const leases = [{ entry: 0 }];
+    // Not pulled within one interval: the renewal is what the status recorded last.
+    expect(s.dueAt('a', hourly, { nextRefreshTime: inTwoHours, leases })).toBe(START + 2 * HOUR);
+    expect(s.announce('a')).toBe(START + 2 * HOUR);
+    expect(s.dueAt('b', hourly, { nextRefreshTime: inTwoHours, leases: [] })).toBe(START + HOUR);
+  });
+});
+
 test('forget drops the plan', () => {
   const { schedule: s } = schedule();
   s.planAfterSync('a', hourly);

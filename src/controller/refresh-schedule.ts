@@ -7,9 +7,18 @@
 // a healthy SecretSource, while refreshes between checkpoints write nothing. A checkpoint is the
 // next refresh when the interval is an hour or more, and otherwise one refresh an hour, pulled to
 // fall exactly on the announced time.
+//
+// A lease-driven SecretSource (dynamic credentials, docs/adr/0016) is planned by its leases
+// instead (planAt): its next refresh is the next renewal or replacement, every one of which writes
+// the status, so that time is itself the checkpoint and what a restart resumes from.
 import type { ResolvedRefresh } from '../api/v1alpha1/index.js';
 import type { Clock } from '../kube/clock.js';
-import { InvalidScheduleError, intervalMs, nextRefreshAfterRead } from '../rotation/schedule.js';
+import {
+  InvalidScheduleError,
+  intervalMs,
+  MIN_REFRESH_DELAY_MS,
+  nextRefreshAfterRead,
+} from '../rotation/schedule.js';
 
 /** How often, at most, a refresh that finds nothing new writes the status's two times. */
 export const STATUS_CHECKPOINT_MS = 60 * 60 * 1000;
@@ -21,11 +30,15 @@ interface Plan {
   due: number;
   /** The refresh the status announced (nextRefreshTime); undefined before the first status write. */
   checkpoint?: number;
+  /** Planned by leases (planAt): the due time is exact and is what the status announces. */
+  byLease?: true;
 }
 
 /** What the status last said about refreshes, for picking up the schedule after a restart. */
 export interface AnnouncedTimes {
   nextRefreshTime?: string;
+  /** Recorded leases make nextRefreshTime exact: the next renewal or replacement (planAt). */
+  leases?: readonly unknown[];
 }
 
 export class RefreshSchedule {
@@ -65,6 +78,17 @@ export class RefreshSchedule {
     return due;
   }
 
+  /**
+   * Plans the next refresh of a lease-driven source at `due` (lease-plan.ts), never sooner than
+   * MIN_REFRESH_DELAY_MS from now. Every such refresh writes the status, so `due` is also what it
+   * announces. Returns the due time.
+   */
+  planAt(key: string, due: number): number {
+    const at = Math.max(due, this.#clock.now() + MIN_REFRESH_DELAY_MS);
+    this.#plans.set(key, { due: at, checkpoint: at, byLease: true });
+    return at;
+  }
+
   /** Whether a refresh that found nothing new must write the status's times now. */
   checkpointDue(key: string): boolean {
     const checkpoint = this.#plans.get(key)?.checkpoint;
@@ -78,6 +102,7 @@ export class RefreshSchedule {
   announce(key: string): number {
     const now = this.#clock.now();
     const plan = this.#plans.get(key) ?? { due: now };
+    if (plan.byLease) return plan.due;
     const floor = Math.ceil((now + STATUS_CHECKPOINT_MS) / ALIGNMENT_MS) * ALIGNMENT_MS;
     const checkpoint = plan.due >= now + STATUS_CHECKPOINT_MS ? plan.due : floor;
     this.#plans.set(key, { due: Math.min(plan.due, checkpoint), checkpoint });
@@ -119,6 +144,12 @@ export class RefreshSchedule {
     const parsed = announced?.nextRefreshTime ? Date.parse(announced.nextRefreshTime) : NaN;
     if (Number.isNaN(parsed)) {
       const plan = { due: now };
+      this.#plans.set(key, plan);
+      return plan;
+    }
+    // Lease-driven: the announced time is the next renewal or replacement, exactly.
+    if (announced?.leases?.length) {
+      const plan = { due: parsed, checkpoint: parsed, byLease: true as const };
       this.#plans.set(key, plan);
       return plan;
     }

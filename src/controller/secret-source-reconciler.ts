@@ -44,6 +44,7 @@ import {
   secretFieldManager,
   withoutLegacyFields,
 } from '../kube/managed-fields.js';
+import { LeaseSync, type LeaseMetrics, type LeaseReport } from './lease-sync.js';
 import { OwnWrites } from './own-writes.js';
 import { ROTATED_AT_ANNOTATION, rotateAtSource } from './rotate-at-source.js';
 import { RefreshSchedule } from './refresh-schedule.js';
@@ -71,7 +72,7 @@ export interface ReconcileLogger {
   debug(fields: Record<string, unknown>, message: string): void;
 }
 
-export interface SyncMetrics {
+export interface SyncMetrics extends LeaseMetrics {
   syncFinished(result: string, seconds: number): void;
   /** A spec.generate value written to its backend (rotated) or a rotation that failed (error). */
   rotation?(provider: string, result: 'rotated' | 'error'): void;
@@ -137,10 +138,17 @@ export class SecretSourceReconciler {
   readonly #o: SecretSourceReconcilerOptions;
   readonly #schedule: RefreshSchedule;
   readonly #ownWrites = new OwnWrites();
+  readonly #leases: LeaseSync;
 
   constructor(options: SecretSourceReconcilerOptions) {
     this.#o = options;
     this.#schedule = new RefreshSchedule(options.clock, options.random);
+    this.#leases = new LeaseSync({
+      clock: options.clock,
+      random: options.random,
+      logger: options.logger,
+      ...(options.metrics ? { metrics: options.metrics } : {}),
+    });
   }
 
   async reconcile(key: string, signal: AbortSignal): Promise<ReconcileResult> {
@@ -240,6 +248,7 @@ export class SecretSourceReconciler {
     this.#ownWrites.forget(key);
     const [namespace = '', name = ''] = key.split('/');
     this.#o.metrics?.certificateNotAfter?.(namespace, name, undefined);
+    this.#o.metrics?.leaseExpiry?.(namespace, name, undefined);
   }
 
   /** The object as it is after our own latest writes, which the informer may not show yet. */
@@ -309,24 +318,117 @@ export class SecretSourceReconciler {
     trigger: SyncTrigger,
     signal: AbortSignal,
   ): Promise<string> {
-    const manager = secretFieldManager(source.metadata.name);
     this.#assertWeMayWrite(source, spec, live);
     const provider = this.#o.providers.resolve(spec.providerRef, source.metadata.namespace);
+    // Dynamic credentials are issued and renewed on their leases instead of read (docs/adr/0016).
+    if (isLeaseDriven(spec)) return this.#syncLeases(key, source, spec, live, trigger, provider, signal);
     const client = await this.#o.clients.acquire(provider, source.metadata.namespace, signal);
     const rotation = await this.#rotate(key, source, spec, live, trigger, client, signal);
     const fetched = await this.#fetch(client, spec, trigger, signal);
     fetched.data.push(...rotation.entries);
+    const written = await this.#writeContent(key, source, spec, live, trigger, fetched, rotation.rotatedAt);
+    this.#schedule.planAfterSync(key, spec.refresh, fetched.oldestReadAt);
+    await this.#report(
+      key,
+      source,
+      spec,
+      provider,
+      written.content,
+      written.hash,
+      written.result,
+      fetched.warnings,
+    );
+    return written.result;
+  }
+
+  /** build → write, and the restart targets rolled when the content changed. */
+  async #writeContent(
+    key: string,
+    source: SecretSource,
+    spec: ResolvedSecretSourceSpec,
+    live: LiveSecret | undefined,
+    trigger: SyncTrigger,
+    fetched: Fetched,
+    rotatedAt?: string,
+  ): Promise<{ content: SecretContent; hash: string; result: string }> {
+    const manager = secretFieldManager(source.metadata.name);
     const content = await this.#build(key, source, spec, live, fetched);
     const target = { namespace: source.metadata.namespace, name: spec.target.name };
     const hash = this.#o.fingerprint.of(target, content.type, content.data);
-    const desired = this.#desiredSecret(source, spec, content, hash, rotation.rotatedAt);
+    const desired = this.#desiredSecret(source, spec, content, hash, rotatedAt);
     const result = await this.#write(key, source, spec, live, desired, manager, trigger);
     // Before the status records the new fingerprint: a crash in between restarts on the retry.
     if (contentChanged(source.status?.syncedHash, hash))
       await this.#restartWorkloads(key, source, spec, hash);
-    this.#schedule.planAfterSync(key, spec.refresh, fetched.oldestReadAt);
-    await this.#report(key, source, spec, provider, content, hash, result, fetched.warnings);
-    return result;
+    return { content, hash, result };
+  }
+
+  /**
+   * A lease-driven sync (lease-sync.ts decides and talks to the provider): the Secret is written
+   * only with new credentials; a renewal records the leases in status and nothing else.
+   */
+  async #syncLeases(
+    key: string,
+    source: SecretSource,
+    spec: ResolvedSecretSourceSpec,
+    live: LiveSecret | undefined,
+    trigger: SyncTrigger,
+    provider: ProviderObject,
+    signal: AbortSignal,
+  ): Promise<string> {
+    const { namespace, name } = source.metadata;
+    const client = await this.#o.clients.acquire(provider, namespace, signal);
+    const plan = (dueAt: number | undefined) =>
+      dueAt === undefined
+        ? this.#schedule.planAfterSync(key, spec.refresh)
+        : this.#schedule.planAt(key, dueAt);
+    return this.#leases.sync(
+      {
+        key,
+        namespace,
+        name,
+        spec,
+        status: source.status,
+        client,
+        ...(trigger === 'refresh-due' ? {} : { resync: trigger }),
+        signal,
+      },
+      {
+        write: async (fetched) => {
+          const { content, hash, result } = await this.#writeContent(
+            key,
+            source,
+            spec,
+            live,
+            trigger,
+            fetched,
+          );
+          return {
+            result,
+            report: async (leases) => {
+              plan(leases.dueAt);
+              await this.#report(
+                key,
+                source,
+                spec,
+                provider,
+                content,
+                hash,
+                result,
+                fetched.warnings,
+                leases,
+              );
+            },
+          };
+        },
+        record: async (leases) => {
+          plan(leases.dueAt);
+          await this.#reportLeases(key, source, leases);
+        },
+        plan,
+        event: (type, reason, message) => this.#o.events.record(involved(source), type, reason, message),
+      },
+    );
   }
 
   /**
@@ -602,11 +704,12 @@ export class SecretSourceReconciler {
     hash: string,
     result: string,
     warnings: readonly ProviderWarning[],
+    leases?: LeaseReport,
   ): Promise<void> {
     const { namespace, name } = source.metadata;
     const now = new Date(this.#o.clock.now());
     const previous = source.status;
-    const message = `${content.data.size} keys from ${provider.kind}/${provider.name}${warningNote(warnings)}`;
+    const message = `${readyMessage(content.data.size, `${provider.kind}/${provider.name}`, leases)}${warningNote(warnings)}`;
     // Synced, with warnings (e.g. an expired version the backend still serves): one Warning Event
     // each when the note first appears or changes, so quiet refreshes stay quiet (docs/adr/0015).
     if (warnings.length > 0 && findCondition(previous?.conditions, 'Ready')?.message !== message) {
@@ -635,6 +738,7 @@ export class SecretSourceReconciler {
       provider: `${provider.kind}/${provider.name}`,
       lastForceSync: forceSyncRecord(source.metadata.annotations?.[FORCE_SYNC_ANNOTATION]),
       ...(content.certificate ? { certificateNotAfter: content.certificate.notAfter.toISOString() } : {}),
+      ...(leases ? { leases: leases.leases, replacedLeases: leases.replacedLeases } : {}),
     };
     this.#o.metrics?.certificateNotAfter?.(namespace, name, content.certificate?.notAfter);
     if (result === 'unchanged' && !statusChanged(previous, status)) {
@@ -650,16 +754,48 @@ export class SecretSourceReconciler {
       return;
     }
     Object.assign(status, this.#refreshTimes(key, now));
-    // null removes a notAfter left by an earlier certificate (the status write is a merge patch).
-    const dropNotAfter = previous?.certificateNotAfter !== undefined && !status.certificateNotAfter;
+    // null removes what an earlier sync recorded and this one has not: a certificate's notAfter,
+    // leases of dynamic credentials (the status write is a merge patch).
+    const dropped = (['certificateNotAfter', 'leases', 'replacedLeases'] as const).filter(
+      (field) => previous?.[field] !== undefined && status[field] === undefined,
+    );
     await this.#o.kube.patchSecretSourceStatus(namespace, name, {
       ...status,
-      ...(dropNotAfter ? { certificateNotAfter: null } : {}),
+      ...Object.fromEntries(dropped.map((field) => [field, null])),
     });
     this.#ownWrites.recordStatus(key, source.metadata.uid, source.metadata.generation, {
       ...previous,
       ...status,
     });
+  }
+
+  /**
+   * A renewal (or revocation) writes no Secret: status records the leases, the Ready message the
+   * new expiry, and the refresh times (the next renewal is the next checkpoint).
+   */
+  async #reportLeases(key: string, source: SecretSource, leases: LeaseReport): Promise<void> {
+    const { namespace, name, uid, generation } = source.metadata;
+    const now = new Date(this.#o.clock.now());
+    const previous = source.status;
+    const ready = findCondition(previous?.conditions, 'Ready');
+    const patch = {
+      conditions: setCondition(
+        previous?.conditions,
+        {
+          type: 'Ready',
+          status: 'True',
+          reason: ready?.reason ?? 'Synced',
+          message: readyMessage(previous?.syncedKeys ?? 0, previous?.provider ?? '', leases),
+          observedGeneration: generation,
+        },
+        now,
+      ),
+      leases: leases.leases,
+      replacedLeases: leases.replacedLeases,
+      ...this.#refreshTimes(key, now),
+    };
+    await this.#o.kube.patchSecretSourceStatus(namespace, name, patch);
+    this.#ownWrites.recordStatus(key, uid, generation, { ...previous, ...patch });
   }
 
   /** The refresh a status write records, and the checkpoint it announces. */
@@ -909,8 +1045,21 @@ function statusChanged(previous: SecretSourceStatus | undefined, next: SecretSou
     previous.targetName !== next.targetName ||
     previous.syncedKeys !== next.syncedKeys ||
     previous.provider !== next.provider ||
-    previous.lastForceSync !== next.lastForceSync
+    previous.lastForceSync !== next.lastForceSync ||
+    JSON.stringify([previous.leases, previous.replacedLeases]) !==
+      JSON.stringify([next.leases, next.replacedLeases])
   );
+}
+
+/** Whether a SecretSource's credentials are issued under leases (dataFrom[].dynamic; the schema keeps them alone). */
+function isLeaseDriven(spec: ResolvedSecretSourceSpec): boolean {
+  return spec.dataFrom.some((entry) => entry.dynamic !== undefined);
+}
+
+/** The Ready message of a synced SecretSource; with dynamic credentials, when they expire. */
+function readyMessage(keys: number, provider: string, leases: LeaseReport | undefined): string {
+  const expiry = leases?.expiresAt ? `; the credentials expire at ${leases.expiresAt.toISOString()}` : '';
+  return `${keys} keys from ${provider}${expiry}`;
 }
 
 /**

@@ -34,6 +34,13 @@ class FakeClient implements ProviderClient {
   validate(): Promise<void> {
     return Promise.resolve();
   }
+  renewLease(
+    id: string,
+    incrementSeconds: number,
+  ): Promise<{ id: string; durationSeconds: number; renewable: boolean }> {
+    this.calls++;
+    return Promise.resolve({ id, durationSeconds: incrementSeconds, renewable: true });
+  }
   close(): Promise<void> {
     this.closed = true;
     return Promise.resolve();
@@ -125,6 +132,20 @@ describe('ProviderClientCache', () => {
     expect(a.key).toBe(b.key);
     expect(built[0]!.calls).toBe(2);
     expect(cache.size).toBe(1);
+  });
+
+  test('optional methods are forwarded exactly when the client has them', async () => {
+    const { cache, built } = setup();
+    const handle = await cache.acquire(provider(), 'team-a', signal());
+    expect(await handle.renewLease?.('db/creds/app/1', 30, signal())).toEqual({
+      id: 'db/creds/app/1',
+      durationSeconds: 30,
+      renewable: true,
+    });
+    expect(built[0]!.calls).toBe(1);
+    expect(handle.issue).toBeUndefined();
+    expect(handle.revokeLease).toBeUndefined();
+    expect(handle.write).toBeUndefined();
   });
 
   test('concurrent acquires share one build', async () => {

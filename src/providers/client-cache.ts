@@ -37,7 +37,6 @@ import {
 import {
   silentLogger,
   systemProviderClock,
-  type FindQuery,
   type OnProviderCall,
   type ProviderClient,
   type ProviderClock,
@@ -208,28 +207,21 @@ export class ProviderClientCache {
         this.#call(entry, signal, (client) => client.validate(signal)),
       close: () => Promise.resolve(),
     };
-    if (sample.getMany) {
-      handle.getMany = (refs, signal) =>
-        this.#call(entry, signal, (client) => {
-          if (!client.getMany) throw lostCapability(entry, 'getMany');
-          return client.getMany(refs, signal);
-        });
-    }
-    if (sample.find) {
-      handle.find = (query: FindQuery, signal) =>
-        this.#call(entry, signal, (client) => {
-          if (!client.find) throw lostCapability(entry, 'find');
-          return client.find(query, signal);
-        });
-    }
-    if (sample.write) {
-      handle.write = (ref, value, signal) =>
-        this.#call(entry, signal, (client) => {
-          if (!client.write) throw lostCapability(entry, 'write');
-          return client.write(ref, value, signal);
-        });
+    // What a client may or may not do is forwarded when the first built client does it.
+    for (const method of OPTIONAL_METHODS) {
+      if (sample[method]) handle[method] = this.#forward(entry, method) as never;
     }
     return handle;
+  }
+
+  /** An optional method of the client, called through #call (its last argument is the signal). */
+  #forward<M extends OptionalMethod>(entry: Entry, method: M): OptionalCall {
+    return (...args) =>
+      this.#call(entry, args[args.length - 1] as AbortSignal, (client) => {
+        const call = client[method] as OptionalCall | undefined;
+        if (!call) throw lostCapability(entry, method);
+        return call.apply(client, args);
+      });
   }
 
   async #call<T>(
@@ -462,6 +454,11 @@ function identityOf(provider: ProviderObject): ProviderIdentity {
     ? { kind: provider.kind, name: provider.name }
     : { kind: provider.kind, name: provider.name, namespace: provider.namespace };
 }
+
+/** The ProviderClient methods a backend may lack. */
+const OPTIONAL_METHODS = ['getMany', 'find', 'write', 'issue', 'renewLease', 'revokeLease'] as const;
+type OptionalMethod = (typeof OPTIONAL_METHODS)[number];
+type OptionalCall = (...args: unknown[]) => Promise<unknown>;
 
 function lostCapability(entry: Entry, method: string): Error {
   return new UnavailableError(

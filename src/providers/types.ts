@@ -70,6 +70,27 @@ export interface RemoteValue {
   warnings?: readonly ProviderWarning[];
 }
 
+/**
+ * A request for credentials that a secrets engine issues on demand (dynamic secrets): every call
+ * issues new ones, usually under a lease.
+ */
+export interface IssueRequest {
+  /** The issuing endpoint, e.g. `pki/issue/web` (Vault: an API path without /v1, not under the KV mount). */
+  path: string;
+  method: 'GET' | 'POST';
+  /** The request's parameters: the body of a POST, the query of a GET. */
+  parameters: Readonly<Record<string, string>>;
+}
+
+export interface IssuedCredentials {
+  /** The issued values by key: strings as they are, other JSON values JSON-encoded (the dataFrom convention). */
+  values: Map<string, Buffer>;
+  /** The lease they were issued under, when the backend made one. */
+  lease?: RemoteLease;
+  /** When they stop being valid, when the response says (a certificate's expiration, a lease without an id). */
+  expiresAt?: Date;
+}
+
 export interface FindQuery {
   /** Only secrets under this path. */
   path?: string;
@@ -91,6 +112,15 @@ export interface ProviderClient {
   find?(query: FindQuery, signal: AbortSignal): Promise<Map<string, RemoteValue>>;
   /** Pushes a value (rotation). With `property` only that entry of the document changes. */
   write?(ref: RemoteRef, value: Buffer, signal: AbortSignal): Promise<void>;
+  /** Issues new credentials (dynamic secrets). */
+  issue?(request: IssueRequest, signal: AbortSignal): Promise<IssuedCredentials>;
+  /**
+   * Extends a lease by `incrementSeconds`; returns the lease as the backend granted it, whose
+   * duration is shorter than asked when the lease reached its maximum lifetime.
+   */
+  renewLease?(leaseId: string, incrementSeconds: number, signal: AbortSignal): Promise<RemoteLease>;
+  /** Revokes a lease: its credentials stop working. */
+  revokeLease?(leaseId: string, signal: AbortSignal): Promise<void>;
   /** A cheap authenticated call, for the provider's Ready condition. */
   validate(signal: AbortSignal): Promise<void>;
   /** Releases connections and timers. Idempotent. */

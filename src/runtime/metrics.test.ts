@@ -33,6 +33,27 @@ describe('Metrics', () => {
     expect(text).toContain('secretsource_kube_writes_total{resource="secrets",verb="apply"} 1');
   });
 
+  it('counts lease renewals, issues and revocations, and keeps one lease expiry per SecretSource', async () => {
+    const metrics = new Metrics({ defaultMetrics: false });
+    metrics.leaseRenewal('renewed');
+    metrics.leaseRenewal('max_ttl');
+    metrics.dynamicIssue('max_ttl', 'issued');
+    metrics.leaseRevocation('revoked');
+    metrics.leaseExpiry('payments', 'db', new Date(1_800_000_000_000));
+    metrics.leaseExpiry('payments', 'cache', new Date(1_800_000_000_000));
+    metrics.leaseExpiry('payments', 'cache', undefined);
+
+    const text = await metrics.render();
+    expect(text).toContain('secretsource_lease_renewals_total{result="renewed"} 1');
+    expect(text).toContain('secretsource_lease_renewals_total{result="max_ttl"} 1');
+    expect(text).toContain('secretsource_dynamic_issues_total{reason="max_ttl",result="issued"} 1');
+    expect(text).toContain('secretsource_lease_revocations_total{result="revoked"} 1');
+    expect(text).toContain(
+      'secretsource_lease_expiry_timestamp_seconds{namespace="payments",secretsource="db"} 1800000000',
+    );
+    expect(text).not.toContain('secretsource="cache"');
+  });
+
   it('reads the queue depth and object readiness at scrape time', async () => {
     const metrics = new Metrics({ defaultMetrics: false });
     expect(await metrics.render()).toContain('secretsource_queue_depth 0');

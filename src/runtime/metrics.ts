@@ -66,6 +66,31 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly #leaseRenewals = new Counter({
+    name: 'secretsource_lease_renewals_total',
+    help: 'Lease renewals of dynamic credentials by result: renewed, max_ttl (granted less than asked, so the credentials are replaced) or error (replaced too).',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+  readonly #dynamicIssues = new Counter({
+    name: 'secretsource_dynamic_issues_total',
+    help: 'New dynamic credentials issued for a SecretSource (all its entries at once) by reason and result.',
+    labelNames: ['reason', 'result'] as const,
+    registers: [this.registry],
+  });
+  readonly #leaseRevocations = new Counter({
+    name: 'secretsource_lease_revocations_total',
+    help: 'Leases of replaced dynamic credentials revoked after spec.lease.revokeAfter, by result.',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+  readonly #leaseExpiry = new Gauge({
+    name: 'secretsource_lease_expiry_timestamp_seconds',
+    help: 'When (Unix seconds) the first of the dynamic credentials in the Secret a SecretSource manages expires unless renewed, for alerts before it breaks.',
+    labelNames: ['namespace', 'secretsource'] as const,
+    registers: [this.registry],
+  });
+
   constructor(options: MetricsOptions = {}) {
     const queueDepth: Gauge = new Gauge({
       name: 'secretsource_queue_depth',
@@ -113,6 +138,25 @@ export class Metrics {
   certificateNotAfter(namespace: string, secretsource: string, notAfter: Date | undefined): void {
     if (notAfter === undefined) this.#certificateNotAfter.remove({ namespace, secretsource });
     else this.#certificateNotAfter.set({ namespace, secretsource }, notAfter.getTime() / 1000);
+  }
+
+  leaseRenewal(result: 'renewed' | 'max_ttl' | 'error'): void {
+    this.#leaseRenewals.inc({ result });
+  }
+
+  /** `reason`: why new credentials were issued (lease-plan.ts IssueReason), a small fixed set. */
+  dynamicIssue(reason: string, result: 'issued' | 'error'): void {
+    this.#dynamicIssues.inc({ reason, result });
+  }
+
+  leaseRevocation(result: 'revoked' | 'error'): void {
+    this.#leaseRevocations.inc({ result });
+  }
+
+  /** Sets (or, for a SecretSource without dynamic credentials, removes) when its credentials expire. */
+  leaseExpiry(namespace: string, secretsource: string, expiresAt: Date | undefined): void {
+    if (expiresAt === undefined) this.#leaseExpiry.remove({ namespace, secretsource });
+    else this.#leaseExpiry.set({ namespace, secretsource }, expiresAt.getTime() / 1000);
   }
 
   /** `provider` is the provider kind ("vault", "aws", "azure"), never a connection name or path. */

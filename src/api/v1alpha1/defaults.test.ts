@@ -27,8 +27,31 @@ describe('resolveSecretSourceSpec', () => {
         annotations: {},
       },
       refresh: { policy: 'Periodic', interval: '1h' },
+      lease: { renewFraction: 2 / 3 },
       restartTargets: [],
       generate: [],
+    });
+  });
+
+  it('resolves dynamic entries and the lease policy', () => {
+    const resolved = resolveSecretSourceSpec(
+      source({
+        dataFrom: [
+          { dynamic: { path: 'rabbitmq/creds/app' } },
+          { dynamic: { path: 'pki/issue/web', parameters: { common_name: 'web.example' } } },
+          { dynamic: { path: 'kubernetes/creds/app', method: 'GET', parameters: { ttl: '10m' } } },
+        ],
+        lease: { renewAt: '80%', revokeAfter: '30s' },
+      }),
+    );
+    expect(resolved.dataFrom.map((entry) => entry.dynamic)).toEqual([
+      { path: 'rabbitmq/creds/app', method: 'GET', parameters: {} },
+      { path: 'pki/issue/web', method: 'POST', parameters: { common_name: 'web.example' } },
+      { path: 'kubernetes/creds/app', method: 'GET', parameters: { ttl: '10m' } },
+    ]);
+    expect(resolved.lease).toEqual({ renewFraction: 0.8, revokeAfter: '30s' });
+    expect(resolveSecretSourceSpec(source({ lease: { renewAt: '', revokeAfter: '' } })).lease).toEqual({
+      renewFraction: 2 / 3,
     });
   });
 

@@ -13,6 +13,7 @@ import type {
   DockerConfig,
   FindQuery,
   Decoding,
+  DynamicSecret,
 } from './types.generated.js';
 
 export type DeepReadonly<T> = T extends (infer U)[]
@@ -24,6 +25,8 @@ export type DeepReadonly<T> = T extends (infer U)[]
 export const DEFAULT_SECRET_TYPE = 'Opaque';
 export const DEFAULT_REFRESH_INTERVAL = '1h';
 export const DEFAULT_DUPLICATE_KEYS = 'Error';
+/** spec.lease.renewAt: leases are renewed, and credentials without one replaced, at two thirds of their time. */
+export const DEFAULT_LEASE_RENEW_FRACTION = 2 / 3;
 
 // ---------------------------------------------------------------------------------------------
 // SecretSource
@@ -34,9 +37,26 @@ export interface ResolvedDataItem {
   decoding: Decoding;
 }
 
+/** A dataFrom[].dynamic entry: what to ask the secrets engine for. */
+export interface ResolvedDynamic {
+  path: string;
+  method: NonNullable<DynamicSecret['method']>;
+  parameters: Record<string, string>;
+}
+
 export type ResolvedDataFrom = { decoding: Decoding; rewrite: Rewrite[] } & (
-  { path: string; find?: undefined } | { path?: undefined; find: FindQuery }
+  | { path: string; find?: undefined; dynamic?: undefined }
+  | { path?: undefined; find: FindQuery; dynamic?: undefined }
+  | { path?: undefined; find?: undefined; dynamic: ResolvedDynamic }
 );
+
+/** spec.lease with its defaults. */
+export interface ResolvedLease {
+  /** The fraction of a grant after which it is renewed or replaced, in (0, 1). */
+  renewFraction: number;
+  /** A Go duration; unset: replaced credentials are not revoked. */
+  revokeAfter?: string;
+}
 
 export interface ResolvedTarget {
   name: string;
@@ -66,6 +86,7 @@ export interface ResolvedSecretSourceSpecShape {
   allowEmpty: boolean;
   target: ResolvedTarget;
   refresh: ResolvedRefresh;
+  lease: ResolvedLease;
   restartTargets: RestartTarget[];
   generate: SecretSourceGenerate[];
 }
@@ -90,8 +111,12 @@ export function resolveSecretSourceSpec(source: SecretSource): ResolvedSecretSou
     data: (spec.data ?? []).map((item) => ({ ...item, decoding: item.decoding ?? 'None' })),
     dataFrom: (spec.dataFrom ?? []).map((entry): ResolvedDataFrom => {
       const common = { decoding: entry.decoding ?? 'None', rewrite: entry.rewrite ?? [] };
-      // The schema admits exactly one of path and find.
-      return entry.path !== undefined ? { ...common, path: entry.path } : { ...common, find: entry.find! };
+      // The schema admits exactly one of path, find and dynamic.
+      if (entry.path !== undefined) return { ...common, path: entry.path };
+      if (entry.dynamic === undefined) return { ...common, find: entry.find! };
+      const parameters = entry.dynamic.parameters ?? {};
+      const method = entry.dynamic.method ?? (Object.keys(parameters).length > 0 ? 'POST' : 'GET');
+      return { ...common, dynamic: { path: entry.dynamic.path, method, parameters } };
     }),
     duplicateKeys: spec.duplicateKeys ?? DEFAULT_DUPLICATE_KEYS,
     allowEmpty: spec.allowEmpty ?? false,
@@ -119,10 +144,19 @@ export function resolveSecretSourceSpec(source: SecretSource): ResolvedSecretSou
             interval: set(refresh.interval) ?? DEFAULT_REFRESH_INTERVAL,
             ...(jitter === undefined ? {} : { jitter }),
           },
+    lease: {
+      renewFraction: leaseFraction(set(spec.lease?.renewAt)),
+      ...(set(spec.lease?.revokeAfter) === undefined ? {} : { revokeAfter: spec.lease!.revokeAfter! }),
+    },
     restartTargets: spec.restartTargets ?? [],
     generate: spec.generate ?? [],
   };
   return deepFreeze(resolved);
+}
+
+/** "67%" → 0.67; the schema's pattern admits only percentages above 0 and below 100. */
+function leaseFraction(renewAt: string | undefined): number {
+  return renewAt === undefined ? DEFAULT_LEASE_RENEW_FRACTION : Number(renewAt.slice(0, -1)) / 100;
 }
 
 function deepFreeze<T>(value: T): DeepReadonly<T> {

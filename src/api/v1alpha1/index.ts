@@ -23,6 +23,7 @@ export {
 } from './parse.js';
 export {
   DEFAULT_DUPLICATE_KEYS,
+  DEFAULT_LEASE_RENEW_FRACTION,
   DEFAULT_REFRESH_INTERVAL,
   DEFAULT_SECRET_TYPE,
   resolveSecretSourceSpec,
@@ -30,6 +31,8 @@ export {
   type DuplicateKeysPolicy,
   type ResolvedDataFrom,
   type ResolvedDataItem,
+  type ResolvedDynamic,
+  type ResolvedLease,
   type ResolvedRefresh,
   type ResolvedSecretSourceSpec,
   type ResolvedTarget,

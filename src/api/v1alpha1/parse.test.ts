@@ -141,12 +141,32 @@ describe('parseSecretSource', () => {
     [
       'a dataFrom with path and find',
       { dataFrom: [{ path: 'a', find: { path: 'b' } }] },
-      'spec.dataFrom[0]: each dataFrom entry must set exactly one of path or find',
+      'spec.dataFrom[0]: each dataFrom entry must set exactly one of path, find or dynamic',
     ],
     [
       'a dataFrom with neither',
       { dataFrom: [{ decoding: 'Auto' }] },
-      'spec.dataFrom[0]: each dataFrom entry must set exactly one of path or find',
+      'spec.dataFrom[0]: each dataFrom entry must set exactly one of path, find or dynamic',
+    ],
+    [
+      'a dynamic entry beside data',
+      { dataFrom: [{ dynamic: { path: 'pki/issue/web' } }] },
+      'spec: dataFrom entries with dynamic cannot be combined with data or with path or find entries: dynamic credentials are issued together and kept on their leases',
+    ],
+    [
+      'a dynamic entry beside a path entry',
+      { data: [], dataFrom: [{ dynamic: { path: 'pki/issue/web' } }, { path: 'app/ca' }] },
+      'spec: dataFrom entries with dynamic cannot be combined with data or with path or find entries: dynamic credentials are issued together and kept on their leases',
+    ],
+    [
+      'a dynamic entry that is synced once',
+      { data: [], dataFrom: [{ dynamic: { path: 'pki/issue/web' } }], refresh: { policy: 'CreatedOnce' } },
+      "spec: dynamic credentials need refresh.policy Periodic (the default): they are renewed and replaced on their leases' schedule",
+    ],
+    [
+      'a renewal at 100%',
+      { data: [], dataFrom: [{ dynamic: { path: 'pki/issue/web' } }], lease: { renewAt: '100%' } },
+      'spec.lease.renewAt: must match pattern',
     ],
     [
       'an empty find',
@@ -185,6 +205,19 @@ describe('parseSecretSource', () => {
     ],
   ])('refuses %s', (_name, spec, message) => {
     expect(problemsOf(() => parseSecretSource(source(spec))).join('\n')).toContain(message);
+  });
+
+  it('accepts dynamic entries alone, with a lease policy', () => {
+    const spec = {
+      data: [],
+      dataFrom: [
+        { dynamic: { path: 'pki/issue/web', method: 'POST', parameters: { common_name: 'web.example' } } },
+        { dynamic: { path: 'rabbitmq/creds/app' }, rewrite: [{ regexp: { source: '^', target: 'amqp_' } }] },
+      ],
+      lease: { renewAt: '66.7%', revokeAfter: '30s' },
+      refresh: { policy: 'Periodic' },
+    };
+    expect(() => parseSecretSource(source(spec))).not.toThrow();
   });
 
   it.each([

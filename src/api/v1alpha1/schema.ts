@@ -7,7 +7,9 @@
 //   defaults live in code: defaults.ts, and each provider's spec.ts.
 // - Every cross-field rule is a CEL rule built with `celRule`, which also carries the same rule as
 //   TypeScript so parse.ts can re-check objects written before a CRD upgrade.
-// - CEL never iterates lists or maps, so the cost estimate stays far below the API server's budget.
+// - CEL never iterates lists or maps, so the cost estimate stays far below the API server's budget;
+//   the one exception is the dynamic-secrets rules, which look at each (bounded) dataFrom entry once
+//   with has() (docs/adr/0016-dynamic-secrets-and-leases.md).
 //
 // The building blocks live in schema-builders.ts and each provider's `spec.<type>` in
 // src/providers/<type>/schema.ts; the provider list (src/providers/index.ts) decides which are here.
@@ -325,6 +327,30 @@ const rewrite = namedType('Rewrite', 'One rewrite of the keys found.', (descript
   ),
 );
 
+export const ISSUE_METHODS = ['GET', 'POST'] as const;
+
+const dynamicSecret = namedType(
+  'DynamicSecret',
+  'Credentials a secrets engine issues on request, usually under a lease (Vault/OpenBao: PKI certificates, database or RabbitMQ users, Kubernetes tokens). Every key of the response data is copied, as for path; the operator renews the lease and issues new credentials before the old ones expire (spec.lease).',
+  (description) =>
+    object(
+      description,
+      {
+        path: remotePath(
+          "The issuing endpoint: a Vault API path without /v1, e.g. pki/issue/web or database/creds/app. Not relative to the provider's KV mount.",
+        ),
+        method: enumOf(
+          'The HTTP method of the request. Default: POST when parameters are set, else GET.',
+          ISSUE_METHODS,
+        ),
+        parameters: stringMap(
+          'Request parameters, e.g. common_name and ttl for pki/issue: the body of a POST, the query of a GET. Values are strings; Vault reads "true" and "30" as a boolean and a number where a field is one.',
+        ),
+      },
+      { required: ['path'] },
+    ),
+);
+
 const dataFromItem = namedType(
   'SecretSourceDataFrom',
   'Many keys of the target Secret: every key of one remote map, or every secret a search finds.',
@@ -334,12 +360,18 @@ const dataFromItem = namedType(
       {
         path: remotePath('Path of a remote key/value secret whose every key is copied.'),
         find: findQuery('A search whose every result is copied, keyed by secret name.'),
+        dynamic: dynamicSecret(
+          'Credentials issued for this SecretSource (dynamic secrets): every key of what the engine returns is copied. Cannot be combined with data or with path or find entries.',
+        ),
         rewrite: list('Rewrites applied to the keys in order.', rewrite('A rewrite.'), 16),
         decoding: decoding('How the values are decoded.'),
       },
       {
         'x-kubernetes-validations': [
-          exactlyOneOf(['path', 'find'], 'each dataFrom entry must set exactly one of path or find'),
+          exactlyOneOf(
+            ['path', 'find', 'dynamic'],
+            'each dataFrom entry must set exactly one of path, find or dynamic',
+          ),
         ],
       },
     ),
@@ -474,6 +506,30 @@ const refresh = namedType('Refresh', 'When the operator fetches the values again
     },
   ),
 );
+
+/** A percentage above 0 and below 100, e.g. "67%" or "66.7%". */
+export const LEASE_FRACTION_PATTERN = '^[1-9][0-9]?(\\.[0-9]+)?%$';
+
+const leasePolicy = namedType(
+  'LeasePolicy',
+  'How dynamic credentials (dataFrom[].dynamic) are kept current: when leases are renewed, and whether replaced credentials are revoked.',
+  (description) =>
+    object(description, {
+      renewAt: string(
+        'When a renewable lease is renewed, and non-renewable credentials (a certificate, a lease that reached its maximum lifetime) are replaced by new ones, as a percentage of the time they were granted for, e.g. 67%. Each time falls at random up to a tenth of that earlier, so SecretSources issued together do not all renew at once. Default: two thirds (66.7%).',
+        { maxLength: 16, pattern: LEASE_FRACTION_PATTERN },
+      ),
+      revokeAfter: string(
+        'Revoke the lease of replaced credentials this long (a Go duration, e.g. 30s) after the Secret holds their replacement, so consumers have time to pick the new ones up. Unset (the default): replaced credentials are left to expire at the end of their lease.',
+        { maxLength: 64, pattern: DURATION_PATTERN },
+      ),
+    }),
+);
+
+/** Whether any dataFrom entry is dynamic (CEL and TypeScript). */
+const HAS_DYNAMIC = 'has(self.dataFrom) && self.dataFrom.exists(e, has(e.dynamic))';
+const hasDynamic = (self: Fields): boolean =>
+  Array.isArray(self.dataFrom) && self.dataFrom.some((entry: Fields) => has(entry, 'dynamic'));
 
 const restartTarget = namedType(
   'RestartTarget',
@@ -636,7 +692,12 @@ export const secretSourceSpecSchema: JSONSchemaProps = namedType(
           'Accept an empty result. Default false: a dataFrom entry (path or find) that yields no keys, or a Secret that would hold no keys, is an EmptyResult error and the existing Secret is kept as it is. true: such a result is written, even a Secret with no keys.',
         ),
         target: secretTarget('The Secret to write. Default: an Opaque Secret named like the SecretSource.'),
-        refresh: refresh('When to fetch again. Default: every hour.'),
+        refresh: refresh(
+          "When to fetch again. Default: every hour. Dynamic credentials are renewed and replaced on their leases' schedule instead (spec.lease); those without a lifetime (no lease, no expiration) are issued again at each refresh.",
+        ),
+        lease: leasePolicy(
+          'How dynamic credentials are renewed, replaced and revoked. Applies only to dataFrom[].dynamic entries.',
+        ),
         restartTargets: list(
           'Workloads to roll when the Secret content changes (not on the first sync, not on a refresh that finds nothing new): their pod template gets the annotation secretsource.dev/content-hash with the new fingerprint, so the workload controller replaces the pods. A missing workload is a RestartTargetNotFound Warning, not a failed sync.',
           restartTarget('A workload.'),
@@ -655,6 +716,22 @@ export const secretSourceSpecSchema: JSONSchemaProps = namedType(
               (Array.isArray(self.dataFrom) && self.dataFrom.length > 0) ||
               (Array.isArray(self.generate) && self.generate.length > 0),
           ),
+          celRule<Fields>(
+            `!(${HAS_DYNAMIC}) || ((!has(self.data) || self.data.size() == 0) && self.dataFrom.all(e, has(e.dynamic)))`,
+            'dataFrom entries with dynamic cannot be combined with data or with path or find entries: dynamic credentials are issued together and kept on their leases',
+            (self) =>
+              !hasDynamic(self) ||
+              ((!Array.isArray(self.data) || self.data.length === 0) &&
+                (self.dataFrom as Fields[]).every((entry) => has(entry, 'dynamic'))),
+          ),
+          celRule<Fields>(
+            `!(${HAS_DYNAMIC}) || !has(self.refresh) || !has(self.refresh.policy) || self.refresh.policy == 'Periodic'`,
+            "dynamic credentials need refresh.policy Periodic (the default): they are renewed and replaced on their leases' schedule",
+            (self) =>
+              !hasDynamic(self) ||
+              (self.refresh as Fields | undefined)?.policy === undefined ||
+              (self.refresh as Fields).policy === 'Periodic',
+          ),
         ],
       },
     ),
@@ -662,6 +739,59 @@ export const secretSourceSpecSchema: JSONSchemaProps = namedType(
 
 /** Longest force-sync annotation value status.lastForceSync holds verbatim; longer ones as a digest. */
 export const MAX_LAST_FORCE_SYNC_LENGTH = 1024;
+
+const seconds = (description: string): JSONSchemaProps => ({
+  description,
+  type: 'integer',
+  format: 'int64',
+  minimum: 0,
+});
+
+const leaseStatus = namedType(
+  'LeaseStatus',
+  'The lease of one dataFrom[].dynamic entry, as the operator last recorded it: the lease, never the credentials.',
+  (description) =>
+    object(
+      description,
+      {
+        entry: {
+          description: 'The dataFrom entry (its index) the credentials were issued for.',
+          type: 'integer',
+          format: 'int32',
+          minimum: 0,
+        },
+        path: remotePath('The path they were issued on.'),
+        leaseId: string('The lease id; unset for credentials without a lease (e.g. a PKI certificate).', {
+          maxLength: 2048,
+        }),
+        leaseDuration: seconds(
+          'Seconds the credentials were last granted for, at issue or at the last renewal.',
+        ),
+        renewable: boolean(
+          'Whether the lease is renewed; false for credentials without a renewable lease and once a renewal reached the maximum lifetime, after which they are replaced.',
+        ),
+        issueTime: dateTime('When the credentials were issued.'),
+        renewTime: dateTime('When the lease was last renewed.'),
+        expireTime: dateTime('When the credentials expire unless the lease is renewed.'),
+      },
+      { required: ['entry', 'path', 'renewable', 'issueTime', 'expireTime'] },
+    ),
+);
+
+const replacedLease = namedType(
+  'ReplacedLease',
+  'The lease of replaced credentials, revoked at revokeTime (spec.lease.revokeAfter).',
+  (description) =>
+    object(
+      description,
+      {
+        leaseId: string('The lease id.', { minLength: 1, maxLength: 2048 }),
+        expireTime: dateTime('When the lease expires anyway; it is not revoked after that.'),
+        revokeTime: dateTime('When the operator revokes it.'),
+      },
+      { required: ['leaseId', 'expireTime', 'revokeTime'] },
+    ),
+);
 
 export const secretSourceStatusSchema: JSONSchemaProps = namedType(
   'SecretSourceStatus',
@@ -675,7 +805,7 @@ export const secretSourceStatusSchema: JSONSchemaProps = namedType(
         'The last recorded refresh: the values were read from the provider and compared with the Secret, whether or not anything had changed. Exact for intervals of an hour or more; for shorter ones refreshes that find nothing new are recorded once an hour.',
       ),
       nextRefreshTime: dateTime(
-        'The next refresh the status will record (a checkpoint): the next refresh for intervals of an hour or more, otherwise one refresh an hour. Never in the past while the SecretSource is Ready.',
+        'The next refresh the status will record (a checkpoint): the next refresh for intervals of an hour or more, otherwise one refresh an hour; for dynamic credentials, the next renewal or replacement of their leases. Never in the past while the SecretSource is Ready.',
       ),
       syncedHash: string(
         'Fingerprint of the keys this SecretSource last wrote: hmac-sha256:… under a key only the operator holds, so it reveals nothing about the values.',
@@ -690,6 +820,16 @@ export const secretSourceStatusSchema: JSONSchemaProps = namedType(
       },
       provider: string('The provider used for the last sync, as Kind/name.', { maxLength: 512 }),
       certificateNotAfter: dateTime('Expiry of the certificate in the Secret, when it holds one.'),
+      leases: list(
+        'The leases of the dynamic credentials the Secret holds, one per dataFrom[].dynamic entry with a lifetime: what the operator renews and replaces, also after a restart or a leader change. Never the credentials themselves.',
+        leaseStatus('A lease.'),
+        100,
+      ),
+      replacedLeases: list(
+        'Leases of replaced dynamic credentials waiting to be revoked (spec.lease.revokeAfter).',
+        replacedLease('A replaced lease.'),
+        100,
+      ),
       lastForceSync: string(
         `The value of the secretsource.dev/force-sync annotation the last sync answered; a new value syncs now. A value longer than ${MAX_LAST_FORCE_SYNC_LENGTH} characters is recorded as "sha256:" and the hex SHA-256 of the value.`,
         { maxLength: MAX_LAST_FORCE_SYNC_LENGTH },

@@ -95,6 +95,7 @@ export interface SecretSourceSpec {
   allowEmpty?: boolean;
   target?: SecretTarget;
   refresh?: Refresh;
+  lease?: LeasePolicy;
   /**
    * Workloads to roll when the Secret content changes (not on the first sync, not on a refresh that finds nothing new): their pod template gets the annotation secretsource.dev/content-hash with the new fingerprint, so the workload controller replaces the pods. A missing workload is a RestartTargetNotFound Warning, not a failed sync.
    */
@@ -150,6 +151,7 @@ export interface SecretSourceDataFrom {
    */
   path?: string;
   find?: FindQuery;
+  dynamic?: DynamicSecret;
   /**
    * Rewrites applied to the keys in order.
    */
@@ -180,6 +182,25 @@ export interface FindName {
    * Regular expression the secret name must match (RE2, Go syntax, unanchored; linear time, no lookarounds or backreferences).
    */
   regexp: string;
+}
+/**
+ * Credentials a secrets engine issues on request, usually under a lease (Vault/OpenBao: PKI certificates, database or RabbitMQ users, Kubernetes tokens). Every key of the response data is copied, as for path; the operator renews the lease and issues new credentials before the old ones expire (spec.lease).
+ */
+export interface DynamicSecret {
+  /**
+   * The issuing endpoint: a Vault API path without /v1, e.g. pki/issue/web or database/creds/app. Not relative to the provider's KV mount.
+   */
+  path: string;
+  /**
+   * The HTTP method of the request. Default: POST when parameters are set, else GET.
+   */
+  method?: 'GET' | 'POST';
+  /**
+   * Request parameters, e.g. common_name and ttl for pki/issue: the body of a POST, the query of a GET. Values are strings; Vault reads "true" and "30" as a boolean and a number where a field is one.
+   */
+  parameters?: {
+    [k: string]: string;
+  };
 }
 /**
  * One rewrite of the keys found.
@@ -410,6 +431,19 @@ export interface Refresh {
   policy?: 'Periodic' | 'OnChange' | 'CreatedOnce';
 }
 /**
+ * How dynamic credentials (dataFrom[].dynamic) are kept current: when leases are renewed, and whether replaced credentials are revoked.
+ */
+export interface LeasePolicy {
+  /**
+   * When a renewable lease is renewed, and non-renewable credentials (a certificate, a lease that reached its maximum lifetime) are replaced by new ones, as a percentage of the time they were granted for, e.g. 67%. Each time falls at random up to a tenth of that earlier, so SecretSources issued together do not all renew at once. Default: two thirds (66.7%).
+   */
+  renewAt?: string;
+  /**
+   * Revoke the lease of replaced credentials this long (a Go duration, e.g. 30s) after the Secret holds their replacement, so consumers have time to pick the new ones up. Unset (the default): replaced credentials are left to expire at the end of their lease.
+   */
+  revokeAfter?: string;
+}
+/**
  * A workload in the SecretSource namespace, rolled when the Secret content changes.
  */
 export interface RestartTarget {
@@ -443,7 +477,7 @@ export interface SecretSourceStatus {
    */
   lastRefreshTime?: string;
   /**
-   * The next refresh the status will record (a checkpoint): the next refresh for intervals of an hour or more, otherwise one refresh an hour. Never in the past while the SecretSource is Ready.
+   * The next refresh the status will record (a checkpoint): the next refresh for intervals of an hour or more, otherwise one refresh an hour; for dynamic credentials, the next renewal or replacement of their leases. Never in the past while the SecretSource is Ready.
    */
   nextRefreshTime?: string;
   /**
@@ -466,6 +500,14 @@ export interface SecretSourceStatus {
    * Expiry of the certificate in the Secret, when it holds one.
    */
   certificateNotAfter?: string;
+  /**
+   * The leases of the dynamic credentials the Secret holds, one per dataFrom[].dynamic entry with a lifetime: what the operator renews and replaces, also after a restart or a leader change. Never the credentials themselves.
+   */
+  leases?: LeaseStatus[];
+  /**
+   * Leases of replaced dynamic credentials waiting to be revoked (spec.lease.revokeAfter).
+   */
+  replacedLeases?: ReplacedLease[];
   /**
    * The value of the secretsource.dev/force-sync annotation the last sync answered; a new value syncs now. A value longer than 1024 characters is recorded as "sha256:" and the hex SHA-256 of the value.
    */
@@ -499,6 +541,60 @@ export interface Condition {
    * The .metadata.generation the condition was computed for.
    */
   observedGeneration?: number;
+}
+/**
+ * The lease of one dataFrom[].dynamic entry, as the operator last recorded it: the lease, never the credentials.
+ */
+export interface LeaseStatus {
+  /**
+   * The dataFrom entry (its index) the credentials were issued for.
+   */
+  entry: number;
+  /**
+   * The path they were issued on.
+   */
+  path: string;
+  /**
+   * The lease id; unset for credentials without a lease (e.g. a PKI certificate).
+   */
+  leaseId?: string;
+  /**
+   * Seconds the credentials were last granted for, at issue or at the last renewal.
+   */
+  leaseDuration?: number;
+  /**
+   * Whether the lease is renewed; false for credentials without a renewable lease and once a renewal reached the maximum lifetime, after which they are replaced.
+   */
+  renewable: boolean;
+  /**
+   * When the credentials were issued.
+   */
+  issueTime: string;
+  /**
+   * When the lease was last renewed.
+   */
+  renewTime?: string;
+  /**
+   * When the credentials expire unless the lease is renewed.
+   */
+  expireTime: string;
+}
+/**
+ * The lease of replaced credentials, revoked at revokeTime (spec.lease.revokeAfter).
+ */
+export interface ReplacedLease {
+  /**
+   * The lease id.
+   */
+  leaseId: string;
+  /**
+   * When the lease expires anyway; it is not revoked after that.
+   */
+  expireTime: string;
+  /**
+   * When the operator revokes it.
+   */
+  revokeTime: string;
 }
 /**
  * A connection to Vault/OpenBao, AWS Secrets Manager or Azure Key Vault for its own namespace.

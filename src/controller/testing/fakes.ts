@@ -3,9 +3,17 @@
 // JSON documents) for a reconcile to read back what an earlier one wrote. Real servers are
 // tested in e2e/. No jest here: this file is plain TypeScript usable from any test.
 import type { CachedProviderClient, ProviderObject } from '../../providers/client-cache.js';
-import { NotFoundError } from '../../providers/errors.js';
+import { InvalidRefError, NotFoundError } from '../../providers/errors.js';
 import { encodeDocument, propertyOf, type Document } from '../../providers/property.js';
-import type { FindQuery, ProviderWarning, RemoteRef, RemoteValue } from '../../providers/types.js';
+import type {
+  FindQuery,
+  IssuedCredentials,
+  IssueRequest,
+  ProviderWarning,
+  RemoteLease,
+  RemoteRef,
+  RemoteValue,
+} from '../../providers/types.js';
 import type { AppliedSecret } from '../../secrets/target.js';
 import type { EventRecorder, EventType, InvolvedObject } from '../../kube/events.js';
 import type {
@@ -474,6 +482,10 @@ export class FakeProviderClient implements CachedProviderClient {
   validateError: Error | undefined;
   /** dataFrom.find, when a test gives the fake one. */
   find?: (query: FindQuery, signal: AbortSignal) => Promise<Map<string, RemoteValue>>;
+  /** Dynamic secrets, when a FakeSecretsEngine serves them. */
+  issue?: (request: IssueRequest, signal: AbortSignal) => Promise<IssuedCredentials>;
+  renewLease?: (id: string, incrementSeconds: number, signal: AbortSignal) => Promise<RemoteLease>;
+  revokeLease?: (id: string, signal: AbortSignal) => Promise<void>;
   validations = 0;
 
   constructor(
@@ -579,5 +591,124 @@ export class RecordingLogger implements ReconcileLogger {
 
   debug(fields: Record<string, unknown>, message: string): void {
     this.entries.push({ level: 'debug', fields, message });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dynamic secrets
+
+/** What a fake secrets engine issues on one path. */
+export interface FakeRole {
+  /** The lease each issue and renewal grants, in seconds. */
+  ttlSeconds: number;
+  /** The longest a lease lives from its issue; renewals are capped by it. Default: no cap. */
+  maxTtlSeconds?: number;
+  /** Default true; false: a lease that can only be replaced. */
+  renewable?: boolean;
+  /** No lease id, only data.expiration (a PKI certificate). */
+  leaseless?: boolean;
+  /** The data of one issue; the engine remembers the values it issued. */
+  issue: () => Record<string, string>;
+}
+
+export interface FakeLease {
+  id: string;
+  path: string;
+  issuedAt: number;
+  expiresAt: number;
+  revoked: boolean;
+  renewals: number;
+}
+
+/**
+ * A secrets engine with leases as Vault keeps them: each issue makes a lease on its role's TTL,
+ * a renewal extends it by the TTL up to the role's max TTL (answering a shorter grant when capped),
+ * an expired or revoked lease cannot be renewed (InvalidRefError, Vault's 400). Paths fail on
+ * demand; every call is counted.
+ */
+export class FakeSecretsEngine {
+  readonly roles = new Map<string, FakeRole>();
+  readonly leases = new Map<string, FakeLease>();
+  readonly calls: Array<{ op: 'issue' | 'renew' | 'revoke'; target: string }> = [];
+  readonly #failing = new Map<string, Error>();
+  #next = 1;
+
+  constructor(readonly clock: { now(): number }) {}
+
+  role(path: string, role: FakeRole): this {
+    this.roles.set(path, role);
+    return this;
+  }
+
+  /** Issues on `path`, or renewals and revocations of leases issued there, fail until cleared. */
+  failWith(path: string, error: Error | undefined): void {
+    if (error) this.#failing.set(path, error);
+    else this.#failing.delete(path);
+  }
+
+  count(op: 'issue' | 'renew' | 'revoke'): number {
+    return this.calls.filter((call) => call.op === op).length;
+  }
+
+  /** Makes the client issue, renew and revoke through this engine. */
+  serve(client: FakeProviderClient): void {
+    client.issue = (request, signal) => this.issue(request, signal, client.description);
+    client.renewLease = (id, increment, signal) => this.renew(id, increment, signal, client.description);
+    client.revokeLease = (id, signal) => this.revoke(id, signal);
+  }
+
+  async issue(request: IssueRequest, signal: AbortSignal, provider: string): Promise<IssuedCredentials> {
+    signal.throwIfAborted();
+    this.calls.push({ op: 'issue', target: request.path });
+    const failure = this.#failing.get(request.path);
+    if (failure) throw failure;
+    const role = this.roles.get(request.path);
+    if (!role) throw new NotFoundError({ provider, path: request.path });
+    const now = this.clock.now();
+    const expiresAt = now + role.ttlSeconds * 1000;
+    const values = new Map(Object.entries(role.issue()).map(([k, v]) => [k, Buffer.from(v)]));
+    if (role.leaseless) return { values, expiresAt: new Date(expiresAt) };
+    const id = `${request.path}/lease-${this.#next++}`;
+    this.leases.set(id, { id, path: request.path, issuedAt: now, expiresAt, revoked: false, renewals: 0 });
+    return {
+      values,
+      lease: { id, durationSeconds: role.ttlSeconds, renewable: role.renewable ?? true },
+      expiresAt: new Date(expiresAt),
+    };
+  }
+
+  async renew(id: string, _increment: number, signal: AbortSignal, provider: string): Promise<RemoteLease> {
+    signal.throwIfAborted();
+    this.calls.push({ op: 'renew', target: id });
+    const lease = this.leases.get(id);
+    const failure = lease && this.#failing.get(lease.path);
+    if (failure) throw failure;
+    const role = lease && this.roles.get(lease.path);
+    const now = this.clock.now();
+    if (!lease || !role || lease.revoked || lease.expiresAt <= now || role.renewable === false) {
+      throw new InvalidRefError(
+        { provider, path: 'sys/leases/renew' },
+        'request rejected by the backend (HTTP 400)',
+      );
+    }
+    const cap = role.maxTtlSeconds === undefined ? Infinity : lease.issuedAt + role.maxTtlSeconds * 1000;
+    lease.expiresAt = Math.min(now + role.ttlSeconds * 1000, cap);
+    lease.renewals++;
+    return { id, durationSeconds: Math.round((lease.expiresAt - now) / 1000), renewable: true };
+  }
+
+  async revoke(id: string, signal: AbortSignal): Promise<void> {
+    signal.throwIfAborted();
+    this.calls.push({ op: 'revoke', target: id });
+    const lease = this.leases.get(id);
+    const failure = lease && this.#failing.get(lease.path);
+    if (failure) throw failure;
+    if (lease) lease.revoked = true;
+  }
+
+  /** Leases neither revoked nor expired. */
+  live(): FakeLease[] {
+    const now = this.clock.now();
+    return [...this.leases.values()].filter((lease) => !lease.revoked && lease.expiresAt > now);
   }
 }

@@ -1,8 +1,17 @@
-// The Vault / OpenBao provider client: KV v1 and v2 reads and writes over one cached, renewed token.
+// The Vault / OpenBao provider client: KV v1 and v2 reads and writes, and dynamic secrets with their
+// leases (dynamic.ts), over one cached, renewed token.
 import { InvalidRefError, NotFoundError } from '../errors.js';
 import { encodeDocument, parseDocument, selectProperty, type Document } from '../property.js';
-import type { ProviderClient, RemoteRef, RemoteValue } from '../types.js';
+import type {
+  IssueRequest,
+  IssuedCredentials,
+  ProviderClient,
+  RemoteLease,
+  RemoteRef,
+  RemoteValue,
+} from '../types.js';
 import type { VaultRequester } from './api.js';
+import { issuePath, parseIssued, parseLease } from './dynamic.js';
 import { kvReadPath, kvWritePath, parseKvRead, type KvLocation, type KvSecret } from './kv.js';
 import type { VaultSession } from './session.js';
 
@@ -10,12 +19,19 @@ export class VaultProviderClient implements ProviderClient {
   readonly #api: VaultRequester;
   readonly #session: VaultSession;
   readonly #location: KvLocation;
+  readonly #clock: { now(): number };
   #closed = false;
 
-  constructor(api: VaultRequester, session: VaultSession, location: KvLocation) {
+  constructor(
+    api: VaultRequester,
+    session: VaultSession,
+    location: KvLocation,
+    clock: { now(): number } = Date,
+  ) {
     this.#api = api;
     this.#session = session;
     this.#location = location;
+    this.#clock = clock;
   }
 
   async get(ref: RemoteRef, signal: AbortSignal): Promise<RemoteValue> {
@@ -57,6 +73,47 @@ export class VaultProviderClient implements ProviderClient {
       this.#location.kvVersion === 2 ? { data, ...(cas === undefined ? {} : { options: { cas } }) } : data;
     await this.#session.withToken(signal, (token) =>
       this.#api.request('write', { method: 'POST', path, token, body }, signal),
+    );
+  }
+
+  /** GET or POST on a secrets engine's issuing path; each call issues new credentials. */
+  async issue(request: IssueRequest, signal: AbortSignal): Promise<IssuedCredentials> {
+    const subject = this.#api.subject(request.path);
+    const path = issuePath(request, subject);
+    const body = await this.#session.withToken(signal, (token) =>
+      this.#api.request(
+        'issue',
+        {
+          method: request.method,
+          path,
+          token,
+          ...(request.method === 'POST' ? { body: { ...request.parameters } } : {}),
+        },
+        signal,
+      ),
+    );
+    return parseIssued(body, subject, this.#clock.now());
+  }
+
+  async renewLease(leaseId: string, incrementSeconds: number, signal: AbortSignal): Promise<RemoteLease> {
+    const path = 'sys/leases/renew';
+    const body = await this.#session.withToken(signal, (token) =>
+      this.#api.request(
+        'renew_lease',
+        { method: 'POST', path, token, body: { lease_id: leaseId, increment: incrementSeconds } },
+        signal,
+      ),
+    );
+    return parseLease(body, this.#api.subject(path));
+  }
+
+  async revokeLease(leaseId: string, signal: AbortSignal): Promise<void> {
+    await this.#session.withToken(signal, (token) =>
+      this.#api.request(
+        'revoke_lease',
+        { method: 'POST', path: 'sys/leases/revoke', token, body: { lease_id: leaseId } },
+        signal,
+      ),
     );
   }
 

@@ -35,7 +35,12 @@ export async function createVaultClient(
     provider,
     ...(options.refreshFraction ? { refreshFraction: options.refreshFraction } : {}),
   });
-  return new VaultProviderClient(api, session, { mount: settings.mount, kvVersion: settings.kvVersion });
+  return new VaultProviderClient(
+    api,
+    session,
+    { mount: settings.mount, kvVersion: settings.kvVersion },
+    context.clock,
+  );
 }
 
 async function loadCa(settings: VaultSettings, context: ProviderContext): Promise<string> {

@@ -9,8 +9,20 @@ import { parseVaultSpec, vaultReferencesDefaultNamespace } from './spec.js';
 
 export { parseVaultSpec, type VaultSettings } from './spec.js';
 
-/** The `operation` label of each Vault call (api.ts): KV reads and writes, logins, lookup-self, renew-self. */
-const OPERATIONS = ['read', 'write', 'login', 'lookup', 'renew'] as const;
+/**
+ * The `operation` label of each Vault call (api.ts): KV reads and writes, logins, lookup-self,
+ * renew-self, and dynamic secrets: issuing credentials, renewing and revoking their leases.
+ */
+const OPERATIONS = [
+  'read',
+  'write',
+  'login',
+  'lookup',
+  'renew',
+  'issue',
+  'renew_lease',
+  'revoke_lease',
+] as const;
 export type VaultOperation = (typeof OPERATIONS)[number];
 
 export interface VaultClientOptions {
