@@ -9,7 +9,6 @@
 //
 //   N=1000 PATHS=10 BACKEND=aws node --import tsx bench/sync.bench.ts   (e2e/bench.sh starts the environment)
 import '../e2e/support/load-env.js';
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -50,6 +49,7 @@ import {
   type ProcessMemory,
 } from './support/proc.js';
 import { difference, scrape, sumOf, total, totalBy, type Sample } from '../e2e/support/prometheus.js';
+import { codeVersion, whole } from './support/run-info.js';
 import { table, type BenchResult, type RefreshCycleResult } from './support/sync-result.js';
 
 const GROUP = 'secretsource.dev';
@@ -130,15 +130,6 @@ function readyMethod(text: string | undefined): 'list' | 'watch' {
   if (text === undefined || text === '' || text === 'list') return 'list';
   if (text === 'watch') return 'watch';
   throw new Error(`READY_METHOD: expected list or watch, got ${text}`);
-}
-
-function whole(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const text = env[name];
-  if (text === undefined || text === '') return fallback;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1)
-    throw new Error(`${name}: expected a whole number >= 1, got ${text}`);
-  return value;
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -599,19 +590,6 @@ function readyChart(result: BenchResult): string {
     samples: initialSync.readyOverTime ?? [],
     marks: leader === undefined ? [] : [{ label: 'leader', atSeconds: leader }],
   });
-}
-
-function codeVersion(): { commit: string; srcModified: boolean } {
-  const git = (...args: string[]): string =>
-    execFileSync('git', args, { cwd: repoRoot, encoding: 'utf8' }).trim();
-  try {
-    return {
-      commit: git('rev-parse', 'HEAD'),
-      srcModified: git('--no-optional-locks', 'status', '--porcelain', '--', 'src') !== '',
-    };
-  } catch {
-    return { commit: 'unknown', srcModified: false };
-  }
 }
 
 function emptyCounters(): Counters {

@@ -7,6 +7,7 @@ import type * as k8s from '@kubernetes/client-node';
 import {
   CreateSecretCommand,
   DeleteSecretCommand,
+  PutSecretValueCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { ClientSecretCredential } from '@azure/identity';
@@ -40,6 +41,8 @@ export interface BenchBackend {
    * returns the remoteRef that reads each one.
    */
   createSecrets(count: number, concurrency: number): Promise<Record<string, unknown>[]>;
+  /** Gives every secret createSecrets made a new generated value (a new version). */
+  rewriteSecrets(concurrency: number): Promise<void>;
   /** Creates the credentials Secret in `namespace` and returns the SecretProvider spec using it. */
   providerSpec(core: k8s.CoreV1Api, namespace: string): Promise<Record<string, unknown>>;
   /**
@@ -70,6 +73,9 @@ abstract class BaseBackend {
     this.prefix = `bench-${runId}`;
   }
 
+  /** The secrets createSecrets made. */
+  protected created: string[] = [];
+
   /** The names of `count` secrets of this run. */
   protected names(count: number): string[] {
     return Array.from({ length: count }, (_, i) => `${this.prefix}/p${i}`);
@@ -95,10 +101,14 @@ class OpenBaoBackend extends BaseBackend implements BenchBackend {
   readonly #bao = new OpenBaoAdmin(requireEnv('VAULT_ADDR'), requireEnv('VAULT_TOKEN'));
 
   async createSecrets(count: number, concurrency: number): Promise<Record<string, unknown>[]> {
-    const paths = this.names(count);
+    const paths = (this.created = this.names(count));
     this.cleanups.push(() => mapBounded(paths, 8, (p) => this.#bao.deleteKv(p)));
-    await mapBounded(paths, concurrency, (p) => this.#bao.putKv(p, { value: this.newValue() }));
+    await this.rewriteSecrets(concurrency);
     return paths.map((path) => ({ path, property: 'value' }));
+  }
+
+  async rewriteSecrets(concurrency: number): Promise<void> {
+    await mapBounded(this.created, concurrency, (p) => this.#bao.putKv(p, { value: this.newValue() }));
   }
 
   async providerSpec(core: k8s.CoreV1Api, namespace: string): Promise<Record<string, unknown>> {
@@ -138,7 +148,7 @@ class AwsBackend extends BaseBackend implements BenchBackend {
   readonly #proxy = new CountingProxy();
 
   async createSecrets(count: number, concurrency: number): Promise<Record<string, unknown>[]> {
-    const names = this.names(count);
+    const names = (this.created = this.names(count));
     this.cleanups.push(() =>
       mapBounded(names, 8, (name) =>
         this.#admin.send(new DeleteSecretCommand({ SecretId: name, ForceDeleteWithoutRecovery: true })),
@@ -150,6 +160,17 @@ class AwsBackend extends BaseBackend implements BenchBackend {
       ),
     );
     return names.map((path) => ({ path, property: 'value' }));
+  }
+
+  async rewriteSecrets(concurrency: number): Promise<void> {
+    await mapBounded(this.created, concurrency, (name) =>
+      this.#admin.send(
+        new PutSecretValueCommand({
+          SecretId: name,
+          SecretString: JSON.stringify({ value: this.newValue() }),
+        }),
+      ),
+    );
   }
 
   async providerSpec(core: k8s.CoreV1Api, namespace: string): Promise<Record<string, unknown>> {
@@ -220,17 +241,21 @@ class AzureBackend extends BaseBackend implements BenchBackend {
   }
 
   async createSecrets(count: number, concurrency: number): Promise<Record<string, unknown>[]> {
+    const names = (this.created = this.names(count));
+    await this.rewriteSecrets(concurrency);
+    return names.map((path) => ({ path, property: 'value' }));
+  }
+
+  async rewriteSecrets(concurrency: number): Promise<void> {
     const env = this.#env;
     const writer = new SecretClient(
       await this.#vault(),
       new ClientSecretCredential(env.tenantId, env.clientId, env.clientSecret, credentialOptions(env)),
       clientOptions(env),
     );
-    const names = this.names(count);
-    await mapBounded(names, concurrency, (name) =>
+    await mapBounded(this.created, concurrency, (name) =>
       writer.setSecret(name, JSON.stringify({ value: this.newValue() })),
     );
-    return names.map((path) => ({ path, property: 'value' }));
   }
 
   async providerSpec(core: k8s.CoreV1Api, namespace: string): Promise<Record<string, unknown>> {
