@@ -29,14 +29,12 @@ import {
 import { scrape, total } from '../e2e/support/prometheus.js';
 import { backendName, createBackend } from './support/backends.js';
 import { mapBounded } from './support/bounded.js';
+import { createProvider, createSource } from './support/objects.js';
 import { round } from './support/proc.js';
 import { ReadyWatch } from './support/ready-watch.js';
 import { codeVersion, whole } from './support/run-info.js';
 import { percentile, SecretArrivals } from './support/secret-arrivals.js';
 
-const GROUP = 'secretsource.dev';
-const VERSION = 'v1alpha1';
-const PROVIDER = 'bench-backend';
 const MANAGED_SELECTOR = 'secretsource.dev/managed=true';
 
 const settings = {
@@ -104,7 +102,7 @@ async function main(): Promise<void> {
     namespace = await createNamespace(kc, 'bench-prio');
     const ns = namespace;
     const refs = await backend.createSecrets(s.paths, s.createConcurrency);
-    await createProvider(ns, await backend.providerSpec(kc.makeApiClient(k8s.CoreV1Api), ns));
+    await createProvider(custom, ns, await backend.providerSpec(kc.makeApiClient(k8s.CoreV1Api), ns));
     const kubeconfig = await operatorKubeconfigFile(kc);
     const leaseId = `bench-prio-${randomBytes(4).toString('hex')}`;
     const start = (): Promise<RunningOperator> =>
@@ -123,13 +121,13 @@ async function main(): Promise<void> {
     const watchedArrivals = arrivals;
     operator = await start();
     // The first Secret also waits for leader election: not a newcomer.
-    await createSource(ns, 'warm-up', refs[0]!, '1h');
+    await createSource(custom, ns, 'warm-up', refs[0]!, { interval: '1h', creationPolicy: 'Orphan' });
     await arrivals.arrival('warm-up', 120_000);
 
     // 1. Idle: new SecretSources one after another, nothing else to do.
     const newcomer = async (name: string, ref: Record<string, unknown>): Promise<number> => {
       const createdAt = Date.now();
-      await createSource(ns, name, ref, '1h');
+      await createSource(custom, ns, name, ref, { interval: '1h', creationPolicy: 'Orphan' });
       return (await watchedArrivals.arrival(name, 120_000)) - createdAt;
     };
     const idle: Newcomer[] = [];
@@ -142,7 +140,11 @@ async function main(): Promise<void> {
     await mapBounded(
       Array.from({ length: s.storm }, (_, i) => i),
       s.createConcurrency,
-      (i) => createSource(ns, `storm-${i}`, refs[i % s.paths]!, `${s.intervalSeconds}s`),
+      (i) =>
+        createSource(custom, ns, `storm-${i}`, refs[i % s.paths]!, {
+          interval: `${s.intervalSeconds}s`,
+          creationPolicy: 'Orphan',
+        }),
     );
     await ready.start();
     await waitFor(() => Promise.resolve(ready.readyCount() >= s.storm + s.newcomers), 600_000, 'all Ready');
@@ -257,41 +259,6 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: s
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(100);
   }
-}
-
-async function createProvider(namespace: string, spec: Record<string, unknown>): Promise<void> {
-  await custom.createNamespacedCustomObject({
-    group: GROUP,
-    version: VERSION,
-    namespace,
-    plural: 'secretproviders',
-    body: { apiVersion: `${GROUP}/${VERSION}`, kind: 'SecretProvider', metadata: { name: PROVIDER }, spec },
-  });
-}
-
-async function createSource(
-  namespace: string,
-  name: string,
-  remoteRef: Record<string, unknown>,
-  interval: string,
-): Promise<void> {
-  await custom.createNamespacedCustomObject({
-    group: GROUP,
-    version: VERSION,
-    namespace,
-    plural: 'secretsources',
-    body: {
-      apiVersion: `${GROUP}/${VERSION}`,
-      kind: 'SecretSource',
-      metadata: { name },
-      spec: {
-        providerRef: { kind: 'SecretProvider', name: PROVIDER },
-        refresh: { interval },
-        target: { creationPolicy: 'Orphan' },
-        data: [{ key: 'value', remoteRef }],
-      },
-    },
-  });
 }
 
 await main();

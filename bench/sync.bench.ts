@@ -32,6 +32,7 @@ import {
   type RunningOperator,
 } from '../e2e/support/operator.js';
 import { mapBounded } from './support/bounded.js';
+import { createProvider, createSource } from './support/objects.js';
 import { withReusedConnections } from './support/kube-connections.js';
 import * as prettier from 'prettier';
 import { readyChartSvg } from './support/ready-chart.js';
@@ -55,7 +56,6 @@ import { table, type BenchResult, type RefreshCycleResult } from './support/sync
 const GROUP = 'secretsource.dev';
 const VERSION = 'v1alpha1';
 const MANAGED_LABEL = 'secretsource.dev/managed';
-const PROVIDER = 'bench-backend';
 const POLL_MS = 250;
 /** Fail when the Ready count has not grown for this long (a misconfiguration, not a slow run). */
 const STALL_MS = 60_000;
@@ -345,13 +345,16 @@ async function main(): Promise<void> {
     cleanups.push(() => deleteNamespaceAndWait(namespace, s.createConcurrency, log));
 
     const remoteRefs = await backend.createSecrets(s.paths, s.createConcurrency);
-    await createProvider(namespace, await backend.providerSpec(core, namespace));
+    await createProvider(custom, namespace, await backend.providerSpec(core, namespace));
 
     const createStarted = Date.now();
     await mapBounded(
       Array.from({ length: s.n }, (_, i) => i),
       s.createConcurrency,
-      (i) => createSource(namespace, sourceName(i, s.n), remoteRefs[i % s.paths]!, s.refreshInterval),
+      (i) =>
+        createSource(custom, namespace, sourceName(i, s.n), remoteRefs[i % s.paths]!, {
+          interval: s.refreshInterval,
+        }),
     );
     const createSeconds = seconds(Date.now() - createStarted);
     log(`created ${s.n} SecretSources in ${createSeconds}s (${s.createConcurrency} in flight)`);
@@ -605,40 +608,6 @@ function emptyCounters(): Counters {
 
 function phaseSeconds(at: number | undefined, started: number): number | undefined {
   return at === undefined ? undefined : seconds(at - started);
-}
-
-async function createProvider(namespace: string, spec: Record<string, unknown>): Promise<void> {
-  await custom.createNamespacedCustomObject({
-    group: GROUP,
-    version: VERSION,
-    namespace,
-    plural: 'secretproviders',
-    body: { apiVersion: `${GROUP}/${VERSION}`, kind: 'SecretProvider', metadata: { name: PROVIDER }, spec },
-  });
-}
-
-async function createSource(
-  namespace: string,
-  name: string,
-  remoteRef: Record<string, unknown>,
-  interval: string,
-): Promise<void> {
-  await custom.createNamespacedCustomObject({
-    group: GROUP,
-    version: VERSION,
-    namespace,
-    plural: 'secretsources',
-    body: {
-      apiVersion: `${GROUP}/${VERSION}`,
-      kind: 'SecretSource',
-      metadata: { name },
-      spec: {
-        providerRef: { kind: 'SecretProvider', name: PROVIDER },
-        refresh: { interval },
-        data: [{ key: 'value', remoteRef }],
-      },
-    },
-  });
 }
 
 /** Mean CPU seconds per process of one list of the namespace's SecretSources. */
