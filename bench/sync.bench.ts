@@ -38,7 +38,7 @@ import * as prettier from 'prettier';
 import { readyChartSvg } from './support/ready-chart.js';
 import { readyState, ReadyWatch } from './support/ready-watch.js';
 import { isTransient, retryTransient } from './support/retry.js';
-import { backendName, createBackend, type BackendName } from './support/backends.js';
+import { backendName, createBackend, type BackendName, type BenchBackend } from './support/backends.js';
 import {
   busyPercent,
   busySeconds,
@@ -323,10 +323,30 @@ interface ReadyProgress {
   samples: [number, number][];
 }
 
+/** What every phase of one run shares. */
+interface Run {
+  s: Settings;
+  backend: BenchBackend;
+  namespace: string;
+  /** The local environment's servers whose CPU time is reported. */
+  pids: Record<string, number>;
+  log: (message: string) => void;
+  cleanups: (() => Promise<unknown>)[];
+}
+
+/** Where a measured stretch began: counters, time, backend requests, Events, CPU. */
+interface Mark {
+  counters: Counters;
+  at: number;
+  requests: number;
+  events: number;
+  cpu: Record<string, number>;
+  machine: ReturnType<typeof machineCpu>;
+}
+
 async function main(): Promise<void> {
   const s = settings(process.env);
   const backend = createBackend(s.backend, randomBytes(4).toString('hex'));
-  const secretValues = backend.generated;
   const cleanups: (() => Promise<unknown>)[] = [() => backend.cleanup()];
   let operator: RunningOperator | undefined;
   const log = (message: string): void =>
@@ -338,240 +358,33 @@ async function main(): Promise<void> {
   );
   const loadBefore = loadavg()[0]!;
   try {
-    // 1. Everything exists before the operator starts.
-    await installCrds(kc);
-    await installOperatorRbac(kc);
-    const namespace = await createNamespace(kc, 'bench');
-    cleanups.push(() => deleteNamespaceAndWait(namespace, s.createConcurrency, log));
-
-    const remoteRefs = await backend.createSecrets(s.paths, s.createConcurrency);
-    await createProvider(custom, namespace, await backend.providerSpec(core, namespace));
-
-    const createStarted = Date.now();
-    await mapBounded(
-      Array.from({ length: s.n }, (_, i) => i),
-      s.createConcurrency,
-      (i) =>
-        createSource(custom, namespace, sourceName(i, s.n), remoteRefs[i % s.paths]!, {
-          interval: s.refreshInterval,
-        }),
-    );
-    const createSeconds = seconds(Date.now() - createStarted);
-    log(`created ${s.n} SecretSources in ${createSeconds}s (${s.createConcurrency} in flight)`);
-
-    // 2. Start the operator; time until all N are Ready.
-    const pids = serverPids(backend.server);
-    const requestsAtStart = await backend.mark();
-    const cpuAtStart = { ...cpuOf(pids), bench: benchCpu() };
-    const machineAtStart = machineCpu();
-    const kubeconfig = await operatorKubeconfigFile(kc);
-    const started = Date.now();
-    operator = await startOperator({
-      kubeconfig,
-      ...(s.cpuProfileDir ? { env: { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${s.cpuProfileDir}` } } : {}),
-      namespaces: [namespace],
-      extraArgs: [
-        `--leader-election-id=${uniqueName('bench')}`,
-        `--kube-qps=${s.kubeQps}`,
-        `--kube-burst=${s.kubeBurst}`,
-        ...s.concurrencyFlag,
-      ],
-    });
-    const operatorPid = operator.process.pid!;
-    const progress = await waitAllReady(namespace, s.n, started, s, operator, log);
-    const readyAt = started + progress.allReadyS * 1000;
-    const cpuAtReady = { operator: cpuSeconds(operatorPid) ?? 0, ...cpuOf(pids), bench: benchCpu() };
-    const machineAtReady = machineCpu();
-    const memoryAtReady = processMemory(operatorPid);
-    const phases = logTimes(operator.output(), ['informers synced', 'became leader']);
-    log(`all ${s.n} Ready ${progress.allReadyS}s after the operator was started`);
-
-    // 3. The initial sync's calls and writes, once the queue is empty and writes have stopped.
-    const atReady = counters(await scrape(operator.metricsUrl));
-    const settled = await waitSettled(operator.metricsUrl, 10_000);
-    const requestsInitial = await backend.requestsSince(requestsAtStart);
-    const eventsInitial = await eventCount(namespace);
-    const initial = delta(settled, emptyCounters());
-
-    // 4. CYCLES refresh cycles in which nothing changed in the backend. The first one keeps the
-    // spread of the initial sync; from the second on, SecretSources sharing a secret refresh
-    // together (docs/adr/0008), which is where batching shows.
-    const refreshCycles: RefreshCycleResult[] = [];
-    let cycleStart = {
-      counters: settled,
-      at: readyAt,
-      requests: await backend.mark(),
-      events: eventsInitial,
-      cpu: cpuAtReady,
-      machine: machineAtReady,
-    };
-    for (let number = 1; number <= s.cycles; number++) {
-      const versionsBefore = await resourceVersions(namespace);
-      const cycleEnd = await waitRefreshCycle(operator.metricsUrl, cycleStart.counters, s, progress, log);
-      const cycle = delta(cycleEnd.counters, cycleStart.counters);
-      const requests = await backend.requestsSince(cycleStart.requests);
-      const versionsAfter = await resourceVersions(namespace);
-      const events = await eventCount(namespace);
-      const cpu = { operator: cpuSeconds(operatorPid) ?? 0, ...cpuOf(pids), bench: benchCpu() };
-      const machine = machineCpu();
-      refreshCycles.push({
-        spreadSeconds: seconds(cycleEnd.at - (cycleEnd.firstAt ?? cycleEnd.at)),
-        secondsFromPrevious: seconds(cycleEnd.at - cycleStart.at),
-        complete: cycleEnd.complete,
-        providerCalls: cycle.providerCalls,
-        providerCallsByOperation: cycle.providerCallsByOperation,
-        distinctSecrets: s.paths,
-        providerCallsPerDistinctSecret: round(cycle.providerCalls / s.paths, 2),
-        ...(requests ? { backendRequests: requests } : {}),
-        kubeWrites: cycle.kubeWrites,
-        kubeWritesByResource: cycle.kubeWritesByResource,
-        objectsChangedOnApiServer: changedObjects(versionsBefore, versionsAfter),
-        eventsCreated: events - cycleStart.events,
-        syncs: cycle.syncs,
-        cpuSeconds: withOther(cpuDelta(cpu, cycleStart.cpu), busySeconds(machine, cycleStart.machine)),
-        machineCpuBusyPercent: busyPercent(machine, cycleStart.machine),
-      });
-      log(
-        `refresh cycle ${number}: ${cycle.providerCalls} provider calls for ${s.paths} distinct secrets, ` +
-          `${cycle.kubeWrites} kube writes, ${changedObjects(versionsBefore, versionsAfter)} objects changed`,
-      );
-      cycleStart = {
-        counters: cycleEnd.counters,
-        at: cycleEnd.at,
-        requests: await backend.mark(),
-        events,
-        cpu,
-        machine,
-      };
-    }
-
-    // 5. Peak memory and CPU, then stop the operator.
-    const memory: ProcessMemory = processMemory(operatorPid);
-    const exitCode = await operator.stop();
-    const output = operator.output();
+    const { run, createSeconds } = await setUp(s, backend, cleanups, log);
+    const startedOperator = await startBenchOperator(run);
+    operator = startedOperator.operator;
+    const initial = await initialSyncPhase(run, startedOperator);
+    const cycles = await refreshCyclesPhase(run, operator, initial);
+    const stopped = await stopPhase(run, operator);
     operator = undefined;
-    const leaked = secretValues.filter((value) => output.includes(value)).length;
-    const errorLines = output.split('\n').filter((line) => /"level":"?(error|fatal|50|60)/.test(line)).length;
-
-    // What the readiness polls cost, measured with the operator stopped: they ran on the same 2 CPUs.
-    const pollCost = await listCost(namespace, pids);
-
-    // 6. The ceiling: a plain client applying N Secrets at the same concurrency.
-    const ceilingNamespace = await createNamespace(kc, 'bench-ceiling');
-    cleanups.push(() => deleteNamespaceAndWait(ceilingNamespace, s.createConcurrency, log));
-    const ceiling = await applyPlainSecrets(core, ceilingNamespace, 'stock', s, pids);
-    log(`ceiling: ${s.n} Secrets applied in ${ceiling.seconds}s (client-node as shipped)`);
-    const reused = await applyPlainSecrets(
-      withReusedConnections(kc).makeApiClient(k8s.CoreV1Api),
-      ceilingNamespace,
-      'reused',
-      s,
-      pids,
-    );
-    log(`ceiling: ${s.n} Secrets applied in ${reused.seconds}s (one connection pool)`);
-
-    // 7. Report.
-    const syncSeconds = progress.allReadyS - (phaseSeconds(phases['became leader'], started) ?? 0);
-    const result: BenchResult = {
-      bench: 'sync',
-      date: new Date().toISOString(),
-      machine: { cpus: cpus().length, loadAverage1mAtStart: round(loadBefore, 2) },
-      code: codeVersion(),
-      benchReadRetries: { ...retried },
-      settings: {
-        backend: s.backend,
-        n: s.n,
-        paths: s.paths,
-        concurrency: s.concurrency,
-        createConcurrency: s.createConcurrency,
-        kubeQps: s.kubeQps,
-        kubeBurst: s.kubeBurst,
-        refreshInterval: s.refreshInterval,
-        cycles: s.cycles,
-        readyMethod: s.readyMethod,
-      },
-      setup: { createSecretSourcesSeconds: createSeconds },
-      initialSync: {
-        secondsToAllReady: progress.allReadyS,
-        secondsToInformersSynced: phaseSeconds(phases['informers synced'], started),
-        secondsToLeader: phaseSeconds(phases['became leader'], started),
-        secondsToFirstReady: progress.firstReadyS,
-        secondsToHalfReady: progress.halfReadyS,
-        readyPerSecondAfterLeader: round(s.n / Math.max(syncSeconds, 0.001), 1),
-        readinessMethod: s.readyMethod,
-        readinessPolls: progress.polls,
-        readinessWatchRestarts: progress.watchRestarts,
-        readyOverTime: progress.samples,
-        meanReadinessListMs: progress.meanListMs,
-        readinessListCpuSeconds: pollCost,
-        readinessPollsCpuSecondsEstimate: {
-          'kube-apiserver': round(pollCost['kube-apiserver']! * progress.polls, 1),
-          bench: round(pollCost.bench! * progress.polls, 1),
-        },
-        providerCalls: initial.providerCalls,
-        providerCallsByOperation: initial.providerCallsByOperation,
-        ...(requestsInitial ? { backendRequests: requestsInitial } : {}),
-        kubeWrites: initial.kubeWrites,
-        kubeWritesPerSecretSource: round(initial.kubeWrites / s.n, 2),
-        kubeWritesByResource: initial.kubeWritesByResource,
-        kubeWritesAfterAllReady: delta(settled, atReady).kubeWrites,
-        eventsCreated: eventsInitial,
-        syncs: initial.syncs,
-        unchangedSyncsBeforeSettled: settled.syncs.unchanged ?? 0,
-        operatorHeapUsedMiBAtReady: mib(atReady.heapUsedBytes),
-        operatorHeapTotalMiBAtReady: mib(atReady.heapTotalBytes),
-        operatorExternalMiBAtReady: mib(atReady.externalBytes),
-        cpuSeconds: withOther(
-          cpuDelta(cpuAtReady, { operator: 0, ...cpuAtStart }),
-          busySeconds(machineAtReady, machineAtStart),
-        ),
-        machineCpuBusyPercent: busyPercent(machineAtReady, machineAtStart),
-        operatorRssMiBAtReady: memoryAtReady.rssMiB,
-        operatorPeakOpenSockets: progress.peakSockets,
-      },
-      refreshCycles,
-      operator: {
-        peakRssMiB: memory.peakRssMiB,
-        rssMiBAtEnd: memory.rssMiB,
-        heapUsedMiBAtEnd: mib(cycleStart.counters.heapUsedBytes),
-        exitCode,
-        errorLogLines: errorLines,
-        generatedValuesInOutput: leaked,
-      },
-      ceiling: {
-        plainApplySeconds: ceiling.seconds,
-        plainAppliesPerSecond: round(s.n / Math.max(ceiling.seconds, 0.001), 1),
-        cpuSeconds: ceiling.cpuSeconds,
-        operatorToCeilingRatio: round(syncSeconds / Math.max(ceiling.seconds, 0.001), 2),
-        reusedConnectionsApplySeconds: reused.seconds,
-        reusedConnectionsAppliesPerSecond: round(s.n / Math.max(reused.seconds, 0.001), 1),
-        reusedConnectionsCpuSeconds: reused.cpuSeconds,
-      },
-    };
-    const backendPart = s.backend === 'openbao' ? '' : `${s.backend}-`;
-    const pathsPart = s.paths === defaultPaths(s.n) ? '' : `-p${s.paths}`;
-    const suffix = `${pathsPart}${s.readyMethod === 'watch' ? '-watch' : ''}`;
-    const file = path.join(repoRoot, 'bench', 'results', `sync-${backendPart}${s.n}${suffix}.json`);
-    mkdirSync(path.dirname(file), { recursive: true });
-    // As prettier writes JSON, so npm run lint passes on a fresh result (readyOverTime's pairs).
-    writeFileSync(
-      file,
-      await prettier.format(JSON.stringify(result, null, 2), {
-        ...(await prettier.resolveConfig(file)),
-        parser: 'json',
-      }),
-    );
-    const chart = file.replace(/\.json$/, '.svg');
-    writeFileSync(chart, readyChart(result));
-    console.log(
-      `\n${table(result)}\nwritten to ${path.relative(process.cwd(), file)} and ${path.relative(process.cwd(), chart)}`,
-    );
-    if (leaked > 0) throw new Error(`${leaked} generated values appeared in the operator's output`);
+    const pollCost = await listCost(run.namespace, run.pids);
+    const ceiling = await ceilingPhase(run);
+    const result = benchResult({
+      run,
+      loadBefore,
+      createSeconds,
+      initial,
+      cycles,
+      stopped,
+      pollCost,
+      ceiling,
+    });
+    await writeResult(result);
+    if (stopped.leaked > 0)
+      throw new Error(`${stopped.leaked} generated values appeared in the operator's output`);
   } catch (error) {
     if (operator) {
       // What the operator said last explains most failures; generated values are masked regardless.
       let tail = operator.output().split('\n').slice(-15).join('\n');
-      for (const value of secretValues) tail = tail.split(value).join('[generated]');
+      for (const value of backend.generated) tail = tail.split(value).join('[generated]');
       console.error(`operator output (last lines):\n${tail}`);
     }
     throw error;
@@ -581,6 +394,332 @@ async function main(): Promise<void> {
       await cleanup().catch((error: unknown) => log(`cleanup failed: ${String(error)}`));
     }
   }
+}
+
+/** 1. Everything exists before the operator starts. */
+async function setUp(
+  s: Settings,
+  backend: BenchBackend,
+  cleanups: (() => Promise<unknown>)[],
+  log: (message: string) => void,
+): Promise<{ run: Run; createSeconds: number }> {
+  await installCrds(kc);
+  await installOperatorRbac(kc);
+  const namespace = await createNamespace(kc, 'bench');
+  cleanups.push(() => deleteNamespaceAndWait(namespace, s.createConcurrency, log));
+
+  const remoteRefs = await backend.createSecrets(s.paths, s.createConcurrency);
+  await createProvider(custom, namespace, await backend.providerSpec(core, namespace));
+
+  const createStarted = Date.now();
+  await mapBounded(
+    Array.from({ length: s.n }, (_, i) => i),
+    s.createConcurrency,
+    (i) =>
+      createSource(custom, namespace, sourceName(i, s.n), remoteRefs[i % s.paths]!, {
+        interval: s.refreshInterval,
+      }),
+  );
+  const createSeconds = seconds(Date.now() - createStarted);
+  log(`created ${s.n} SecretSources in ${createSeconds}s (${s.createConcurrency} in flight)`);
+  const run = { s, backend, namespace, pids: serverPids(backend.server), log, cleanups };
+  return { run, createSeconds };
+}
+
+interface StartedOperator {
+  operator: RunningOperator;
+  started: number;
+  requestsAtStart: number;
+  cpuAtStart: Record<string, number>;
+  machineAtStart: ReturnType<typeof machineCpu>;
+}
+
+async function startBenchOperator(run: Run): Promise<StartedOperator> {
+  const { s, backend, pids } = run;
+  const requestsAtStart = await backend.mark();
+  const cpuAtStart = { ...cpuOf(pids), bench: benchCpu() };
+  const machineAtStart = machineCpu();
+  const kubeconfig = await operatorKubeconfigFile(kc);
+  const started = Date.now();
+  const operator = await startOperator({
+    kubeconfig,
+    ...(s.cpuProfileDir ? { env: { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${s.cpuProfileDir}` } } : {}),
+    namespaces: [run.namespace],
+    extraArgs: [
+      `--leader-election-id=${uniqueName('bench')}`,
+      `--kube-qps=${s.kubeQps}`,
+      `--kube-burst=${s.kubeBurst}`,
+      ...s.concurrencyFlag,
+    ],
+  });
+  return { operator, started, requestsAtStart, cpuAtStart, machineAtStart };
+}
+
+interface InitialSync {
+  started: StartedOperator;
+  progress: ReadyProgress;
+  phases: Record<string, number | undefined>;
+  atReady: Counters;
+  memoryAtReady: ProcessMemory;
+  requests: Record<string, number> | undefined;
+  delta: Delta;
+  /** Where the first refresh cycle is measured from. */
+  end: Mark;
+}
+
+/** 2-3. Time until all N are Ready; the initial sync's calls and writes, once writes have stopped. */
+async function initialSyncPhase(run: Run, startedOperator: StartedOperator): Promise<InitialSync> {
+  const { s, namespace, pids, log } = run;
+  const { operator, started } = startedOperator;
+  const operatorPid = operator.process.pid!;
+  const progress = await waitAllReady(namespace, s.n, started, s, operator, log);
+  const readyAt = started + progress.allReadyS * 1000;
+  const cpuAtReady = { operator: cpuSeconds(operatorPid) ?? 0, ...cpuOf(pids), bench: benchCpu() };
+  const machineAtReady = machineCpu();
+  const memoryAtReady = processMemory(operatorPid);
+  const phases = logTimes(operator.output(), ['informers synced', 'became leader']);
+  log(`all ${s.n} Ready ${progress.allReadyS}s after the operator was started`);
+
+  const atReady = counters(await scrape(operator.metricsUrl));
+  const settled = await waitSettled(operator.metricsUrl, 10_000);
+  const requests = await run.backend.requestsSince(startedOperator.requestsAtStart);
+  const events = await eventCount(namespace);
+  return {
+    started: startedOperator,
+    progress,
+    phases,
+    atReady,
+    memoryAtReady,
+    requests,
+    delta: delta(settled, emptyCounters()),
+    end: {
+      counters: settled,
+      at: readyAt,
+      requests: await run.backend.mark(),
+      events,
+      cpu: cpuAtReady,
+      machine: machineAtReady,
+    },
+  };
+}
+
+/**
+ * 4. CYCLES refresh cycles in which nothing changed in the backend. The first one keeps the spread
+ * of the initial sync; from the second on, SecretSources sharing a secret refresh together
+ * (docs/adr/0008), which is where batching shows.
+ */
+async function refreshCyclesPhase(
+  run: Run,
+  operator: RunningOperator,
+  initial: InitialSync,
+): Promise<{ cycles: RefreshCycleResult[]; end: Mark }> {
+  const { s, namespace, pids, log, backend } = run;
+  const operatorPid = operator.process.pid!;
+  const refreshCycles: RefreshCycleResult[] = [];
+  let cycleStart = initial.end;
+  for (let number = 1; number <= s.cycles; number++) {
+    const versionsBefore = await resourceVersions(namespace);
+    const cycleEnd = await waitRefreshCycle(
+      operator.metricsUrl,
+      cycleStart.counters,
+      s,
+      initial.progress,
+      log,
+    );
+    const cycle = delta(cycleEnd.counters, cycleStart.counters);
+    const requests = await backend.requestsSince(cycleStart.requests);
+    const versionsAfter = await resourceVersions(namespace);
+    const events = await eventCount(namespace);
+    const cpu = { operator: cpuSeconds(operatorPid) ?? 0, ...cpuOf(pids), bench: benchCpu() };
+    const machine = machineCpu();
+    refreshCycles.push({
+      spreadSeconds: seconds(cycleEnd.at - (cycleEnd.firstAt ?? cycleEnd.at)),
+      secondsFromPrevious: seconds(cycleEnd.at - cycleStart.at),
+      complete: cycleEnd.complete,
+      providerCalls: cycle.providerCalls,
+      providerCallsByOperation: cycle.providerCallsByOperation,
+      distinctSecrets: s.paths,
+      providerCallsPerDistinctSecret: round(cycle.providerCalls / s.paths, 2),
+      ...(requests ? { backendRequests: requests } : {}),
+      kubeWrites: cycle.kubeWrites,
+      kubeWritesByResource: cycle.kubeWritesByResource,
+      objectsChangedOnApiServer: changedObjects(versionsBefore, versionsAfter),
+      eventsCreated: events - cycleStart.events,
+      syncs: cycle.syncs,
+      cpuSeconds: withOther(cpuDelta(cpu, cycleStart.cpu), busySeconds(machine, cycleStart.machine)),
+      machineCpuBusyPercent: busyPercent(machine, cycleStart.machine),
+    });
+    log(
+      `refresh cycle ${number}: ${cycle.providerCalls} provider calls for ${s.paths} distinct secrets, ` +
+        `${cycle.kubeWrites} kube writes, ${changedObjects(versionsBefore, versionsAfter)} objects changed`,
+    );
+    cycleStart = {
+      counters: cycleEnd.counters,
+      at: cycleEnd.at,
+      requests: await backend.mark(),
+      events,
+      cpu,
+      machine,
+    };
+  }
+  return { cycles: refreshCycles, end: cycleStart };
+}
+
+interface Stopped {
+  memory: ProcessMemory;
+  exitCode: number | null;
+  leaked: number;
+  errorLines: number;
+}
+
+/** 5. Peak memory, then stop the operator and check its output. */
+async function stopPhase(run: Run, operator: RunningOperator): Promise<Stopped> {
+  const memory: ProcessMemory = processMemory(operator.process.pid!);
+  const exitCode = await operator.stop();
+  const output = operator.output();
+  const leaked = run.backend.generated.filter((value) => output.includes(value)).length;
+  const errorLines = output.split('\n').filter((line) => /"level":"?(error|fatal|50|60)/.test(line)).length;
+  return { memory, exitCode, leaked, errorLines };
+}
+
+interface Ceiling {
+  stock: { seconds: number; cpuSeconds: Record<string, number> };
+  reused: { seconds: number; cpuSeconds: Record<string, number> };
+}
+
+/** 6. The ceiling: a plain client applying N Secrets at the same concurrency, as shipped and with one pool. */
+async function ceilingPhase(run: Run): Promise<Ceiling> {
+  const { s, pids, log } = run;
+  const ceilingNamespace = await createNamespace(kc, 'bench-ceiling');
+  run.cleanups.push(() => deleteNamespaceAndWait(ceilingNamespace, s.createConcurrency, log));
+  const stock = await applyPlainSecrets(core, ceilingNamespace, 'stock', s, pids);
+  log(`ceiling: ${s.n} Secrets applied in ${stock.seconds}s (client-node as shipped)`);
+  const reused = await applyPlainSecrets(
+    withReusedConnections(kc).makeApiClient(k8s.CoreV1Api),
+    ceilingNamespace,
+    'reused',
+    s,
+    pids,
+  );
+  log(`ceiling: ${s.n} Secrets applied in ${reused.seconds}s (one connection pool)`);
+  return { stock, reused };
+}
+
+/** 7. The result of the run, as bench/results keeps it. */
+function benchResult(parts: {
+  run: Run;
+  loadBefore: number;
+  createSeconds: number;
+  initial: InitialSync;
+  cycles: { cycles: RefreshCycleResult[]; end: Mark };
+  stopped: Stopped;
+  pollCost: Record<string, number>;
+  ceiling: Ceiling;
+}): BenchResult {
+  const { run, initial, stopped, pollCost, ceiling } = parts;
+  const { s } = run;
+  const { progress, phases, atReady } = initial;
+  const { started, cpuAtStart, machineAtStart } = initial.started;
+  const syncSeconds = progress.allReadyS - (phaseSeconds(phases['became leader'], started) ?? 0);
+  return {
+    bench: 'sync',
+    date: new Date().toISOString(),
+    machine: { cpus: cpus().length, loadAverage1mAtStart: round(parts.loadBefore, 2) },
+    code: codeVersion(),
+    benchReadRetries: { ...retried },
+    settings: {
+      backend: s.backend,
+      n: s.n,
+      paths: s.paths,
+      concurrency: s.concurrency,
+      createConcurrency: s.createConcurrency,
+      kubeQps: s.kubeQps,
+      kubeBurst: s.kubeBurst,
+      refreshInterval: s.refreshInterval,
+      cycles: s.cycles,
+      readyMethod: s.readyMethod,
+    },
+    setup: { createSecretSourcesSeconds: parts.createSeconds },
+    initialSync: {
+      secondsToAllReady: progress.allReadyS,
+      secondsToInformersSynced: phaseSeconds(phases['informers synced'], started),
+      secondsToLeader: phaseSeconds(phases['became leader'], started),
+      secondsToFirstReady: progress.firstReadyS,
+      secondsToHalfReady: progress.halfReadyS,
+      readyPerSecondAfterLeader: round(s.n / Math.max(syncSeconds, 0.001), 1),
+      readinessMethod: s.readyMethod,
+      readinessPolls: progress.polls,
+      readinessWatchRestarts: progress.watchRestarts,
+      readyOverTime: progress.samples,
+      meanReadinessListMs: progress.meanListMs,
+      readinessListCpuSeconds: pollCost,
+      readinessPollsCpuSecondsEstimate: {
+        'kube-apiserver': round(pollCost['kube-apiserver']! * progress.polls, 1),
+        bench: round(pollCost.bench! * progress.polls, 1),
+      },
+      providerCalls: initial.delta.providerCalls,
+      providerCallsByOperation: initial.delta.providerCallsByOperation,
+      ...(initial.requests ? { backendRequests: initial.requests } : {}),
+      kubeWrites: initial.delta.kubeWrites,
+      kubeWritesPerSecretSource: round(initial.delta.kubeWrites / s.n, 2),
+      kubeWritesByResource: initial.delta.kubeWritesByResource,
+      kubeWritesAfterAllReady: delta(initial.end.counters, atReady).kubeWrites,
+      eventsCreated: initial.end.events,
+      syncs: initial.delta.syncs,
+      unchangedSyncsBeforeSettled: initial.end.counters.syncs.unchanged ?? 0,
+      operatorHeapUsedMiBAtReady: mib(atReady.heapUsedBytes),
+      operatorHeapTotalMiBAtReady: mib(atReady.heapTotalBytes),
+      operatorExternalMiBAtReady: mib(atReady.externalBytes),
+      cpuSeconds: withOther(
+        cpuDelta(initial.end.cpu, { operator: 0, ...cpuAtStart }),
+        busySeconds(initial.end.machine, machineAtStart),
+      ),
+      machineCpuBusyPercent: busyPercent(initial.end.machine, machineAtStart),
+      operatorRssMiBAtReady: initial.memoryAtReady.rssMiB,
+      operatorPeakOpenSockets: progress.peakSockets,
+    },
+    refreshCycles: parts.cycles.cycles,
+    operator: {
+      peakRssMiB: stopped.memory.peakRssMiB,
+      rssMiBAtEnd: stopped.memory.rssMiB,
+      heapUsedMiBAtEnd: mib(parts.cycles.end.counters.heapUsedBytes),
+      exitCode: stopped.exitCode,
+      errorLogLines: stopped.errorLines,
+      generatedValuesInOutput: stopped.leaked,
+    },
+    ceiling: {
+      plainApplySeconds: ceiling.stock.seconds,
+      plainAppliesPerSecond: round(s.n / Math.max(ceiling.stock.seconds, 0.001), 1),
+      cpuSeconds: ceiling.stock.cpuSeconds,
+      operatorToCeilingRatio: round(syncSeconds / Math.max(ceiling.stock.seconds, 0.001), 2),
+      reusedConnectionsApplySeconds: ceiling.reused.seconds,
+      reusedConnectionsAppliesPerSecond: round(s.n / Math.max(ceiling.reused.seconds, 0.001), 1),
+      reusedConnectionsCpuSeconds: ceiling.reused.cpuSeconds,
+    },
+  };
+}
+
+/** Writes bench/results/sync-<backend>-<N>….json (as prettier formats JSON) and its chart; prints the table. */
+async function writeResult(result: BenchResult): Promise<void> {
+  const s = result.settings;
+  const backendPart = s.backend === 'openbao' ? '' : `${s.backend}-`;
+  const pathsPart = s.paths === defaultPaths(s.n) ? '' : `-p${s.paths}`;
+  const suffix = `${pathsPart}${s.readyMethod === 'watch' ? '-watch' : ''}`;
+  const file = path.join(repoRoot, 'bench', 'results', `sync-${backendPart}${s.n}${suffix}.json`);
+  mkdirSync(path.dirname(file), { recursive: true });
+  // As prettier writes JSON, so npm run lint passes on a fresh result (readyOverTime's pairs).
+  writeFileSync(
+    file,
+    await prettier.format(JSON.stringify(result, null, 2), {
+      ...(await prettier.resolveConfig(file)),
+      parser: 'json',
+    }),
+  );
+  const chart = file.replace(/\.json$/, '.svg');
+  writeFileSync(chart, readyChart(result));
+  console.log(
+    `\n${table(result)}\nwritten to ${path.relative(process.cwd(), file)} and ${path.relative(process.cwd(), chart)}`,
+  );
 }
 
 /** SecretSources Ready over the initial sync, with the moment the operator became leader. */
