@@ -297,7 +297,7 @@ test('an operator restarted mid-lease picks the lease up from status and renews 
   // The new operator renews the recorded lease when its time comes (about 13 s after the issue).
   const renewed = await eventually(async () => {
     const current = leaseOf(await objects.getSource('resume'));
-    if (current?.leaseId !== lease.leaseId || current.renewTime === undefined)
+    if (!current || current.leaseId !== lease.leaseId || current.renewTime === undefined)
       throw new Error(`lease ${lease.leaseId} not renewed by the new operator yet`);
     return current;
   }, 40_000);
