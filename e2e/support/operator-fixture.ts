@@ -43,6 +43,8 @@ export interface OperatorFixtureOptions {
   beforeOperator?: (fx: OperatorFixture) => Promise<void>;
   /** Start one operator watching every namespace the fixture has by then (default true). */
   startOperator?: boolean;
+  /** Extra flags of that operator (`--log-level=debug`). */
+  operatorArgs?: string[];
   /** Wait for each SecretProvider to be Ready=True before the first test (default true). */
   waitProvidersReady?: boolean;
   /**
@@ -168,6 +170,11 @@ export class OperatorFixture implements ProviderContext {
     this.#cleanups.push(step);
   }
 
+  /** Every value registered as never to be printed, for a test's own scan (never print them). */
+  get neverPrinted(): readonly string[] {
+    return this.#neverPrinted;
+  }
+
   /** How many registered values appear in `text` (default: every operator's output so far). */
   leaked(text: string = this.#operators.map((operator) => operator.output()).join('\n')): number {
     return leakedCount(text, this.#neverPrinted);
@@ -234,7 +241,7 @@ export class OperatorFixture implements ProviderContext {
     }
     await options.beforeOperator?.(this);
     if (options.startOperator === false) return;
-    this.#operator = await this.startOperator();
+    this.#operator = await this.startOperator({ extraArgs: options.operatorArgs ?? [] });
     if (options.waitProvidersReady === false) return;
     for (const name of providers) await this.objects.waitProviderReady(name, 'True', undefined, 30_000);
   }
