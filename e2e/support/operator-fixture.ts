@@ -57,7 +57,7 @@ export interface OperatorFixtureOptions {
 }
 
 export interface StartOptions {
-  /** Default: every namespace of the fixture. */
+  /** Default: every namespace of the fixture; `[]`: no --namespaces flag (extraArgs may name them). */
   namespaces?: string[];
   /** POD_NAME, the replica's identity in the Lease. */
   identity?: string;
