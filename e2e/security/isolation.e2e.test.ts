@@ -16,7 +16,6 @@ import { PROVIDERS } from '../../src/providers/index.js';
 import { OpenBaoUnderTest, openBaoTokenProvider } from '../cases/openbao.js';
 import { eventually } from '../support/kube.js';
 import { enableKubernetesAuth } from '../support/openbao-kubernetes-auth.js';
-import type { RunningOperator } from '../support/operator.js';
 import { useOperatorFixture } from '../support/operator-fixture.js';
 import { auditEventsOfToken, tokenId, type AuditEvent } from '../support/rbac-audit.js';
 import { referenceFields } from '../support/reference-fields.js';
@@ -50,7 +49,6 @@ let tenantA: SecretSourceObjects;
 let tenantB: SecretSourceObjects;
 /** Holds an object of every kind a reference could name; the operator must never touch it. */
 let victim: string;
-let operator: RunningOperator;
 let operatorTokenId: string;
 
 const generated = (): string => fx.generated();
@@ -104,7 +102,7 @@ beforeAll(async () => {
   ).users[0]!.user.token;
   fx.neverPrint(operatorToken);
   operatorTokenId = tokenId(operatorToken);
-  operator = await fx.startOperator({ namespaces: [a, b] });
+  await fx.startOperator({ namespaces: [a, b] });
 });
 
 test('every SecretProvider reference pointed at another namespace: refused with a clear condition', async () => {

@@ -165,22 +165,6 @@ export async function startOperator(options: {
 }
 
 /**
- * The operator as a test file not on the operator fixture runs it: authenticated as the config/rbac
- * ServiceAccount, watching only `namespace`, with a Lease of its own.
- */
-export async function startNamespacedOperator(
-  kc: k8s.KubeConfig,
-  namespace: string,
-  leasePrefix: string,
-): Promise<RunningOperator> {
-  return startOperator({
-    kubeconfig: await operatorKubeconfigFile(kc),
-    namespaces: [namespace],
-    extraArgs: [`--leader-election-id=${uniqueName(leasePrefix)}`],
-  });
-}
-
-/**
  * Makes an operator's log visible to the e2e environment (operator-log-environment.mjs), which
  * attaches its tail to every failing test of this file.
  */
