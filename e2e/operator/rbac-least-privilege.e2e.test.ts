@@ -9,10 +9,14 @@
 import { readFileSync } from 'node:fs';
 import { jest } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
-import YAML from 'yaml';
 import { OpenBaoUnderTest, openBaoSpec } from '../cases/openbao.js';
 import { eventually, statusCode, uniqueName } from '../support/kube.js';
-import { OPERATOR_NAMESPACE, OPERATOR_SERVICE_ACCOUNT, type RunningOperator } from '../support/operator.js';
+import {
+  OPERATOR_NAMESPACE,
+  OPERATOR_SERVICE_ACCOUNT,
+  kubeconfigToken,
+  type RunningOperator,
+} from '../support/operator.js';
 import { useOperatorFixture } from '../support/operator-fixture.js';
 import { authMode, type ProviderSpec } from '../support/provider-under-test.js';
 import {
@@ -76,9 +80,7 @@ beforeAll(async () => {
   });
   byKubernetes = await authMode(openbao, 'kubernetes').providerSpec(fx);
 
-  const operatorToken = (
-    YAML.parse(readFileSync(fx.operatorKubeconfig, 'utf8')) as { users: { user: { token: string } }[] }
-  ).users[0]!.user.token;
+  const operatorToken = kubeconfigToken(fx.operatorKubeconfig);
   fx.neverPrint(operatorToken);
   operatorTokenId = tokenId(operatorToken);
   operator = await fx.startOperator({ leaseId });

@@ -8,6 +8,7 @@ import { jest } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
 import YAML from 'yaml';
 import {
+  applyObject,
   eventually,
   repoRoot,
   requireEnv,
@@ -99,16 +100,8 @@ beforeAll(async () => {
     for (const policy of policies)
       await admission.deleteValidatingAdmissionPolicy({ name: policy.metadata.name }).catch(() => undefined);
   });
-  const objects = k8s.KubernetesObjectApi.makeApiClient(kc);
   for (const policy of policies)
-    await objects.patch(
-      { apiVersion: 'admissionregistration.k8s.io/v1', ...policy },
-      undefined,
-      undefined,
-      'secretsource-e2e',
-      true,
-      k8s.PatchStrategy.ServerSideApply,
-    );
+    await applyObject(kc, { apiVersion: 'admissionregistration.k8s.io/v1', ...policy });
   for (const binding of bindings) {
     await admission.createValidatingAdmissionPolicyBinding({
       body: {

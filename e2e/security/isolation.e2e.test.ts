@@ -8,14 +8,13 @@
 // The admission policies (config/admission) are not installed here: this is the operator's own
 // defence, for clusters without them and objects admitted before them.
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { jest } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
-import YAML from 'yaml';
 import { PROVIDERS } from '../../src/providers/index.js';
 import { OpenBaoUnderTest, openBaoTokenProvider } from '../cases/openbao.js';
 import { eventually } from '../support/kube.js';
 import { enableKubernetesAuth } from '../support/openbao-kubernetes-auth.js';
+import { kubeconfigToken } from '../support/operator.js';
 import { useOperatorFixture } from '../support/operator-fixture.js';
 import { auditEventsOfToken, tokenId, type AuditEvent } from '../support/rbac-audit.js';
 import { referenceFields } from '../support/reference-fields.js';
@@ -34,10 +33,11 @@ const remoteBase = openbao.prefix;
 // and b only), and holds an object of every kind a reference could name.
 const fx = useOperatorFixture({
   name: 'e2e-iso-a',
+  provider: openbao,
+  authModes: [],
   defaultProvider: 'shared',
   startOperator: false,
   beforeOperator: async (fixture) => {
-    await openbao.setUp(fixture);
     await fixture.createNamespace('e2e-iso-b');
     victim = await fixture.createNamespace('e2e-iso-victim');
   },
@@ -97,9 +97,7 @@ beforeAll(async () => {
   await createWorkload(kc, victim, 'Deployment', 'app');
   await fx.objectsIn(victim).createProvider('shared', openBaoTokenProvider('vault-token'));
 
-  const operatorToken = (
-    YAML.parse(readFileSync(fx.operatorKubeconfig, 'utf8')) as { users: { user: { token: string } }[] }
-  ).users[0]!.user.token;
+  const operatorToken = kubeconfigToken(fx.operatorKubeconfig);
   fx.neverPrint(operatorToken);
   operatorTokenId = tokenId(operatorToken);
   await fx.startOperator({ namespaces: [a, b] });

@@ -13,8 +13,15 @@ import { jest } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
 import YAML from 'yaml';
 import { OpenBaoUnderTest, openBaoTokenProvider } from '../cases/openbao.js';
-import { eventually, repoRoot, requireEnv, statusCode, tokenKubeConfig } from '../support/kube.js';
-import { OPERATOR_NAMESPACE, operatorKubeconfigFile } from '../support/operator.js';
+import {
+  applyObject,
+  eventually,
+  repoRoot,
+  requireEnv,
+  statusCode,
+  tokenKubeConfig,
+} from '../support/kube.js';
+import { OPERATOR_NAMESPACE, kubeconfigToken, operatorKubeconfigFile } from '../support/operator.js';
 import { useOperatorFixture } from '../support/operator-fixture.js';
 import {
   auditEventsOfToken,
@@ -32,10 +39,11 @@ jest.setTimeout(120_000);
 const openbao = new OpenBaoUnderTest();
 const fx = useOperatorFixture({
   name: 'e2e-nsmode-a',
+  provider: openbao,
+  authModes: [],
   defaultProvider: 'openbao',
   startOperator: false,
   beforeOperator: async (fixture) => {
-    await openbao.setUp(fixture);
     await fixture.createNamespace('e2e-nsmode-b');
     await fixture.createNamespace('e2e-nsmode-out');
   },
@@ -128,14 +136,7 @@ beforeAll(async () => {
     core.deleteNamespacedServiceAccount({ namespace: OPERATOR_NAMESPACE, name: serviceAccount }),
   );
   for (const object of rbacForTest({ 'team-a': a, 'team-b': b })) {
-    await objectsApi.patch(
-      object,
-      undefined,
-      undefined,
-      'secretsource-e2e',
-      true,
-      k8s.PatchStrategy.ServerSideApply,
-    );
+    await applyObject(kc, object);
     if (object.metadata.namespace === OPERATOR_NAMESPACE) fx.onCleanup(() => objectsApi.delete(object));
   }
 
@@ -151,8 +152,7 @@ beforeAll(async () => {
     namespace: OPERATOR_NAMESPACE,
     name: serviceAccount,
   });
-  operatorToken = (YAML.parse(readFileSync(kubeconfig, 'utf8')) as { users: { user: { token: string } }[] })
-    .users[0]!.user.token;
+  operatorToken = kubeconfigToken(kubeconfig);
   fx.neverPrint(operatorToken);
   operatorTokenId = tokenId(operatorToken);
   // The Deployment's flags, with the test's namespaces; they name the watched namespaces themselves.
