@@ -27,7 +27,7 @@ import {
   tokenId,
   wasForbidden,
 } from '../support/rbac-audit.js';
-import { GROUP, SecretSourceObjects, VERSION } from '../support/secret-sources.js';
+import { SecretSourceObjects } from '../support/secret-sources.js';
 import { createWorkload, readWorkload, WORKLOAD_KINDS } from '../support/workloads.js';
 
 jest.setTimeout(120_000);
@@ -43,7 +43,6 @@ const fx = useOperatorFixture({
   startOperator: false,
 });
 const { kc, core } = fx;
-const custom = kc.makeApiClient(k8s.CustomObjectsApi);
 const leases = kc.makeApiClient(k8s.CoordinationV1Api);
 
 const leaseId = uniqueName('e2e-rbac');
@@ -139,16 +138,7 @@ test('the operator uses every verb config/rbac grants it, and is refused none', 
   await objects.waitEvent('retained', 'Normal', 'Created');
   await objects.waitProviderReady('by-token', 'True', 'Valid');
   await objects.waitProviderReady('by-kubernetes', 'True', 'Valid');
-  await eventually(async () => {
-    const provider = (await custom.getClusterCustomObject({
-      group: GROUP,
-      version: VERSION,
-      plural: 'clustersecretproviders',
-      name: clusterProvider,
-    })) as { status?: { conditions?: { type: string; status: string }[] } };
-    if (!provider.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))
-      throw new Error(`ClusterSecretProvider ${clusterProvider} is not Ready yet`);
-  });
+  await fx.waitClusterProviderReady(clusterProvider, 'True');
 
   // Deletion: Retain drops the ownerReference, Delete removes the Secret; both remove the finalizer.
   await objects.deleteSource('retained');

@@ -270,18 +270,7 @@ test('a ClusterSecretProvider serves only the namespaces it admits; with Service
 
   // Validating the provider itself would need a namespace to read from: it reads none (never the
   // operator's own) and says so.
-  await eventually(async () => {
-    const provider = (await custom.getClusterCustomObject({
-      group: GROUP,
-      version: VERSION,
-      plural: 'clustersecretproviders',
-      name: tenants,
-    })) as { status?: { conditions?: { type: string; status: string; reason: string }[] } };
-    expect(provider.status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({
-      status: 'Unknown',
-      reason: 'CredentialsPerNamespace',
-    });
-  });
+  await fx.waitClusterProviderReady(tenants, 'Unknown', 'CredentialsPerNamespace');
   // Each tenant's token was requested for its own ServiceAccount, and only those: none in the
   // operator's namespace, where a ServiceAccount without a namespace used to be looked up.
   await eventually(async () => {

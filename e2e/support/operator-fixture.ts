@@ -8,7 +8,14 @@
 // (operator-log-environment.mjs), which attaches its tail to a failing test.
 import { randomBytes } from 'node:crypto';
 import * as k8s from '@kubernetes/client-node';
-import { adminKubeConfig, deleteNamespace, installCrds, uniqueName } from './kube.js';
+import {
+  adminKubeConfig,
+  deleteNamespace,
+  eventually,
+  installCrds,
+  readyCondition,
+  uniqueName,
+} from './kube.js';
 import {
   OPERATOR_NAMESPACE,
   installOperatorRbac,
@@ -20,7 +27,7 @@ import {
 import { scrape, type Sample } from './prometheus.js';
 import type { ProviderContext, ProviderUnderTest } from './provider-under-test.js';
 import { authMode } from './provider-under-test.js';
-import { API_VERSION, GROUP, SecretSourceObjects, VERSION } from './secret-sources.js';
+import { API_VERSION, GROUP, SecretSourceObjects, VERSION, type Condition } from './secret-sources.js';
 
 export interface OperatorFixtureOptions {
   /** Prefix of the namespace and of the operators' Leases: `sync` → namespace `sync-1a2b3c4d`. */
@@ -197,6 +204,29 @@ export class OperatorFixture implements ProviderContext {
       body: { apiVersion: API_VERSION, kind: 'ClusterSecretProvider', metadata: { name }, spec },
     });
     this.onCleanup(() => custom.deleteClusterCustomObject({ ...api, name }));
+  }
+
+  /** Waits for a ClusterSecretProvider's Ready to have this status (and reason, if given). */
+  async waitClusterProviderReady(
+    name: string,
+    status: 'True' | 'False' | 'Unknown',
+    reason?: string,
+  ): Promise<Condition> {
+    const custom = this.kc.makeApiClient(k8s.CustomObjectsApi);
+    return eventually(async () => {
+      const provider = (await custom.getClusterCustomObject({
+        group: GROUP,
+        version: VERSION,
+        plural: 'clustersecretproviders',
+        name,
+      })) as { status?: { conditions?: Condition[] } };
+      const ready = readyCondition(provider);
+      if (ready?.status !== status || (reason !== undefined && ready.reason !== reason))
+        throw new Error(
+          `ClusterSecretProvider ${name}: Ready is ${ready?.status}/${ready?.reason}, want ${status}/${reason ?? 'any'}`,
+        );
+      return ready;
+    });
   }
 
   /** Starts an operator as the config/rbac ServiceAccount; the fixture stops it at the end. */
