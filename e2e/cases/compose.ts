@@ -34,6 +34,10 @@ function caseContext(
 ): CaseContext {
   const name = (base: string): string => (commonCase.perAuthMode ? `${base}-${mode.name}` : base);
   const path = (base: string): string => provider.remote.path(name(base));
+  const put = async (base: string, values: Readonly<Record<string, string>>): Promise<string> => {
+    await provider.remote.create(path(base), values);
+    return path(base);
+  };
   return {
     fx,
     objects: fx.objects,
@@ -43,10 +47,22 @@ function caseContext(
     providerName: fx.providerName(mode.name),
     name,
     path,
-    async put(base, values) {
-      await provider.remote.create(path(base), values);
-      return path(base);
-    },
+    put,
     generated: () => fx.generated(),
+    async syncOne(base, interval) {
+      const value = fx.generated();
+      const remotePath = await put(base, { value });
+      await fx.objects.createSource(
+        name(base),
+        {
+          data: [{ key: 'value', remoteRef: { path: remotePath, property: 'value' } }],
+          refresh: { interval },
+        },
+        fx.providerName(mode.name),
+      );
+      await fx.objects.waitReady(name(base), 'True', 'Synced');
+      const secret = await fx.objects.waitValue(name(base), 'value', value);
+      return { name: name(base), path: remotePath, value, secret };
+    },
   };
 }

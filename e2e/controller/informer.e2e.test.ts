@@ -33,6 +33,7 @@ const rbac = kc.makeApiClient(k8s.RbacAuthorizationV1Api);
 let namespace: string;
 const running: { stop(): Promise<void> }[] = [];
 
+// No operator fixture: the informer runs in this process, against a namespace of plain Secrets and ConfigMaps.
 beforeAll(async () => {
   namespace = await createNamespace(kc, 'informer');
 });

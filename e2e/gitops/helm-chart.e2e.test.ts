@@ -5,13 +5,17 @@
 // namespaced mode it grants the same rights split by scope, and those are enough: the operator,
 // running as the chart's ServiceAccount with only them, syncs and is refused nothing.
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { jest } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
 import YAML from 'yaml';
 import { OpenBaoUnderTest, openBaoSpec, openBaoTokenProvider } from '../cases/openbao.js';
 import { eventually, readyCondition, uniqueName } from '../support/kube.js';
-import { OPERATOR_NAMESPACE, OPERATOR_SERVICE_ACCOUNT, operatorKubeconfigFile } from '../support/operator.js';
+import {
+  OPERATOR_NAMESPACE,
+  OPERATOR_SERVICE_ACCOUNT,
+  kubeconfigToken,
+  operatorKubeconfigFile,
+} from '../support/operator.js';
 import { useOperatorFixture } from '../support/operator-fixture.js';
 import { auditEventsOfToken, tokenId, wasForbidden } from '../support/rbac-audit.js';
 import { GROUP, VERSION, holds } from '../support/secret-sources.js';
@@ -254,8 +258,7 @@ test("namespaced mode's rights are enough: the operator syncs as the chart's Ser
   });
 
   const kubeconfig = await operatorKubeconfigFile(kc, { namespace: release, name: serviceAccount });
-  const token = (YAML.parse(readFileSync(kubeconfig, 'utf8')) as { users: { user: { token: string } }[] })
-    .users[0]!.user.token;
+  const token = kubeconfigToken(kubeconfig);
   fx.neverPrint(token);
   const operator = await fx.startOperator({ kubeconfig, namespaces: [watched], leaseNamespace: release });
   try {

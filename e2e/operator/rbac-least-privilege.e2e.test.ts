@@ -9,10 +9,14 @@
 import { readFileSync } from 'node:fs';
 import { jest } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
-import YAML from 'yaml';
 import { OpenBaoUnderTest, openBaoSpec } from '../cases/openbao.js';
 import { eventually, statusCode, uniqueName } from '../support/kube.js';
-import { OPERATOR_NAMESPACE, OPERATOR_SERVICE_ACCOUNT, type RunningOperator } from '../support/operator.js';
+import {
+  OPERATOR_NAMESPACE,
+  OPERATOR_SERVICE_ACCOUNT,
+  kubeconfigToken,
+  type RunningOperator,
+} from '../support/operator.js';
 import { useOperatorFixture } from '../support/operator-fixture.js';
 import { authMode, type ProviderSpec } from '../support/provider-under-test.js';
 import {
@@ -23,7 +27,7 @@ import {
   tokenId,
   wasForbidden,
 } from '../support/rbac-audit.js';
-import { GROUP, SecretSourceObjects, VERSION } from '../support/secret-sources.js';
+import { SecretSourceObjects } from '../support/secret-sources.js';
 import { createWorkload, readWorkload, WORKLOAD_KINDS } from '../support/workloads.js';
 
 jest.setTimeout(120_000);
@@ -39,7 +43,6 @@ const fx = useOperatorFixture({
   startOperator: false,
 });
 const { kc, core } = fx;
-const custom = kc.makeApiClient(k8s.CustomObjectsApi);
 const leases = kc.makeApiClient(k8s.CoordinationV1Api);
 
 const leaseId = uniqueName('e2e-rbac');
@@ -76,9 +79,7 @@ beforeAll(async () => {
   });
   byKubernetes = await authMode(openbao, 'kubernetes').providerSpec(fx);
 
-  const operatorToken = (
-    YAML.parse(readFileSync(fx.operatorKubeconfig, 'utf8')) as { users: { user: { token: string } }[] }
-  ).users[0]!.user.token;
+  const operatorToken = kubeconfigToken(fx.operatorKubeconfig);
   fx.neverPrint(operatorToken);
   operatorTokenId = tokenId(operatorToken);
   operator = await fx.startOperator({ leaseId });
@@ -137,16 +138,7 @@ test('the operator uses every verb config/rbac grants it, and is refused none', 
   await objects.waitEvent('retained', 'Normal', 'Created');
   await objects.waitProviderReady('by-token', 'True', 'Valid');
   await objects.waitProviderReady('by-kubernetes', 'True', 'Valid');
-  await eventually(async () => {
-    const provider = (await custom.getClusterCustomObject({
-      group: GROUP,
-      version: VERSION,
-      plural: 'clustersecretproviders',
-      name: clusterProvider,
-    })) as { status?: { conditions?: { type: string; status: string }[] } };
-    if (!provider.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))
-      throw new Error(`ClusterSecretProvider ${clusterProvider} is not Ready yet`);
-  });
+  await fx.waitClusterProviderReady(clusterProvider, 'True');
 
   // Deletion: Retain drops the ownerReference, Delete removes the Secret; both remove the finalizer.
   await objects.deleteSource('retained');

@@ -450,6 +450,7 @@ describe('authentication', () => {
     const issuer = requireEnv('KUBE_SERVICE_ACCOUNT_ISSUER');
     let namespace: string;
 
+    // No operator fixture: the provider client runs in this process; the namespace only holds ServiceAccounts.
     beforeAll(async () => {
       namespace = await createNamespace(kc, 'azure-wi');
       for (const sa of ['payments-app', 'other-app'])

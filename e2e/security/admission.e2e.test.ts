@@ -8,10 +8,8 @@ import { jest } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
 import YAML from 'yaml';
 import {
-  adminKubeConfig,
-  deleteNamespace,
+  applyObject,
   eventually,
-  installCrds,
   repoRoot,
   requireEnv,
   statusCode,
@@ -19,19 +17,25 @@ import {
   tokenKubeConfig,
   uniqueName,
 } from '../support/kube.js';
-import { installOperatorRbac } from '../support/operator.js';
+import { useOperatorFixture } from '../support/operator-fixture.js';
 import { referenceFields } from '../support/reference-fields.js';
 import { NAMESPACED_REFERENCE_SPECS } from '../support/reference-specs.js';
 import { API_VERSION, GROUP, VERSION } from '../support/secret-sources.js';
 
 jest.setTimeout(60_000);
 
-const kc = adminKubeConfig();
-const core = kc.makeApiClient(k8s.CoreV1Api);
-const rbac = kc.makeApiClient(k8s.RbacAuthorizationV1Api);
-const admission = kc.makeApiClient(k8s.AdmissionregistrationV1Api);
 const runId = randomBytes(4).toString('hex');
 const SCOPE_LABEL = 'secretsource.dev/e2e-admission';
+// The CRDs, config/rbac (the secretsource-editor role the tenant below is bound to) and a namespace
+// the bindings select by label; no operator: admission alone decides here.
+const fx = useOperatorFixture({
+  name: 'e2e-admission',
+  namespaceLabels: { [SCOPE_LABEL]: runId },
+  startOperator: false,
+});
+const { kc, core } = fx;
+const rbac = kc.makeApiClient(k8s.RbacAuthorizationV1Api);
+const admission = kc.makeApiClient(k8s.AdmissionregistrationV1Api);
 
 interface Manifest {
   kind: string;
@@ -87,20 +91,17 @@ const source = (target: Record<string, unknown>): Record<string, unknown> => ({
 });
 
 beforeAll(async () => {
-  await installCrds(kc);
-  await installOperatorRbac(kc); // the secretsource-editor role the tenant below is bound to
-  namespace = uniqueName('e2e-admission');
-  await core.createNamespace({ body: { metadata: { name: namespace, labels: { [SCOPE_LABEL]: runId } } } });
-  const objects = k8s.KubernetesObjectApi.makeApiClient(kc);
+  namespace = fx.namespace;
+  fx.onCleanup(async () => {
+    for (const binding of bindings)
+      await admission
+        .deleteValidatingAdmissionPolicyBinding({ name: `${binding.metadata.name}-${runId}` })
+        .catch(() => undefined);
+    for (const policy of policies)
+      await admission.deleteValidatingAdmissionPolicy({ name: policy.metadata.name }).catch(() => undefined);
+  });
   for (const policy of policies)
-    await objects.patch(
-      { apiVersion: 'admissionregistration.k8s.io/v1', ...policy },
-      undefined,
-      undefined,
-      'secretsource-e2e',
-      true,
-      k8s.PatchStrategy.ServerSideApply,
-    );
+    await applyObject(kc, { apiVersion: 'admissionregistration.k8s.io/v1', ...policy });
   for (const binding of bindings) {
     await admission.createValidatingAdmissionPolicyBinding({
       body: {
@@ -137,16 +138,6 @@ beforeAll(async () => {
     const refused = await attempt(custom, 'SecretSource', source({ type: 'kubernetes.io/not-a-type' }));
     if (refused === undefined) throw new Error('the admission policies are not in force yet');
   }, 30_000);
-});
-
-afterAll(async () => {
-  for (const binding of bindings)
-    await admission
-      .deleteValidatingAdmissionPolicyBinding({ name: `${binding.metadata.name}-${runId}` })
-      .catch(() => undefined);
-  for (const policy of policies)
-    await admission.deleteValidatingAdmissionPolicy({ name: policy.metadata.name }).catch(() => undefined);
-  await deleteNamespace(kc, namespace);
 });
 
 test('the local API server serves ValidatingAdmissionPolicy (admissionregistration.k8s.io/v1, on by default)', async () => {

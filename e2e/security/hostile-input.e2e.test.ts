@@ -8,43 +8,39 @@
 // all 20 Secrets while the hostile objects are present (the lag of each is logged, not asserted).
 import { randomBytes } from 'node:crypto';
 import { jest } from '@jest/globals';
-import * as k8s from '@kubernetes/client-node';
-import {
-  adminKubeConfig,
-  createNamespace,
-  eventually,
-  installCrds,
-  readyCondition,
-  statusCode,
-  statusMessage,
-} from '../support/kube.js';
+import { OpenBaoUnderTest } from '../cases/openbao.js';
+import { eventually, readyCondition, statusCode, statusMessage } from '../support/kube.js';
 import { HostileBackend, type HostileMode } from '../support/hostile-backend.js';
-import { OpenBaoAdmin } from '../support/openbao-admin.js';
-import {
-  installOperatorRbac,
-  leakedCount,
-  operatorKubeconfigFile,
-  startOperator,
-  type RunningOperator,
-} from '../support/operator.js';
-import { openBaoTokenProvider } from '../cases/openbao.js';
-import { SecretSourceObjects, bytesOf } from '../support/secret-sources.js';
+import { useOperatorFixture } from '../support/operator-fixture.js';
+import { bytesOf, type SecretSourceObjects } from '../support/secret-sources.js';
 
 jest.setTimeout(600_000);
 
-const kc = adminKubeConfig();
-const core = kc.makeApiClient(k8s.CoreV1Api);
-const openbao = OpenBaoAdmin.fromEnv();
-const runId = randomBytes(4).toString('hex');
-const base = `e2e/hostile-${runId}`;
 const VALID = 20;
 const INTERVAL_MS = 5_000;
 const MODES: HostileMode[] = ['silent', 'garbage', 'huge', 'wrong-shape', 'reset'];
-const sensitive: string[] = [];
-const cleanups: (() => Promise<unknown>)[] = [];
 
+const openbao = new OpenBaoUnderTest();
+const base = openbao.prefix;
+// The valid SecretSources read through `openbao`; the hostile providers name the Secret
+// `openbao-token`, which holds a token of the same policy.
+const fx = useOperatorFixture({
+  name: 'e2e-hostile',
+  provider: openbao,
+  authModes: ['token'],
+  providerNames: { token: 'openbao' },
+  sourceDefaults: () => ({ refresh: { interval: '5s' } }),
+  beforeOperator: async (fixture) => {
+    await fixture.core.createNamespacedSecret({
+      namespace: fixture.namespace,
+      body: { metadata: { name: 'openbao-token' }, stringData: { token: await openbao.token(fixture) } },
+    });
+  },
+});
 let objects: SecretSourceObjects;
-let operator: RunningOperator | undefined;
+beforeAll(() => {
+  ({ objects } = fx);
+});
 /** Hostile objects the API server stored: each must end with a Ready=False condition. */
 const stored: { kind: 'SecretSource' | 'SecretProvider'; name: string }[] = [];
 /** Hostile objects refused at admission, with the API server's message. */
@@ -341,42 +337,13 @@ function hostileProviders(): [string, Record<string, unknown>][] {
   ];
 }
 
-beforeAll(async () => {
-  await installCrds(kc);
-  await installOperatorRbac(kc);
-  objects = new SecretSourceObjects(kc, await createNamespace(kc, 'e2e-hostile'), {
-    provider: 'openbao',
-    sourceDefaults: () => ({ refresh: { interval: '5s' } }),
-  });
-  const policy = `e2e-hostile-${runId}`;
-  await openbao.putPolicy(policy, `path "secret/data/${base}/*" { capabilities = ["read"] }`);
-  cleanups.push(() => openbao.deletePolicy(policy));
-  const token = await openbao.createToken([policy], '1h');
-  sensitive.push(token);
-  await core.createNamespacedSecret({
-    namespace: objects.namespace,
-    body: { metadata: { name: 'openbao-token' }, stringData: { token } },
-  });
-  await objects.createProvider('openbao', openBaoTokenProvider('openbao-token'));
-  operator = await startOperator({
-    kubeconfig: await operatorKubeconfigFile(kc),
-    namespaces: [objects.namespace],
-    extraArgs: [`--leader-election-id=e2e-hostile-${runId}`],
-  });
-});
-
-afterAll(async () => {
-  await objects.tearDown(operator);
-  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-});
-
 async function writeRound(round: number): Promise<Map<string, string>> {
   const values = new Map<string, string>();
   for (let i = 0; i < VALID; i++) {
     const value = `r${round}-${randomBytes(12).toString('hex')}`;
-    sensitive.push(value);
+    fx.neverPrint(value);
     values.set(`valid-${i}`, value);
-    await openbao.putKv(`${base}/valid-${i}`, { value });
+    await openbao.put(`valid-${i}`, { value });
   }
   return values;
 }
@@ -406,7 +373,7 @@ test('200+ hostile objects next to 20 valid ones: no crash, a clear condition fo
   for (const mode of MODES) {
     const backend = new HostileBackend(mode);
     await backend.start();
-    cleanups.push(() => backend.stop());
+    fx.onCleanup(() => backend.stop());
     await hostile('SecretProvider', `hostile-${mode}`, {
       vault: { server: backend.url, auth: { token: { secretRef: { name: 'openbao-token', key: 'token' } } } },
     });
@@ -465,13 +432,14 @@ test('200+ hostile objects next to 20 valid ones: no crash, a clear condition fo
   }
 
   // Alive, healthy, and never a crashed reconcile.
-  expect(operator!.process.exitCode).toBeNull();
-  expect((await fetch(`${operator!.healthUrl}/healthz`)).status).toBe(200);
-  expect((await fetch(`${operator!.healthUrl}/readyz`)).status).toBe(200);
+  const { operator } = fx;
+  expect(operator.process.exitCode).toBeNull();
+  expect((await fetch(`${operator.healthUrl}/healthz`)).status).toBe(200);
+  expect((await fetch(`${operator.healthUrl}/readyz`)).status).toBe(200);
   const crashed = operator!
     .output()
     .split('\n')
     .filter((line) => line.includes('reconcile crashed'));
   expect(crashed).toEqual([]);
-  expect(leakedCount(operator!.output(), sensitive)).toBe(0);
+  expect(fx.leaked()).toBe(0);
 });

@@ -8,63 +8,53 @@
 // The admission policies (config/admission) are not installed here: this is the operator's own
 // defence, for clusters without them and objects admitted before them.
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { jest } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
-import YAML from 'yaml';
 import { PROVIDERS } from '../../src/providers/index.js';
-import {
-  adminKubeConfig,
-  createNamespace,
-  deleteNamespace,
-  eventually,
-  installCrds,
-} from '../support/kube.js';
+import { OpenBaoUnderTest, openBaoTokenProvider } from '../cases/openbao.js';
+import { eventually } from '../support/kube.js';
 import { enableKubernetesAuth } from '../support/openbao-kubernetes-auth.js';
-import { OpenBaoAdmin } from '../support/openbao-admin.js';
-import {
-  OPERATOR_NAMESPACE,
-  installOperatorRbac,
-  leakedCount,
-  operatorKubeconfigFile,
-  startOperator,
-  type RunningOperator,
-} from '../support/operator.js';
+import { kubeconfigToken } from '../support/operator.js';
+import { useOperatorFixture } from '../support/operator-fixture.js';
 import { auditEventsOfToken, tokenId, type AuditEvent } from '../support/rbac-audit.js';
 import { referenceFields } from '../support/reference-fields.js';
 import { NAMESPACED_REFERENCE_SPECS, backendOf } from '../support/reference-specs.js';
-import { openBaoTokenProvider } from '../cases/openbao.js';
-import { API_VERSION, GROUP, SecretSourceObjects, VERSION, bytesOf } from '../support/secret-sources.js';
+import { API_VERSION, GROUP, VERSION, bytesOf, type SecretSourceObjects } from '../support/secret-sources.js';
 import { createWorkload, readWorkload } from '../support/workloads.js';
 
 jest.setTimeout(120_000);
 
-const kc = adminKubeConfig();
-const core = kc.makeApiClient(k8s.CoreV1Api);
-const custom = kc.makeApiClient(k8s.CustomObjectsApi);
-const openbao = OpenBaoAdmin.fromEnv();
 const runId = randomBytes(4).toString('hex');
-const remoteBase = `e2e/isolation-${runId}`;
-const sensitive: string[] = [];
-const cleanups: (() => Promise<unknown>)[] = [];
+// OpenBao's paths and read policy (every path below its prefix); no SecretProvider of the fixture's:
+// each test makes the ones it needs.
+const openbao = new OpenBaoUnderTest();
+const remoteBase = openbao.prefix;
+// Tenants a and b are watched; the victim namespace is not (the operator is started below with a
+// and b only), and holds an object of every kind a reference could name.
+const fx = useOperatorFixture({
+  name: 'e2e-iso-a',
+  provider: openbao,
+  authModes: [],
+  defaultProvider: 'shared',
+  startOperator: false,
+  beforeOperator: async (fixture) => {
+    await fixture.createNamespace('e2e-iso-b');
+    victim = await fixture.createNamespace('e2e-iso-victim');
+  },
+});
+const { kc, core } = fx;
+const custom = kc.makeApiClient(k8s.CustomObjectsApi);
 
 let tenantA: SecretSourceObjects;
 let tenantB: SecretSourceObjects;
 /** Holds an object of every kind a reference could name; the operator must never touch it. */
 let victim: string;
-let operator: RunningOperator | undefined;
 let operatorTokenId: string;
 
-function generated(): string {
-  const value = randomBytes(16).toString('hex');
-  sensitive.push(value);
-  return value;
-}
+const generated = (): string => fx.generated();
 
 async function remote(path: string, value: string): Promise<string> {
-  await openbao.putKv(`${remoteBase}/${path}`, { value });
-  cleanups.push(() => openbao.deleteKv(`${remoteBase}/${path}`));
-  return `${remoteBase}/${path}`;
+  return openbao.put(path, { value });
 }
 
 const readValue = (path: string) => [{ key: 'value', remoteRef: { path, property: 'value' } }];
@@ -74,37 +64,16 @@ function operatorRequests(): AuditEvent[] {
   return auditEventsOfToken(operatorTokenId);
 }
 
-async function clusterProvider(name: string, spec: Record<string, unknown>): Promise<void> {
-  await custom.createClusterCustomObject({
-    group: GROUP,
-    version: VERSION,
-    plural: 'clustersecretproviders',
-    body: { apiVersion: API_VERSION, kind: 'ClusterSecretProvider', metadata: { name }, spec },
-  });
-  cleanups.push(() =>
-    custom.deleteClusterCustomObject({
-      group: GROUP,
-      version: VERSION,
-      plural: 'clustersecretproviders',
-      name,
-    }),
-  );
-}
-
 beforeAll(async () => {
-  await installCrds(kc);
-  await installOperatorRbac(kc);
-  const a = await createNamespace(kc, 'e2e-iso-a');
-  const b = await createNamespace(kc, 'e2e-iso-b');
-  victim = await createNamespace(kc, 'e2e-iso-victim');
-  cleanups.push(() => deleteNamespace(kc, victim));
-  tenantA = new SecretSourceObjects(kc, a, { provider: 'shared' });
-  tenantB = new SecretSourceObjects(kc, b, { provider: 'shared' });
+  const [a, b] = fx.namespaces as [string, string];
+  tenantA = fx.objectsIn(a);
+  tenantB = fx.objectsIn(b);
 
   // Everything a reference could name, in the victim namespace: credential Secrets under every name
   // the reference table uses, a ServiceAccount, a template ConfigMap, a workload and a provider.
-  const token = await openbao.createToken(['default'], '1h');
-  sensitive.push(token);
+  const token = await openbao.admin.createToken(['default'], '1h');
+  fx.neverPrint(token);
+  fx.onCleanup(() => openbao.admin.revokeToken(token));
   const victimValue = generated();
   for (const name of ['vault-token', 'ca', 'approle', 'aws', 'azure'])
     await core.createNamespacedSecret({
@@ -126,42 +95,12 @@ beforeAll(async () => {
     body: { metadata: { name: 'templates' }, data: { value: 'victim {{ .value }}' } },
   });
   await createWorkload(kc, victim, 'Deployment', 'app');
-  await custom.createNamespacedCustomObject({
-    group: GROUP,
-    version: VERSION,
-    namespace: victim,
-    plural: 'secretproviders',
-    body: {
-      apiVersion: API_VERSION,
-      kind: 'SecretProvider',
-      metadata: { name: 'shared' },
-      spec: openBaoTokenProvider('vault-token'),
-    },
-  });
+  await fx.objectsIn(victim).createProvider('shared', openBaoTokenProvider('vault-token'));
 
-  const kubeconfig = await operatorKubeconfigFile(kc);
-  const operatorToken = (
-    YAML.parse(readFileSync(kubeconfig, 'utf8')) as { users: { user: { token: string } }[] }
-  ).users[0]!.user.token;
-  sensitive.push(operatorToken);
+  const operatorToken = kubeconfigToken(fx.operatorKubeconfig);
+  fx.neverPrint(operatorToken);
   operatorTokenId = tokenId(operatorToken);
-  const leaseId = `e2e-iso-${runId}`;
-  cleanups.push(() =>
-    kc
-      .makeApiClient(k8s.CoordinationV1Api)
-      .deleteNamespacedLease({ namespace: OPERATOR_NAMESPACE, name: leaseId }),
-  );
-  operator = await startOperator({
-    kubeconfig,
-    namespaces: [a, b],
-    extraArgs: [`--leader-election-id=${leaseId}`],
-  });
-});
-
-afterAll(async () => {
-  await tenantA?.tearDown(operator);
-  await tenantB?.tearDown(undefined);
-  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+  await fx.startOperator({ namespaces: [a, b] });
 });
 
 test('every SecretProvider reference pointed at another namespace: refused with a clear condition', async () => {
@@ -232,8 +171,7 @@ test('SecretSource references have no namespace: one written there is pruned, an
   expect(notFound.status?.conditions?.[0]?.message).toContain(`not found in namespace ${tenantA.namespace}`);
 
   // With a provider of its own, the template ConfigMap is looked for in the own namespace only.
-  const token = await openbao.createToken(['default', await readerPolicy()], '1h');
-  sensitive.push(token);
+  const token = await openbao.token(fx);
   await core.createNamespacedSecret({
     namespace: tenantA.namespace,
     body: { metadata: { name: 'vault-token' }, stringData: { token } },
@@ -250,37 +188,30 @@ test('SecretSource references have no namespace: one written there is pruned, an
   const secret = await tenantA.waitSecret('pruned');
   expect(bytesOf(secret, 'value')?.toString().startsWith('own ')).toBe(true);
   // A changed value rolls the restart targets: the own namespace has no Deployment app.
-  await openbao.putKv(path, { value: generated() });
+  await openbao.remote.update(path, { value: generated() });
   await tenantA.waitEvent('pruned', 'Warning', 'RestartTargetNotFound');
   expect((await readWorkload(kc, victim, 'Deployment', 'app')).annotations).toEqual({});
 });
 
-let readerPolicyName: string | undefined;
-async function readerPolicy(): Promise<string> {
-  if (readerPolicyName) return readerPolicyName;
-  readerPolicyName = `e2e-isolation-${runId}`;
-  await openbao.putPolicy(readerPolicyName, `path "secret/data/${remoteBase}/*" { capabilities = ["read"] }`);
-  cleanups.push(() => openbao.deletePolicy(readerPolicyName!));
-  return readerPolicyName;
-}
-
 test('a ClusterSecretProvider serves only the namespaces it admits; with ServiceAccount auth each tenant logs in as itself', async () => {
+  const cleanups: (() => Promise<unknown>)[] = [];
   const { mount, accessor, reviewerJwt } = await enableKubernetesAuth(
     kc,
-    openbao,
+    openbao.admin,
     `k8s-iso-${runId}`,
     victim,
     cleanups,
   );
-  sensitive.push(reviewerJwt);
+  for (const cleanup of cleanups) fx.onCleanup(cleanup);
+  fx.neverPrint(reviewerJwt);
   // One policy for every tenant, templated by the namespace of the ServiceAccount that logged in.
   const tenantPolicy = `e2e-isolation-tenant-${runId}`;
-  await openbao.putPolicy(
+  await openbao.admin.putPolicy(
     tenantPolicy,
     `path "secret/data/${remoteBase}/tenants/{{identity.entity.aliases.${accessor}.metadata.service_account_namespace}}/*" { capabilities = ["read"] }`,
   );
-  cleanups.push(() => openbao.deletePolicy(tenantPolicy));
-  await openbao.request('POST', `auth/${mount}/role/tenant`, {
+  fx.onCleanup(() => openbao.admin.deletePolicy(tenantPolicy));
+  await openbao.admin.request('POST', `auth/${mount}/role/tenant`, {
     bound_service_account_names: ['app'],
     bound_service_account_namespaces: [tenantA.namespace, tenantB.namespace],
     audience: 'vault',
@@ -299,7 +230,7 @@ test('a ClusterSecretProvider serves only the namespaces it admits; with Service
 
   const tenants = `e2e-iso-tenants-${runId}`;
   const onlyB = `e2e-iso-only-b-${runId}`;
-  await clusterProvider(tenants, {
+  await fx.createClusterProvider(tenants, {
     conditions: [{ namespaces: [tenantA.namespace, tenantB.namespace] }],
     vault: {
       server: process.env['VAULT_ADDR'],
@@ -313,7 +244,7 @@ test('a ClusterSecretProvider serves only the namespaces it admits; with Service
       },
     },
   });
-  await clusterProvider(onlyB, {
+  await fx.createClusterProvider(onlyB, {
     conditions: [{ namespaces: [tenantB.namespace] }],
     vault: {
       server: process.env['VAULT_ADDR'],
@@ -339,18 +270,7 @@ test('a ClusterSecretProvider serves only the namespaces it admits; with Service
 
   // Validating the provider itself would need a namespace to read from: it reads none (never the
   // operator's own) and says so.
-  await eventually(async () => {
-    const provider = (await custom.getClusterCustomObject({
-      group: GROUP,
-      version: VERSION,
-      plural: 'clustersecretproviders',
-      name: tenants,
-    })) as { status?: { conditions?: { type: string; status: string; reason: string }[] } };
-    expect(provider.status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({
-      status: 'Unknown',
-      reason: 'CredentialsPerNamespace',
-    });
-  });
+  await fx.waitClusterProviderReady(tenants, 'Unknown', 'CredentialsPerNamespace');
   // Each tenant's token was requested for its own ServiceAccount, and only those: none in the
   // operator's namespace, where a ServiceAccount without a namespace used to be looked up.
   await eventually(async () => {
@@ -382,5 +302,5 @@ test('the audit log: the operator made no request of any kind in the namespace e
     .filter((e) => e.objectRef?.namespace === victim || e.requestURI.includes(`/namespaces/${victim}/`))
     .map((e) => `${e.verb} ${e.requestURI}`);
   expect({ inVictim }).toEqual({ inVictim: [] });
-  expect(leakedCount(operator!.output(), sensitive)).toBe(0);
+  expect(fx.leaked()).toBe(0);
 });

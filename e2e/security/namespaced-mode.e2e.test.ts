@@ -12,26 +12,17 @@ import path from 'node:path';
 import { jest } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
 import YAML from 'yaml';
+import { OpenBaoUnderTest, openBaoTokenProvider } from '../cases/openbao.js';
 import {
-  adminKubeConfig,
-  createNamespace,
-  deleteNamespace,
+  applyObject,
   eventually,
-  installCrds,
   repoRoot,
   requireEnv,
   statusCode,
   tokenKubeConfig,
 } from '../support/kube.js';
-import { OpenBaoAdmin } from '../support/openbao-admin.js';
-import {
-  OPERATOR_NAMESPACE,
-  installOperatorRbac,
-  leakedCount,
-  operatorKubeconfigFile,
-  startOperator,
-  type RunningOperator,
-} from '../support/operator.js';
+import { OPERATOR_NAMESPACE, kubeconfigToken, operatorKubeconfigFile } from '../support/operator.js';
+import { useOperatorFixture } from '../support/operator-fixture.js';
 import {
   auditEventsOfToken,
   permission,
@@ -39,21 +30,30 @@ import {
   wasForbidden,
   type Permission,
 } from '../support/rbac-audit.js';
-import { openBaoTokenProvider } from '../cases/openbao.js';
-import { SecretSourceObjects } from '../support/secret-sources.js';
+import type { SecretSourceObjects } from '../support/secret-sources.js';
 
 jest.setTimeout(120_000);
 
-const kc = adminKubeConfig();
-const core = kc.makeApiClient(k8s.CoreV1Api);
+// Watched namespaces a (the fixture's) and b, and one outside; the operator is started in beforeAll
+// below, as this file's ServiceAccount with the overlay's flags (not as config/rbac's).
+const openbao = new OpenBaoUnderTest();
+const fx = useOperatorFixture({
+  name: 'e2e-nsmode-a',
+  provider: openbao,
+  authModes: [],
+  defaultProvider: 'openbao',
+  startOperator: false,
+  beforeOperator: async (fixture) => {
+    await fixture.createNamespace('e2e-nsmode-b');
+    await fixture.createNamespace('e2e-nsmode-out');
+  },
+});
+const { kc, core } = fx;
 const authz = kc.makeApiClient(k8s.AuthorizationV1Api);
 const objectsApi = k8s.KubernetesObjectApi.makeApiClient(kc);
-const openbao = OpenBaoAdmin.fromEnv();
 const runId = randomBytes(4).toString('hex');
 const serviceAccount = `secretsource-operator-ns-${runId}`;
 const saUser = `system:serviceaccount:${OPERATOR_NAMESPACE}:${serviceAccount}`;
-const sensitive: string[] = [];
-const cleanups: (() => Promise<unknown>)[] = [];
 
 interface Manifest extends k8s.KubernetesObject {
   metadata: { name: string; namespace?: string; labels?: Record<string, string> };
@@ -74,9 +74,9 @@ const rendered: Manifest[] = YAML.parseAllDocuments(
 
 let watched: SecretSourceObjects[];
 let outside: string;
-let operator: RunningOperator | undefined;
 let operatorTokenId: string;
 let operatorToken: string;
+let dbPath: string;
 
 const permissionsOf = (rules: k8s.V1PolicyRule[]): Set<Permission> =>
   new Set(
@@ -124,47 +124,27 @@ const asOperator = (attributes: k8s.V1ResourceAttributes) =>
   );
 
 beforeAll(async () => {
-  await installCrds(kc);
-  await installOperatorRbac(kc);
-  const a = await createNamespace(kc, 'e2e-nsmode-a');
-  const b = await createNamespace(kc, 'e2e-nsmode-b');
-  outside = await createNamespace(kc, 'e2e-nsmode-out');
-  cleanups.push(() => deleteNamespace(kc, outside));
-  watched = [
-    new SecretSourceObjects(kc, a, { provider: 'openbao' }),
-    new SecretSourceObjects(kc, b, { provider: 'openbao' }),
-  ];
+  const [a, b] = fx.namespaces as [string, string, string];
+  outside = fx.namespaces[2]!;
+  watched = [fx.objectsIn(a), fx.objectsIn(b)];
 
   await core.createNamespacedServiceAccount({
     namespace: OPERATOR_NAMESPACE,
     body: { metadata: { name: serviceAccount } },
   });
-  cleanups.push(() =>
+  fx.onCleanup(() =>
     core.deleteNamespacedServiceAccount({ namespace: OPERATOR_NAMESPACE, name: serviceAccount }),
   );
   for (const object of rbacForTest({ 'team-a': a, 'team-b': b })) {
-    await objectsApi.patch(
-      object,
-      undefined,
-      undefined,
-      'secretsource-e2e',
-      true,
-      k8s.PatchStrategy.ServerSideApply,
-    );
-    if (object.metadata.namespace === OPERATOR_NAMESPACE) cleanups.push(() => objectsApi.delete(object));
+    await applyObject(kc, object);
+    if (object.metadata.namespace === OPERATOR_NAMESPACE) fx.onCleanup(() => objectsApi.delete(object));
   }
 
-  const policy = `e2e-nsmode-${runId}`;
-  await openbao.putPolicy(policy, `path "secret/data/e2e/nsmode-${runId}/*" { capabilities = ["read"] }`);
-  cleanups.push(() => openbao.deletePolicy(policy));
-  await openbao.putKv(`e2e/nsmode-${runId}/db`, { password: 'x'.repeat(8) + randomBytes(8).toString('hex') });
-  cleanups.push(() => openbao.deleteKv(`e2e/nsmode-${runId}/db`));
+  dbPath = await openbao.put('db', { password: fx.generated() });
   for (const namespace of [a, b, outside]) {
-    const token = await openbao.createToken([policy], '1h');
-    sensitive.push(token);
     await core.createNamespacedSecret({
       namespace,
-      body: { metadata: { name: 'openbao-token' }, stringData: { token } },
+      body: { metadata: { name: 'openbao-token' }, stringData: { token: await openbao.token(fx) } },
     });
   }
 
@@ -172,27 +152,15 @@ beforeAll(async () => {
     namespace: OPERATOR_NAMESPACE,
     name: serviceAccount,
   });
-  operatorToken = (YAML.parse(readFileSync(kubeconfig, 'utf8')) as { users: { user: { token: string } }[] })
-    .users[0]!.user.token;
-  sensitive.push(operatorToken);
+  operatorToken = kubeconfigToken(kubeconfig);
+  fx.neverPrint(operatorToken);
   operatorTokenId = tokenId(operatorToken);
-  // The Deployment's flags, with the test's namespaces.
+  // The Deployment's flags, with the test's namespaces; they name the watched namespaces themselves.
   const args = rendered.find((m) => m.kind === 'Deployment')!.spec!.template!.spec!.containers![0]!.args!;
   const flags = args
     .filter((arg) => arg.startsWith('--namespaces=') || arg.startsWith('--cluster-providers='))
     .map((arg) => (arg.startsWith('--namespaces=') ? `--namespaces=${a},${b}` : arg));
-  const leaseId = `e2e-nsmode-${runId}`;
-  cleanups.push(() =>
-    kc
-      .makeApiClient(k8s.CoordinationV1Api)
-      .deleteNamespacedLease({ namespace: OPERATOR_NAMESPACE, name: leaseId }),
-  );
-  operator = await startOperator({ kubeconfig, extraArgs: [...flags, `--leader-election-id=${leaseId}`] });
-});
-
-afterAll(async () => {
-  for (const objects of watched ?? []) await objects.tearDown(objects === watched[0] ? operator : undefined);
-  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+  await fx.startOperator({ kubeconfig, namespaces: [], extraArgs: flags });
 });
 
 test('config/namespaced: Roles only, exactly the namespaced rules of config/rbac/role.yaml, and the flags that need no more', () => {
@@ -218,11 +186,11 @@ test('it syncs in each watched namespace; a ClusterSecretProvider is refused wit
   for (const objects of watched) {
     await objects.createProvider('openbao', openBaoTokenProvider('openbao-token'));
     await objects.createSource('db', {
-      data: [{ key: 'password', remoteRef: { path: `e2e/nsmode-${runId}/db`, property: 'password' } }],
+      data: [{ key: 'password', remoteRef: { path: dbPath, property: 'password' } }],
     });
     await objects.createSource('via-cluster', {
       providerRef: { kind: 'ClusterSecretProvider', name: 'anything' },
-      data: [{ key: 'password', remoteRef: { path: `e2e/nsmode-${runId}/db`, property: 'password' } }],
+      data: [{ key: 'password', remoteRef: { path: dbPath, property: 'password' } }],
     });
   }
   for (const objects of watched) {
@@ -281,7 +249,7 @@ test('the audit log: only namespaced requests in its namespaces, none refused; S
     .filter((e) => !decodeURIComponent(e.requestURI).includes('labelSelector=secretsource.dev/managed=true'))
     .map((e) => e.requestURI);
   expect({ unlabelled }).toEqual({ unlabelled: [] });
-  expect(leakedCount(operator!.output(), sensitive)).toBe(0);
+  expect(fx.leaked()).toBe(0);
 });
 
 test('tenant roles: the aggregated edit role manages SecretSources; the view role reads them and no Secret', async () => {

@@ -9,45 +9,50 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { jest } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
-import {
-  adminKubeConfig,
-  createNamespace,
-  eventually,
-  installCrds,
-  readyCondition,
-  requireEnv,
-} from '../support/kube.js';
+import { OpenBaoUnderTest } from '../cases/openbao.js';
 import { EchoBackend } from '../support/echo-backend.js';
-import { OpenBaoAdmin } from '../support/openbao-admin.js';
-import {
-  installOperatorRbac,
-  operatorKubeconfigFile,
-  startOperator,
-  type RunningOperator,
-} from '../support/operator.js';
+import { eventually, readyCondition, requireEnv } from '../support/kube.js';
+import { useOperatorFixture } from '../support/operator-fixture.js';
 import { auditLogFiles } from '../support/rbac-audit.js';
-import { openBaoTokenProvider } from '../cases/openbao.js';
-import { SecretSourceObjects } from '../support/secret-sources.js';
+import type { SecretSourceObjects } from '../support/secret-sources.js';
 
 jest.setTimeout(120_000);
 
-const kc = adminKubeConfig();
-const core = kc.makeApiClient(k8s.CoreV1Api);
-const custom = kc.makeApiClient(k8s.CustomObjectsApi);
-const openbao = OpenBaoAdmin.fromEnv();
 const runId = randomBytes(4).toString('hex');
-const remoteBase = `e2e/leaks-${runId}`;
 const echo = new EchoBackend();
-const sensitive: string[] = [];
-const cleanups: (() => Promise<unknown>)[] = [];
-
+// OpenBao with token auth, writable (a rotation), as SecretProvider `openbao`; the operator at
+// debug level. Every value this file makes is registered with the fixture, and scanned for below.
+const openbao = new OpenBaoUnderTest({ writable: true });
+const fx = useOperatorFixture({
+  name: 'e2e-leaks',
+  provider: openbao,
+  authModes: ['token'],
+  providerNames: { token: 'openbao' },
+  operatorArgs: ['--log-level=debug'],
+  beforeOperator: async () => {
+    await echo.start();
+    fx.onCleanup(() => echo.stop());
+    // Credentials for the echo backend: it is sent them, quotes them back, and they must go no further.
+    await secret('echo-token', { token: generated() });
+    await secret('echo-approle', { 'secret-id': generated() });
+    await secret('echo-aws', {
+      id: `AKIA${randomBytes(8).toString('hex').toUpperCase()}`,
+      secret: generated(),
+      session: generated(),
+    });
+  },
+});
+const { core } = fx;
+const custom = fx.kc.makeApiClient(k8s.CustomObjectsApi);
 let objects: SecretSourceObjects;
-let operator: RunningOperator | undefined;
+beforeAll(() => {
+  ({ objects } = fx);
+});
 
 /** A value that must never be seen outside the Secret and the backend. Starts with a letter, like an AWS error code. */
 function generated(): string {
   const value = `V${randomBytes(16).toString('hex')}`;
-  sensitive.push(value);
+  fx.neverPrint(value);
   return value;
 }
 
@@ -72,77 +77,42 @@ function leaks(where: string, text: string, values: readonly string[]): string[]
 
 async function secret(name: string, data: Record<string, string>): Promise<void> {
   await core.createNamespacedSecret({
-    namespace: objects.namespace,
+    namespace: fx.namespace,
     body: { metadata: { name }, stringData: data },
   });
 }
 
-beforeAll(async () => {
-  await installCrds(kc);
-  await installOperatorRbac(kc);
-  await echo.start();
-  cleanups.push(() => echo.stop());
-  objects = new SecretSourceObjects(kc, await createNamespace(kc, 'e2e-leaks'), { provider: 'openbao' });
-  const policy = `e2e-leaks-${runId}`;
-  await openbao.putPolicy(
-    policy,
-    `path "secret/data/${remoteBase}/*" { capabilities = ["read", "create", "update"] }`,
-  );
-  cleanups.push(() => openbao.deletePolicy(policy));
-  const token = await openbao.createToken([policy], '1h');
-  sensitive.push(token);
-  await secret('openbao-token', { token });
-  // Credentials for the echo backend: it is sent them, quotes them back, and they must go no further.
-  await secret('echo-token', { token: generated() });
-  await secret('echo-approle', { 'secret-id': generated() });
-  await secret('echo-aws', {
-    id: `AKIA${randomBytes(8).toString('hex').toUpperCase()}`,
-    secret: generated(),
-    session: generated(),
-  });
-  operator = await startOperator({
-    kubeconfig: await operatorKubeconfigFile(kc),
-    namespaces: [objects.namespace],
-    extraArgs: [`--leader-election-id=e2e-leaks-${runId}`, '--log-level=debug'],
-  });
-});
-
-afterAll(async () => {
-  await objects.tearDown(operator);
-  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-});
-
 test('main scenarios against OpenBao: syncs, a template, a rotation, force-sync and failures', async () => {
-  await objects.createProvider('openbao', openBaoTokenProvider('openbao-token'));
   const [user, password, rotated] = [generated(), generated(), generated()];
-  await openbao.putKv(`${remoteBase}/db`, { user, password });
-  cleanups.push(() => openbao.deleteKv(`${remoteBase}/db`));
+  const db = await openbao.put('db', { user, password });
   await objects.createSource('db', {
     refresh: { interval: '2s' },
     data: [
-      { key: 'user', remoteRef: { path: `${remoteBase}/db`, property: 'user' } },
-      { key: 'password', remoteRef: { path: `${remoteBase}/db`, property: 'password' } },
+      { key: 'user', remoteRef: { path: db, property: 'user' } },
+      { key: 'password', remoteRef: { path: db, property: 'password' } },
     ],
     target: { template: { data: { url: 'postgres://{{ .user }}:{{ .password }}@db' } } },
   });
   await objects.waitReady('db', 'True', 'Synced');
-  await openbao.putKv(`${remoteBase}/db`, { user, password: rotated });
+  await openbao.remote.update(db, { user, password: rotated });
   await objects.waitValue('db', 'url', `postgres://${user}:${rotated}@db`);
   await objects.patchSource('db', { metadata: { annotations: { 'secretsource.dev/force-sync': runId } } });
 
   // Failures whose messages are close to the values: a template that parses a value as JSON, a value
   // that is not a valid label, a missing path, a value that is not a registry credential.
   await objects.createSource('bad-json', {
-    data: [{ key: 'password', remoteRef: { path: `${remoteBase}/db`, property: 'password' } }],
+    data: [{ key: 'password', remoteRef: { path: db, property: 'password' } }],
     target: { template: { data: { x: '{{ .password | fromJson }}' } } },
   });
   await objects.createSource('bad-label', {
-    data: [{ key: 'password', remoteRef: { path: `${remoteBase}/db`, property: 'password' } }],
+    data: [{ key: 'password', remoteRef: { path: db, property: 'password' } }],
     target: { template: { labels: { leaked: '{{ .password }}!' } } },
   });
-  await objects.createSource('missing', { data: [{ key: 'x', remoteRef: { path: `${remoteBase}/none` } }] });
+  await objects.createSource('missing', {
+    data: [{ key: 'x', remoteRef: { path: openbao.remote.path('none') } }],
+  });
   await objects.createSource('bad-docker', {
-    data: [{ key: '.dockerconfigjson', remoteRef: { path: `${remoteBase}/db`, property: 'password' } }],
+    data: [{ key: '.dockerconfigjson', remoteRef: { path: db, property: 'password' } }],
     target: { type: 'kubernetes.io/dockerconfigjson' },
   });
   await objects.waitReady('bad-json', 'False', 'InvalidTemplate');
@@ -195,7 +165,7 @@ test('a backend that quotes every request back: each failure has a clear conditi
 });
 
 test('zero hits: no value or credential in logs, Events, any status, /metrics or the audit log', async () => {
-  const metrics = await (await fetch(operator!.metricsUrl)).text();
+  const metrics = await (await fetch(fx.operator.metricsUrl)).text();
   const events = await core.listNamespacedEvent({ namespace: objects.namespace });
   const statuses = await Promise.all(
     ['secretsources', 'secretproviders'].map((plural) =>
@@ -210,10 +180,10 @@ test('zero hits: no value or credential in logs, Events, any status, /metrics or
   const audit = auditLogFiles()
     .map((file) => readFileSync(file, 'utf8'))
     .join('');
-  const values = [...sensitive, ...echo.sentSecrets()];
+  const values = [...fx.neverPrinted, ...echo.sentSecrets()];
   expect(values.length).toBeGreaterThan(10);
   const found = [
-    ...leaks('operator log', operator!.output(), values),
+    ...leaks('operator log', fx.operator.output(), values),
     ...leaks('Events', JSON.stringify(events.items), values),
     ...leaks('status', JSON.stringify(statuses), values),
     ...leaks('/metrics', metrics, values),

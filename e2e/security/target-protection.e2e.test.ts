@@ -9,75 +9,31 @@
 // an unknown type in a Kubernetes domain), each ending with no Secret written or changed.
 import { randomBytes } from 'node:crypto';
 import { jest } from '@jest/globals';
-import * as k8s from '@kubernetes/client-node';
-import {
-  adminKubeConfig,
-  createNamespace,
-  installCrds,
-  readyCondition,
-  statusCode,
-  statusMessage,
-} from '../support/kube.js';
-import { OpenBaoAdmin } from '../support/openbao-admin.js';
-import {
-  installOperatorRbac,
-  leakedCount,
-  startNamespacedOperator,
-  type RunningOperator,
-} from '../support/operator.js';
-import { openBaoTokenProvider } from '../cases/openbao.js';
-import { SecretSourceObjects, holds } from '../support/secret-sources.js';
+import type * as k8s from '@kubernetes/client-node';
+import { OpenBaoUnderTest } from '../cases/openbao.js';
+import { readyCondition, statusCode, statusMessage } from '../support/kube.js';
+import { useOperatorFixture } from '../support/operator-fixture.js';
+import { holds, type SecretSourceObjects } from '../support/secret-sources.js';
 
 jest.setTimeout(120_000);
 
-const kc = adminKubeConfig();
-const core = kc.makeApiClient(k8s.CoreV1Api);
-const openbao = OpenBaoAdmin.fromEnv();
-const runId = randomBytes(4).toString('hex');
-const base = `e2e/target-${runId}`;
-const sensitive: string[] = [];
-const cleanups: (() => Promise<unknown>)[] = [];
-
+const openbao = new OpenBaoUnderTest();
+const fx = useOperatorFixture({ name: 'e2e-target', provider: openbao, authModes: ['token'] });
+const { core } = fx;
+const generated = (): string => fx.generated();
 let objects: SecretSourceObjects;
-let operator: RunningOperator | undefined;
-
-function generated(): string {
-  const value = randomBytes(16).toString('hex');
-  sensitive.push(value);
-  return value;
-}
+beforeAll(() => {
+  ({ objects } = fx);
+});
 
 async function remote(name: string, value: string): Promise<{ key: string; remoteRef: object }[]> {
-  await openbao.putKv(`${base}/${name}`, { value });
-  cleanups.push(() => openbao.deleteKv(`${base}/${name}`));
-  return [{ key: 'value', remoteRef: { path: `${base}/${name}`, property: 'value' } }];
+  const path = await openbao.put(name, { value });
+  return [{ key: 'value', remoteRef: { path, property: 'value' } }];
 }
 
 /** The field managers that own anything in a Secret. */
 const managersOf = (secret: k8s.V1Secret | undefined): string[] =>
   (secret?.metadata?.managedFields ?? []).map((entry) => entry.manager ?? '').sort();
-
-beforeAll(async () => {
-  await installCrds(kc);
-  await installOperatorRbac(kc);
-  objects = new SecretSourceObjects(kc, await createNamespace(kc, 'e2e-target'), { provider: 'openbao' });
-  const policy = `e2e-target-${runId}`;
-  await openbao.putPolicy(policy, `path "secret/data/${base}/*" { capabilities = ["read"] }`);
-  cleanups.push(() => openbao.deletePolicy(policy));
-  const token = await openbao.createToken([policy], '1h');
-  sensitive.push(token);
-  await core.createNamespacedSecret({
-    namespace: objects.namespace,
-    body: { metadata: { name: 'openbao-token' }, stringData: { token } },
-  });
-  await objects.createProvider('openbao', openBaoTokenProvider('openbao-token'));
-  operator = await startNamespacedOperator(kc, objects.namespace, 'e2e-target');
-});
-
-afterAll(async () => {
-  await objects.tearDown(operator);
-  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-});
 
 test.each(['Owner', 'Orphan'])(
   'two %s sources on one Secret: the second is a TargetConflict and changes nothing',
@@ -166,5 +122,5 @@ test.each([
 });
 
 test('no generated value reached the operator output', () => {
-  expect(leakedCount(operator!.output(), sensitive)).toBe(0);
+  expect(fx.leaked()).toBe(0);
 });

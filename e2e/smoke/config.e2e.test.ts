@@ -14,6 +14,7 @@ function kubectl(...args: string[]): string {
   });
 }
 
+// No operator fixture: config/ is applied as a user would, and nothing runs.
 beforeAll(async () => {
   const kc = adminKubeConfig();
   await installCrds(kc);

@@ -19,6 +19,7 @@ const core = kc.makeApiClient(k8s.CoreV1Api);
 const custom = kc.makeApiClient(k8s.CustomObjectsApi);
 let namespace: string;
 
+// No operator fixture: this proves the control plane the fixture relies on, with no operator running.
 beforeAll(async () => {
   await installCrds(kc);
   namespace = await createNamespace(kc, 'smoke');

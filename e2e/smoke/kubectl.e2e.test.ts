@@ -60,6 +60,7 @@ const kinds: KindCase[] = [
   { kind: 'ClusterSecretProvider', name: clusterProvider, namespaced: false, specField: 'conditions' },
 ];
 
+// No operator fixture: a smoke test of the API server and kubectl, with nothing of the operator running.
 beforeAll(async () => {
   await installCrds(kc);
   namespace = await createNamespace(kc, 'e2e-kubectl');

@@ -59,6 +59,18 @@ export function crdManifests(): k8s.V1CustomResourceDefinition[] {
     .map((f) => YAML.parse(readFileSync(path.join(dir, f), 'utf8')) as k8s.V1CustomResourceDefinition);
 }
 
+/** Server-side applies an object as the e2e tests' field manager (forced: the tests own what they apply). */
+export async function applyObject(kc: k8s.KubeConfig, object: k8s.KubernetesObject): Promise<void> {
+  await k8s.KubernetesObjectApi.makeApiClient(kc).patch(
+    object,
+    undefined,
+    undefined,
+    'secretsource-e2e',
+    true,
+    k8s.PatchStrategy.ServerSideApply,
+  );
+}
+
 /**
  * Server-side applies the generated CRDs and waits until each is Established.
  * (Not through KubernetesObjectApi: its typed serializer drops `enum` and

@@ -8,7 +8,14 @@
 // (operator-log-environment.mjs), which attaches its tail to a failing test.
 import { randomBytes } from 'node:crypto';
 import * as k8s from '@kubernetes/client-node';
-import { adminKubeConfig, deleteNamespace, installCrds, uniqueName } from './kube.js';
+import {
+  adminKubeConfig,
+  deleteNamespace,
+  eventually,
+  installCrds,
+  readyCondition,
+  uniqueName,
+} from './kube.js';
 import {
   OPERATOR_NAMESPACE,
   installOperatorRbac,
@@ -20,7 +27,7 @@ import {
 import { scrape, type Sample } from './prometheus.js';
 import type { ProviderContext, ProviderUnderTest } from './provider-under-test.js';
 import { authMode } from './provider-under-test.js';
-import { API_VERSION, GROUP, SecretSourceObjects, VERSION } from './secret-sources.js';
+import { API_VERSION, GROUP, SecretSourceObjects, VERSION, type Condition } from './secret-sources.js';
 
 export interface OperatorFixtureOptions {
   /** Prefix of the namespace and of the operators' Leases: `sync` → namespace `sync-1a2b3c4d`. */
@@ -43,6 +50,8 @@ export interface OperatorFixtureOptions {
   beforeOperator?: (fx: OperatorFixture) => Promise<void>;
   /** Start one operator watching every namespace the fixture has by then (default true). */
   startOperator?: boolean;
+  /** Extra flags of that operator (`--log-level=debug`). */
+  operatorArgs?: string[];
   /** Wait for each SecretProvider to be Ready=True before the first test (default true). */
   waitProvidersReady?: boolean;
   /**
@@ -55,7 +64,7 @@ export interface OperatorFixtureOptions {
 }
 
 export interface StartOptions {
-  /** Default: every namespace of the fixture. */
+  /** Default: every namespace of the fixture; `[]`: no --namespaces flag (extraArgs may name them). */
   namespaces?: string[];
   /** POD_NAME, the replica's identity in the Lease. */
   identity?: string;
@@ -168,6 +177,11 @@ export class OperatorFixture implements ProviderContext {
     this.#cleanups.push(step);
   }
 
+  /** Every value registered as never to be printed, for a test's own scan (never print them). */
+  get neverPrinted(): readonly string[] {
+    return this.#neverPrinted;
+  }
+
   /** How many registered values appear in `text` (default: every operator's output so far). */
   leaked(text: string = this.#operators.map((operator) => operator.output()).join('\n')): number {
     return leakedCount(text, this.#neverPrinted);
@@ -190,6 +204,29 @@ export class OperatorFixture implements ProviderContext {
       body: { apiVersion: API_VERSION, kind: 'ClusterSecretProvider', metadata: { name }, spec },
     });
     this.onCleanup(() => custom.deleteClusterCustomObject({ ...api, name }));
+  }
+
+  /** Waits for a ClusterSecretProvider's Ready to have this status (and reason, if given). */
+  async waitClusterProviderReady(
+    name: string,
+    status: 'True' | 'False' | 'Unknown',
+    reason?: string,
+  ): Promise<Condition> {
+    const custom = this.kc.makeApiClient(k8s.CustomObjectsApi);
+    return eventually(async () => {
+      const provider = (await custom.getClusterCustomObject({
+        group: GROUP,
+        version: VERSION,
+        plural: 'clustersecretproviders',
+        name,
+      })) as { status?: { conditions?: Condition[] } };
+      const ready = readyCondition(provider);
+      if (ready?.status !== status || (reason !== undefined && ready.reason !== reason))
+        throw new Error(
+          `ClusterSecretProvider ${name}: Ready is ${ready?.status}/${ready?.reason}, want ${status}/${reason ?? 'any'}`,
+        );
+      return ready;
+    });
   }
 
   /** Starts an operator as the config/rbac ServiceAccount; the fixture stops it at the end. */
@@ -234,7 +271,7 @@ export class OperatorFixture implements ProviderContext {
     }
     await options.beforeOperator?.(this);
     if (options.startOperator === false) return;
-    this.#operator = await this.startOperator();
+    this.#operator = await this.startOperator({ extraArgs: options.operatorArgs ?? [] });
     if (options.waitProvidersReady === false) return;
     for (const name of providers) await this.objects.waitProviderReady(name, 'True', undefined, 30_000);
   }

@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import YAML from 'yaml';
-import { eventually, repoRoot, requireEnv, uniqueName } from './kube.js';
+import { applyObject, eventually, repoRoot, requireEnv, uniqueName } from './kube.js';
 
 export const OPERATOR_NAMESPACE = 'secretsource-system';
 /** Where operators register their logs on the test global; operator-log-environment.mjs reads it. */
@@ -16,7 +16,6 @@ export const OPERATOR_SERVICE_ACCOUNT = 'secretsource-operator';
 
 /** Applies config/manager's Namespace and everything in config/rbac. */
 export async function installOperatorRbac(kc: k8s.KubeConfig): Promise<void> {
-  const objects = k8s.KubernetesObjectApi.makeApiClient(kc);
   const files = [
     path.join(repoRoot, 'config/manager/namespace.yaml'),
     ...readdirSync(path.join(repoRoot, 'config/rbac'))
@@ -27,14 +26,7 @@ export async function installOperatorRbac(kc: k8s.KubeConfig): Promise<void> {
     for (const doc of YAML.parseAllDocuments(readFileSync(file, 'utf8'))) {
       const object = doc.toJSON() as k8s.KubernetesObject | null;
       if (!object) continue;
-      await objects.patch(
-        object,
-        undefined,
-        undefined,
-        'secretsource-e2e',
-        true,
-        k8s.PatchStrategy.ServerSideApply,
-      );
+      await applyObject(kc, object);
     }
   }
 }
@@ -74,6 +66,12 @@ export async function operatorKubeconfigFile(
   const file = path.join(dir, `${uniqueName('kubeconfig')}.yaml`);
   writeFileSync(file, YAML.stringify(config), { mode: 0o600 });
   return file;
+}
+
+/** The bearer token of a kubeconfig file operatorKubeconfigFile wrote (never print it). */
+export function kubeconfigToken(file: string): string {
+  const config = YAML.parse(readFileSync(file, 'utf8')) as { users: { user: { token: string } }[] };
+  return config.users[0]!.user.token;
 }
 
 export async function freePort(): Promise<number> {
@@ -162,22 +160,6 @@ export async function startOperator(options: {
       await exited;
     },
   };
-}
-
-/**
- * The operator as a test file not on the operator fixture runs it: authenticated as the config/rbac
- * ServiceAccount, watching only `namespace`, with a Lease of its own.
- */
-export async function startNamespacedOperator(
-  kc: k8s.KubeConfig,
-  namespace: string,
-  leasePrefix: string,
-): Promise<RunningOperator> {
-  return startOperator({
-    kubeconfig: await operatorKubeconfigFile(kc),
-    namespaces: [namespace],
-    extraArgs: [`--leader-election-id=${uniqueName(leasePrefix)}`],
-  });
 }
 
 /**

@@ -1,7 +1,7 @@
 // A backend-neutral description of a provider under test: how its remote secrets are written, what
 // a SecretProvider looks like for each of its auth modes, and which optional capabilities it has.
 // The common cases (e2e/cases/common/) run over it, so a provider gets every common case by
-// implementing this interface (e2e/cases/openbao.ts, aws.ts, azure-keyvault.ts) and adding one line
+// implementing this interface (e2e/cases/openbao.ts, aws.ts, azure.ts) and adding one line
 // to a test file. Values are handed in by the caller and never printed.
 import type * as k8s from '@kubernetes/client-node';
 
@@ -65,6 +65,8 @@ export interface AuthMode {
   providerSpec(ctx: ProviderContext): Promise<ProviderSpec>;
   /** The same mode with credentials the backend refuses (Ready=False AuthFailed), where it can show it. */
   refusedSpec?(ctx: ProviderContext): Promise<ProviderSpec>;
+  /** What the refusal's Ready message says, where the backend names why (`AADSTS7000215`). */
+  readonly refusedMessage?: string;
 }
 
 export interface ProviderUnderTest {

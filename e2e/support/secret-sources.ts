@@ -6,8 +6,7 @@ import type {
   ProviderStatus,
   SecretSourceStatus,
 } from '../../src/api/v1alpha1/types.generated.js';
-import { deleteNamespace, eventually, readSecretIfExists, readyCondition, statusCode } from './kube.js';
-import type { RunningOperator } from './operator.js';
+import { eventually, readSecretIfExists, readyCondition, statusCode } from './kube.js';
 
 export const GROUP = 'secretsource.dev';
 export const VERSION = 'v1alpha1';
@@ -59,10 +58,7 @@ export class SecretSourceObjects {
   readonly #provider: string;
   readonly #sourceDefaults: (name: string) => Record<string, unknown>;
 
-  readonly #kc: k8s.KubeConfig;
-
   constructor(kc: k8s.KubeConfig, namespace: string, options: SecretSourceObjectsOptions) {
-    this.#kc = kc;
     this.namespace = namespace;
     this.#core = kc.makeApiClient(k8s.CoreV1Api);
     this.#custom = kc.makeApiClient(k8s.CustomObjectsApi);
@@ -209,22 +205,6 @@ export class SecretSourceObjects {
     const sources = await this.listSources().catch(() => []);
     for (const source of sources.filter((s) => s.metadata.finalizers?.length)) {
       await this.patchSource(source.metadata.name, { metadata: { finalizers: null } }).catch(() => undefined);
-    }
-  }
-
-  /**
-   * The end of a test file not on the operator fixture: lets the operator run every finalizer and
-   * stops it, then — whatever failed — drops the finalizers left and deletes the namespace. Returns
-   * the operator's exit code.
-   */
-  async tearDown(operator: RunningOperator | undefined): Promise<number | null | undefined> {
-    try {
-      if (!operator) return undefined;
-      await this.deleteAllSources();
-      return await operator.stop();
-    } finally {
-      await this.dropFinalizers();
-      await deleteNamespace(this.#kc, this.namespace);
     }
   }
 

@@ -1,6 +1,7 @@
 // What a common case is and what it runs with. A case is written once against the provider-under-test
 // interface (e2e/support/provider-under-test.ts) and the operator fixture; describeCommonCases
 // (e2e/cases/compose.ts) runs it over a provider's auth modes.
+import type * as k8s from '@kubernetes/client-node';
 import type { OperatorFixture } from '../../support/operator-fixture.js';
 import type {
   AuthMode,
@@ -30,6 +31,19 @@ export interface CaseContext {
   put(base: string, values: SecretMap): Promise<string>;
   /** A random value registered with the fixture's leak check. */
   generated(): string;
+  /**
+   * The smallest synced case: remote secret `base` holding `{ value }` (generated), and SecretSource
+   * name(base) reading that property into key `value`, refreshed at `interval`; waits until the
+   * Secret holds it.
+   */
+  syncOne(base: string, interval: string): Promise<SyncedOne>;
+}
+
+export interface SyncedOne {
+  readonly name: string;
+  readonly path: string;
+  readonly value: string;
+  readonly secret: k8s.V1Secret;
 }
 
 export interface CommonCase {

@@ -11,16 +11,7 @@ export const driftRepaired: CommonCase = {
     const { objects } = c;
     const { core } = c.fx;
     const namespace = objects.namespace;
-    const name = c.name('drift');
-    const value = c.generated();
-    const path = await c.put('drift', { value });
-    await objects.createSource(
-      name,
-      { data: [{ key: 'value', remoteRef: { path, property: 'value' } }], refresh: { interval: '1h' } },
-      c.providerName,
-    );
-    await objects.waitReady(name, 'True', 'Synced');
-    const original = await objects.waitValue(name, 'value', value);
+    const { name, value, secret: original } = await c.syncOne('drift', '1h');
 
     await core.patchNamespacedSecret(
       { name, namespace, body: { data: { value: Buffer.from(c.generated()).toString('base64') } } },

@@ -40,7 +40,8 @@ export const refusedCredentials: CommonCase = {
       providerRef: { kind: 'SecretProvider', name: provider },
       data: [{ key: 'value', remoteRef: { path, property: 'value' } }],
     });
-    await objects.waitReady(name, 'False', 'AuthFailed');
+    const refused = await objects.waitReady(name, 'False', 'AuthFailed');
+    expect(readyCondition(refused)!.message).toContain(c.mode.refusedMessage ?? '');
     await objects.waitEvent(name, 'Warning', 'AuthFailed');
     expect(await objects.getSecret(name)).toBeUndefined();
     await objects.waitProviderReady(provider, 'False', 'AuthFailed');

@@ -105,21 +105,12 @@ export const refreshPicksUpChange: CommonCase = {
   title: 'refresh: a value changed in the backend reaches the Secret within the interval',
   async run(c) {
     const { objects } = c;
-    const name = c.name('refresh');
-    const before = c.generated();
-    const path = await c.put('refresh', { token: before });
-    await objects.createSource(
-      name,
-      { data: [{ key: 'token', remoteRef: { path, property: 'token' } }], refresh: { interval: '2s' } },
-      c.providerName,
-    );
-    await objects.waitReady(name, 'True', 'Synced');
-    await objects.waitValue(name, 'token', before);
+    const { name, path } = await c.syncOne('refresh', '2s');
 
     const after = c.generated();
-    await c.remote.update(path, { token: after });
+    await c.remote.update(path, { value: after });
     // Refresh every 2 s, plus the 5 s read-sharing window: well within 20 s.
-    await objects.waitValue(name, 'token', after, 20_000);
+    await objects.waitValue(name, 'value', after, 20_000);
     await eventually(async () => {
       const source = await objects.getSource(name);
       const secret = await objects.getSecret(name);
@@ -133,17 +124,9 @@ export const quietRefreshWritesNothing: CommonCase = {
   title: 'a refresh that finds nothing new writes nothing to Kubernetes',
   async run(c) {
     const { objects } = c;
-    const name = c.name('unchanged');
     const metric = async (metricName: string, filter?: (labels: Labels) => boolean): Promise<number> =>
       total(await c.fx.metrics(), metricName, filter);
-    const path = await c.put('unchanged', { key: c.generated() });
-    await objects.createSource(
-      name,
-      { data: [{ key: 'key', remoteRef: { path, property: 'key' } }], refresh: { interval: '2s' } },
-      c.providerName,
-    );
-    await objects.waitReady(name, 'True', 'Synced');
-    await objects.waitSecret(name);
+    const { name } = await c.syncOne('unchanged', '2s');
     // Past the first refresh, so creation's writes (finalizer, Secret, status) are all done.
     await sleep(2_500);
 
@@ -170,16 +153,7 @@ export const forceSync: CommonCase = {
   title: 'force-sync: a new annotation value syncs at once and is recorded in status.lastForceSync',
   async run(c) {
     const { objects } = c;
-    const name = c.name('force');
-    const before = c.generated();
-    const path = await c.put('force', { value: before });
-    await objects.createSource(
-      name,
-      { data: [{ key: 'value', remoteRef: { path, property: 'value' } }], refresh: { interval: '1h' } },
-      c.providerName,
-    );
-    await objects.waitReady(name, 'True', 'Synced');
-    await objects.waitValue(name, 'value', before);
+    const { name, path } = await c.syncOne('force', '1h');
 
     const after = c.generated();
     await c.remote.update(path, { value: after });

@@ -46,6 +46,51 @@ describe('the azure descriptor', () => {
     ).toBeDefined();
   });
 
+  test.each([
+    [
+      'servicePrincipal.secretRef',
+      { servicePrincipal: { clientId: 'app', secretRef: { name: 'sp', key: 'secret', namespace: 'other' } } },
+      'Secret sp',
+    ],
+    [
+      'servicePrincipal.certificateRef',
+      {
+        servicePrincipal: {
+          clientId: 'app',
+          certificateRef: { name: 'cert', key: 'tls.pem', namespace: 'other' },
+        },
+      },
+      'Secret cert',
+    ],
+    [
+      'workloadIdentity.serviceAccountRef',
+      { workloadIdentity: { clientId: 'app', serviceAccountRef: { name: 'app', namespace: 'other' } } },
+      'ServiceAccount app',
+    ],
+  ])(
+    'a SecretProvider whose %s names another namespace is refused before any client exists (whatever its paths)',
+    (_field, auth, what) => {
+      const spec = validatedSpec('azure', { ...workload, auth });
+      expect(
+        refusal(() =>
+          azureProviderFactory().prepare(spec, { kind: 'SecretProvider', name: 'a', namespace: 'team' }),
+        ),
+      ).toEqual({
+        reason: 'ProviderNotAllowed',
+        message: `SecretProvider team/a: ${what} points to namespace "other"; a SecretProvider may only read from its own namespace`,
+      });
+      // Its own namespace, written out, is its own.
+      const own = JSON.parse(JSON.stringify(auth).replace('"other"', '"team"')) as typeof auth;
+      expect(
+        azureProviderFactory().prepare(validatedSpec('azure', { ...workload, auth: own }), {
+          kind: 'SecretProvider',
+          name: 'a',
+          namespace: 'team',
+        }),
+      ).toBeDefined();
+    },
+  );
+
   test('a ClusterSecretProvider whose ServiceAccount has no namespace needs one client per SecretSource namespace', () => {
     const prepared = azureProviderFactory().prepare(validatedSpec('azure', workload), {
       kind: 'ClusterSecretProvider',

@@ -2,11 +2,12 @@
 // spec.ts says which @azure/identity credential each auth method selects; create-client.ts builds it.
 import type { AzureProvider } from '../../api/v1alpha1/types.generated.js';
 import type { ProviderDescriptor } from '../descriptor.js';
+import { resolveCredentialNamespace } from '../credentials.js';
 import { ProviderNotAllowedError } from '../errors.js';
 import type { ProviderFactory } from '../registry.js';
 import { describeProvider } from '../types.js';
 import { azureSpecSchema } from './schema.js';
-import { azureReferencesDefaultNamespace, parseAzureSpec } from './spec.js';
+import { azureCredentialRef, azureReferencesDefaultNamespace, parseAzureSpec } from './spec.js';
 
 export { parseAzureSpec, type AzureSettings } from './spec.js';
 
@@ -48,6 +49,18 @@ export function azureProviderFactory(
           subject,
           "spec.azure.auth.managedIdentity is the operator's own Azure identity: only a ClusterSecretProvider may use it",
         );
+      }
+      // The namespace rule, now rather than at the first token request: the client is lazy, and a
+      // read it refused for its path (a Key Vault name) would hide that the provider may not be used.
+      const ref = azureCredentialRef(settings);
+      if (provider.kind === 'SecretProvider' && ref !== undefined) {
+        resolveCredentialNamespace({
+          providerKind: provider.kind,
+          providerNamespace: provider.namespace,
+          refNamespace: ref.namespace,
+          provider: subject.provider,
+          what: ref.what,
+        });
       }
       return {
         referencesDefaultNamespace: azureReferencesDefaultNamespace(settings),

@@ -85,19 +85,30 @@ export function parseAzureSpec(spec: AzureProvider, subject: ErrorSubject): Azur
   return settings;
 }
 
-/** Whether a credential reference leaves its namespace to the SecretSource (ClusterSecretProvider). */
-export function azureReferencesDefaultNamespace(settings: AzureSettings): boolean {
+/** The Kubernetes object the auth method reads its credential from, if any (`Secret sp`). */
+export function azureCredentialRef(
+  settings: AzureSettings,
+): { what: string; namespace?: string } | undefined {
   const auth = settings.auth;
   switch (auth.method) {
     case 'clientSecret':
-      return !auth.secretRef.namespace;
+      return withNamespace({ what: `Secret ${auth.secretRef.name}` }, auth.secretRef.namespace);
     case 'clientCertificate':
-      return !auth.certificateRef.namespace;
+      return withNamespace({ what: `Secret ${auth.certificateRef.name}` }, auth.certificateRef.namespace);
     case 'workloadIdentity':
-      return !auth.serviceAccountRef.namespace;
+      return withNamespace(
+        { what: `ServiceAccount ${auth.serviceAccountRef.name}` },
+        auth.serviceAccountRef.namespace,
+      );
     case 'managedIdentity':
-      return false;
+      return undefined;
   }
+}
+
+/** Whether a credential reference leaves its namespace to the SecretSource (ClusterSecretProvider). */
+export function azureReferencesDefaultNamespace(settings: AzureSettings): boolean {
+  const ref = azureCredentialRef(settings);
+  return ref !== undefined && !ref.namespace;
 }
 
 function parseAuth(auth: AzureAuth, fail: Fail): AzureAuthSettings {

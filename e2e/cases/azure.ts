@@ -2,8 +2,11 @@
 // vault and its Entra ID, written with the environment's app (AZURE_CLIENT_ID). A map is a JSON
 // secret value; names are `<prefix>-<name>` (Key Vault names hold letters, digits and dashes only).
 // Auth modes: a service principal (client secret in a Secret), and workload identity (the
-// operator's TokenRequest token for a ServiceAccount, federated to an app of this instance). The
-// SecretProviders name the test CA and the test Entra ID, as a user of a private cloud would.
+// operator's TokenRequest token for a ServiceAccount, federated to an app of this instance). Managed
+// identity is not one: only a ClusterSecretProvider may use the operator's own identity
+// (e2e/operator/azure.e2e.test.ts has it). The SecretProviders name the test CA and the test Entra
+// ID, as a user of a private cloud would. Capabilities: versions and tags; no binary values (Key
+// Vault secrets are text).
 import { randomUUID } from 'node:crypto';
 import { ClientSecretCredential } from '@azure/identity';
 import { SecretClient } from '@azure/keyvault-secrets';
@@ -54,7 +57,7 @@ export function vaultClient(target: AzureTestEnv = azureEnv()): SecretClient {
   );
 }
 
-export class AzureKeyVaultUnderTest implements ProviderUnderTest {
+export class AzureUnderTest implements ProviderUnderTest {
   readonly name = 'azure';
   readonly capabilities = { versions: true, findByTags: true, binaryValues: false };
   readonly env = azureEnv();
@@ -66,12 +69,14 @@ export class AzureKeyVaultUnderTest implements ProviderUnderTest {
       name: 'serviceprincipal',
       providerSpec: (ctx) => this.#servicePrincipalSpec(ctx, this.env.clientSecret),
       refusedSpec: (ctx) => this.#servicePrincipalSpec(ctx, ctx.generated()),
+      refusedMessage: 'Entra ID refused the credentials (invalid_client, AADSTS7000215)',
     },
     {
       name: 'workloadidentity',
       providerSpec: (ctx) => this.#workloadIdentitySpec(ctx, WORKLOAD_ACCOUNT),
       // A ServiceAccount the app has no federated credential for: Entra refuses the assertion.
       refusedSpec: (ctx) => this.#workloadIdentitySpec(ctx, 'azure-stranger'),
+      refusedMessage: 'AADSTS70021',
     },
   ];
 
@@ -97,6 +102,25 @@ export class AzureKeyVaultUnderTest implements ProviderUnderTest {
   operatorEnv(): Record<string, string> {
     // The operator's own managed identity, as a node's would be (IMDS; see e2e/.run/env).
     return { AZURE_POD_IDENTITY_AUTHORITY_HOST: this.env.imdsHost };
+  }
+
+  /**
+   * A version of a secret (default: the latest) and its value (with `property`, that key of its
+   * JSON document), read with the environment's app; undefined while there is none.
+   */
+  async read(
+    path: string,
+    options: { property?: string; version?: string } = {},
+  ): Promise<{ version: string; value?: string } | undefined> {
+    const secret = await this.vault
+      .getSecret(path, options.version ? { version: options.version } : {})
+      .catch(() => undefined);
+    if (secret?.value === undefined) return undefined;
+    const value =
+      options.property === undefined
+        ? secret.value
+        : (JSON.parse(secret.value) as Record<string, string | undefined>)[options.property];
+    return { version: secret.properties.version!, ...(value === undefined ? {} : { value }) };
   }
 
   async #set(path: string, value: string, tags?: Readonly<Record<string, string>>): Promise<Written> {
