@@ -18,6 +18,9 @@ import {
 import YAML from 'yaml';
 import { secretSourceSpecSchema, type JSONSchemaProps } from '../../src/api/v1alpha1/schema.js';
 import { eventually, readyCondition, repoRoot, requireEnv, uniqueName } from '../support/kube.js';
+import { openBaoTokenProvider } from '../cases/openbao.js';
+import { OpenBaoAdmin } from '../support/openbao-admin.js';
+import { mountPki, pkiIssuePolicy } from '../support/openbao-pki.js';
 import { useOperatorFixture } from '../support/operator-fixture.js';
 import type { SecretSourceObjects } from '../support/secret-sources.js';
 import { kubectl, parseManifests, type Manifest } from './manifests.js';
@@ -56,6 +59,7 @@ const prefix = uniqueName('e2e-gitops');
 const awsSecrets: string[] = [];
 const workDir = mkdtempSync(path.join(tmpdir(), 'e2e-gitops-'));
 const clusterProvider = uniqueName('e2e-gitops-vault-prod');
+const pki = uniqueName('pki-gitops');
 
 let namespace: string;
 let objects: SecretSourceObjects;
@@ -170,6 +174,21 @@ async function everyFieldSources(): Promise<Manifest[]> {
         immutable: true,
       },
       refresh: { schedule: '0 3 * * *', timeZone: 'Europe/Berlin', policy: 'OnChange' },
+    }),
+    // dataFrom[].dynamic: a certificate OpenBao issues, kept on its lease.
+    source('dynamic', {
+      providerRef: { kind: 'SecretProvider', name: 'openbao' },
+      dataFrom: [
+        {
+          dynamic: {
+            path: `${pki}/issue/web`,
+            method: 'POST',
+            parameters: { common_name: 'web.example.test', ttl: '5m' },
+          },
+        },
+      ],
+      lease: { renewAt: '67%', revokeAfter: '30s' },
+      target: { name: 'dynamic' },
     }),
     // spec.generate: the operator writes these values to moto first (rotation at the source).
     source('generated', {
@@ -320,10 +339,32 @@ async function prepare(): Promise<void> {
       },
     },
   };
-  manifests = [...samples(), moto, ...(await everyFieldSources())];
+  manifests = [...samples(), moto, await openBaoPki(), ...(await everyFieldSources())];
   manifestFile = path.join(workDir, 'manifests.yaml');
   // YAML 1.1, as kubectl reads it: `yes`, `on` and the like are quoted, not booleans.
   writeFileSync(manifestFile, manifests.map((o) => YAML.stringify(o, { version: '1.1' })).join('---\n'));
+}
+
+/** A SecretProvider `openbao` whose token may issue certificates from this run's PKI mount. */
+async function openBaoPki(): Promise<Manifest> {
+  const admin = OpenBaoAdmin.fromEnv();
+  const onCleanup = fx.onCleanup.bind(fx);
+  await mountPki(admin, pki, onCleanup);
+  await admin.putPolicy(pki, pkiIssuePolicy(pki).join('\n'));
+  onCleanup(() => admin.deletePolicy(pki));
+  const token = await admin.createToken([pki], '1h');
+  fx.neverPrint(token);
+  onCleanup(() => admin.revokeToken(token));
+  await core.createNamespacedSecret({
+    namespace,
+    body: { metadata: { name: 'openbao-token' }, stringData: { token } },
+  });
+  return {
+    apiVersion: 'secretsource.dev/v1alpha1',
+    kind: 'SecretProvider',
+    metadata: { name: 'openbao', namespace },
+    spec: openBaoTokenProvider('openbao-token'),
+  };
 }
 
 test('the SecretSources applied set every optional field of the schema', () => {
@@ -350,7 +391,7 @@ test('after the operator synced, kubectl diff --server-side shows nothing and ma
         throw new Error(`${describe_(object)}: no status for generation ${current.metadata.generation} yet`);
     }, 30_000);
   }
-  for (const name of ['every-field', 'scheduled', 'generated']) {
+  for (const name of ['every-field', 'scheduled', 'generated', 'dynamic']) {
     await objects.waitReady(name, 'True', 'Synced', 30_000);
     // Written after the first sync: Owner + Retain (the default) and Orphan + Delete need it.
     await eventually(async () => {
@@ -359,6 +400,7 @@ test('after the operator synced, kubectl diff --server-side shows nothing and ma
     });
   }
   await objects.waitProviderReady('moto', 'True', 'Valid');
+  await objects.waitProviderReady('openbao', 'True', 'Valid');
   const before = await Promise.all(manifests.map(live));
 
   const result = diff();

@@ -17,6 +17,7 @@ import { OpenBaoAdmin } from '../support/openbao-admin.js';
 import type { RunningOperator } from '../support/operator.js';
 import { useOperatorFixture } from '../support/operator-fixture.js';
 import { scrape, total, type Sample } from '../support/prometheus.js';
+import { mountPki, pkiIssuePolicy } from '../support/openbao-pki.js';
 import { RabbitMqManagement } from '../support/rabbitmq-management.js';
 import { bytesOf, type SecretSourceObjects, type SourceObject } from '../support/secret-sources.js';
 
@@ -37,17 +38,12 @@ const fx = useOperatorFixture({
     broker = new RabbitMqManagement(fixture.generated(), (password) => fixture.neverPrint(password));
     await broker.start();
     fixture.onCleanup(() => broker.stop());
-    await mountPki(fixture.onCleanup.bind(fixture));
+    await mountPki(admin, pki, fixture.onCleanup.bind(fixture));
     await mountRabbitMq(fixture.onCleanup.bind(fixture));
     // What the operator's token needs, and no more (docs/rotation.md, "Dynamic credentials").
     await admin.putPolicy(
       run,
-      [
-        `path "${pki}/issue/web" { capabilities = ["create", "update"] }`,
-        `path "${rabbitmq}/creds/app" { capabilities = ["read"] }`,
-        `path "sys/leases/renew" { capabilities = ["update"] }`,
-        `path "sys/leases/revoke" { capabilities = ["update"] }`,
-      ].join('\n'),
+      [...pkiIssuePolicy(pki), `path "${rabbitmq}/creds/app" { capabilities = ["read"] }`].join('\n'),
     );
     fixture.onCleanup(() => admin.deletePolicy(run));
     const token = await admin.createToken([run], '1h');
@@ -67,18 +63,6 @@ beforeAll(async () => {
 });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** A root CA and a role that issues any name, on a mount of this run's own. */
-async function mountPki(onCleanup: (step: () => Promise<unknown>) => void): Promise<void> {
-  await admin.request('POST', `sys/mounts/${pki}`, { type: 'pki', config: { max_lease_ttl: '1h' } });
-  onCleanup(() => admin.request('DELETE', `sys/mounts/${pki}`));
-  await admin.request('POST', `${pki}/root/generate/internal`, { common_name: 'e2e dynamic CA', ttl: '1h' });
-  await admin.request('POST', `${pki}/roles/web`, {
-    allowed_domains: ['example.test'],
-    allow_subdomains: true,
-    max_ttl: '5m',
-  });
-}
 
 /** The rabbitmq engine on the broker stand-in: 20 s leases, renewable up to 60 s. */
 async function mountRabbitMq(onCleanup: (step: () => Promise<unknown>) => void): Promise<void> {
