@@ -15,10 +15,10 @@ import {
   PutSecretValueCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
+import { ProviderHarness, type Harness } from '../support/provider-harness.js';
 import { awsProviderFactory, type AwsClientOptions } from '../../src/providers/aws/index.js';
 import { ProviderClientCache } from '../../src/providers/client-cache.js';
 import {
-  scopeCredentials,
   type CredentialSecretValue,
   type CredentialSource,
   type SecretKeyRef,
@@ -38,11 +38,9 @@ import { CoalescingReader, ReadCoalescer } from '../../src/providers/read-coales
 import { ProviderRegistry } from '../../src/providers/registry.js';
 import {
   remoteRefKey,
-  systemProviderClock,
   type ProviderCallStatus,
   type ProviderClient,
   type ProviderIdentity,
-  type ProviderLogger,
   type RemoteValue,
 } from '../../src/providers/types.js';
 import { requireEnv } from '../support/kube.js';
@@ -97,56 +95,26 @@ class TestCredentials implements CredentialSource {
 }
 
 /** Everything the provider logs, to check that no value ever shows up there. */
-const logLines: string[] = [];
-const capturingLogger: ProviderLogger = {
-  debug: (fields, message) => logLines.push(JSON.stringify({ fields, message })),
-  info: (fields, message) => logLines.push(JSON.stringify({ fields, message })),
-  warn: (fields, message) => logLines.push(JSON.stringify({ fields, message })),
-};
 
-interface Harness {
-  client: ProviderClient;
-  calls: Array<{ operation: string; status: ProviderCallStatus }>;
-}
-
-const opened: ProviderClient[] = [];
+const harness = new ProviderHarness();
+/** Every error a test saw, and what the providers logged: none may carry a value. */
+const { errorsSeen, logLines } = harness;
+const capturingLogger = harness.logger;
 const proxy = new CountingProxy();
-/** Every error a test saw, to check that none carries a value. */
-const errorsSeen: unknown[] = [];
 
 async function awsClient(
   spec: Record<string, unknown>,
   credentials: CredentialSource = new TestCredentials(),
   options: AwsClientOptions = {},
 ): Promise<Harness> {
-  const calls: Harness['calls'] = [];
   const prepared = awsProviderFactory(options).prepare(
     { region: region(), endpoint: proxy.url, ...spec },
     provider,
   );
-  const client = await prepared.create({
-    provider,
-    credentials: scopeCredentials(credentials, { provider, consumerNamespace }),
-    clock: systemProviderClock,
-    logger: capturingLogger,
-    onCall: (type, operation, status) => {
-      expect(type).toBe('aws');
-      calls.push({ operation, status });
-    },
-    signal: signal(),
-  });
-  opened.push(client);
-  return { client, calls };
+  return harness.open(prepared, { provider, credentials, consumerNamespace, signal: signal(), type: 'aws' });
 }
 
-async function failure(promise: Promise<unknown>): Promise<unknown> {
-  const error = await promise.then(
-    () => new Error('expected a failure'),
-    (e: unknown) => e,
-  );
-  errorsSeen.push(error);
-  return error;
-}
+const failure = (promise: Promise<unknown>): Promise<unknown> => harness.failure(promise);
 
 const text = (value: RemoteValue | Error | undefined): string | undefined =>
   value === undefined || value instanceof Error ? undefined : value.value.toString('utf8');
@@ -214,7 +182,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all(opened.map((client) => client.close()));
+  await harness.closeAll();
   await proxy.stop();
   for (const name of created) {
     await admin

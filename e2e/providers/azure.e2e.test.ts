@@ -11,11 +11,11 @@ import { CertificateClient } from '@azure/keyvault-certificates';
 import { ClientSecretCredential } from '@azure/identity';
 import { SecretClient } from '@azure/keyvault-secrets';
 import * as k8s from '@kubernetes/client-node';
+import { ProviderHarness, type Harness } from '../support/provider-harness.js';
 import { azureProviderFactory, type AzureClientOptions } from '../../src/providers/azure/index.js';
 import { ProviderClientCache } from '../../src/providers/client-cache.js';
 import {
   KubernetesCredentialSource,
-  scopeCredentials,
   type CredentialSecretValue,
   type CredentialSource,
   type SecretKeyRef,
@@ -34,13 +34,7 @@ import { valueMap } from '../../src/providers/property.js';
 import { CoalescingReader, ReadCoalescer } from '../../src/providers/read-coalescer.js';
 import { ProviderRegistry } from '../../src/providers/registry.js';
 import { validatedSpec } from '../../src/providers/testing/validated-spec.js';
-import {
-  systemProviderClock,
-  type ProviderCallStatus,
-  type ProviderClient,
-  type ProviderIdentity,
-  type ProviderLogger,
-} from '../../src/providers/types.js';
+import { type ProviderCallStatus, type ProviderIdentity } from '../../src/providers/types.js';
 import { buildTlsData } from '../../src/secrets/tls.js';
 import { makeCertificate, makePkcs12 } from '../../src/secrets/test-pki.js';
 import { azureEnv, clientOptions, credentialOptions, KeyVaultTestAdmin } from '../support/azure-keyvault.js';
@@ -102,20 +96,10 @@ class TestCredentials implements CredentialSource {
 const spCredentials = (secret = env.clientSecret): TestCredentials =>
   new TestCredentials().set({ namespace: consumerNamespace, ...SP_SECRET }, secret);
 
-const logLines: string[] = [];
-const capturingLogger: ProviderLogger = {
-  debug: (fields, message) => logLines.push(JSON.stringify({ fields, message })),
-  info: (fields, message) => logLines.push(JSON.stringify({ fields, message })),
-  warn: (fields, message) => logLines.push(JSON.stringify({ fields, message })),
-};
-
-interface Harness {
-  client: ProviderClient;
-  calls: Array<{ operation: string; status: ProviderCallStatus }>;
-}
-
-const opened: ProviderClient[] = [];
-const errorsSeen: unknown[] = [];
+const harness = new ProviderHarness();
+/** Every error a test saw, and what the providers logged: none may carry a value. */
+const { errorsSeen, logLines } = harness;
+const capturingLogger = harness.logger;
 
 function baseSpec(auth: Record<string, unknown>): Record<string, unknown> {
   return {
@@ -133,38 +117,24 @@ async function azureClient(
   credentials: CredentialSource = spCredentials(),
   options: AzureClientOptions = {},
 ): Promise<Harness> {
-  const calls: Harness['calls'] = [];
   const prepared = azureProviderFactory(options).prepare(validatedSpec('azure', spec, cluster.name), cluster);
-  const client = await prepared.create({
+  return harness.open(prepared, {
     provider: cluster,
-    credentials: scopeCredentials(credentials, { provider: cluster, consumerNamespace }),
-    clock: systemProviderClock,
-    logger: capturingLogger,
-    onCall: (type, operation, status) => {
-      expect(type).toBe('azure');
-      calls.push({ operation, status });
-    },
+    credentials,
+    consumerNamespace,
     signal: signal(),
+    type: 'azure',
   });
-  opened.push(client);
-  return { client, calls };
 }
 
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  const error = await promise.then(
-    () => new Error('expected a failure'),
-    (e: unknown) => e as Error,
-  );
-  errorsSeen.push(error);
-  return error;
-}
+const failure = (promise: Promise<unknown>): Promise<Error> => harness.failure<Error>(promise);
 
 async function counts(): Promise<Record<string, number>> {
   return admin.counts();
 }
 
 afterAll(async () => {
-  for (const client of opened) await client.close();
+  await harness.closeAll();
   await admin.clearFaults();
 });
 

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { jest } from '@jest/globals';
 import type { VaultProvider } from '../../src/api/v1alpha1/types.generated.js';
+import { ProviderHarness, type Harness } from '../support/provider-harness.js';
 import { ProviderClientCache } from '../../src/providers/client-cache.js';
 import {
   scopeCredentials,
@@ -25,7 +26,6 @@ import { ProviderRegistry } from '../../src/providers/registry.js';
 import {
   silentLogger,
   systemProviderClock,
-  type ProviderClient,
   type ProviderIdentity,
   type ProviderCallStatus,
 } from '../../src/providers/types.js';
@@ -76,27 +76,18 @@ class TestCredentials implements CredentialSource {
   }
 }
 
-interface Harness {
-  client: ProviderClient;
-  calls: Array<{ operation: string; status: ProviderCallStatus }>;
-}
-
 async function vaultClient(
   spec: Omit<VaultProvider, 'server'>,
   credentials: CredentialSource,
 ): Promise<Harness> {
-  const calls: Harness['calls'] = [];
   const prepared = vaultProviderFactory().prepare({ server: addr(), ...spec }, provider);
-  const client = await prepared.create({
+  return providers.open(prepared, {
     provider,
-    credentials: scopeCredentials(credentials, { provider, consumerNamespace: 'team-a' }),
-    clock: systemProviderClock,
-    logger: silentLogger,
-    onCall: (_provider, operation, status) => calls.push({ operation, status }),
+    credentials,
+    consumerNamespace: 'team-a',
     signal: signal(),
+    logger: silentLogger,
   });
-  opened.push(client);
-  return { client, calls };
 }
 
 /** A token with a policy that may read and write `secret/` and `kv1-*` mounts. */
@@ -106,7 +97,7 @@ async function policyToken(options: Record<string, unknown> = {}): Promise<strin
 }
 
 const readerPolicy = uniqueName('e2e-reader');
-const opened: ProviderClient[] = [];
+const providers = new ProviderHarness();
 const tokenRef = { namespace: 'team-a', name: 'vault-token', key: 'token' };
 const tokenSpec = { auth: { token: { secretRef: { name: 'vault-token', key: 'token' } } } };
 
@@ -120,7 +111,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all(opened.map((client) => client.close()));
+  await providers.closeAll();
 });
 
 describe('KV v2', () => {
@@ -297,7 +288,7 @@ describe('authentication', () => {
       onCall: () => {},
       signal: signal(),
     });
-    opened.push(client);
+    providers.keep(client);
     await expect(client.get({ path }, signal())).rejects.toBeInstanceOf(UnavailableError);
     const aborted = new AbortController();
     aborted.abort(new Error('caller gave up'));
