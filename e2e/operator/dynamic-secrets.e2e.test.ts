@@ -245,6 +245,12 @@ test('a renewable lease is renewed in place, replaced near its max TTL without a
     (s) => s.name === 'secretsource_lease_expiry_timestamp_seconds' && s.labels.secretsource === 'broker',
   );
   expect(expiry?.value).toBeGreaterThanOrEqual(Date.parse(second!.expireTime) / 1000);
+  // The next refresh (the next renewal) is planned inside the new lease, before it expires.
+  const nextRefresh = afterReplace.find(
+    (s) => s.name === 'secretsource_next_refresh_timestamp_seconds' && s.labels.secretsource === 'broker',
+  );
+  expect(nextRefresh?.value).toBeGreaterThan(Date.parse(second!.issueTime) / 1000);
+  expect(nextRefresh?.value).toBeLessThan(Date.parse(second!.expireTime) / 1000);
   await objects.waitEvent('broker', 'Normal', 'LeaseRenewed');
   await objects.waitEvent('broker', 'Normal', 'CredentialsReplaced');
 

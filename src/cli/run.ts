@@ -144,6 +144,7 @@ export async function runOperator(config: RunConfig, logger: Logger): Promise<vo
       dynamicIssue: (reason, result) => metrics.dynamicIssue(reason, result),
       leaseRevocation: (result) => metrics.leaseRevocation(result),
       leaseExpiry: (namespace, name, expiresAt) => metrics.leaseExpiry(namespace, name, expiresAt),
+      nextRefresh: (namespace, name, at) => metrics.nextRefresh(namespace, name, at),
     },
     fingerprint: new ContentFingerprint(fingerprintKey),
     clock,

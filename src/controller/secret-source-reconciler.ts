@@ -80,6 +80,8 @@ export interface SyncMetrics extends LeaseMetrics {
   workloadRestart?(kind: string, result: 'restarted' | 'not_found' | 'error'): void;
   /** The notAfter of the certificate a SecretSource's Secret holds; undefined when it holds none. */
   certificateNotAfter?(namespace: string, name: string, notAfter: Date | undefined): void;
+  /** When the queue wakes a SecretSource for its next refresh; undefined when only a change does. */
+  nextRefresh?(namespace: string, name: string, at: Date | undefined): void;
 }
 
 export interface Store<T> {
@@ -190,25 +192,28 @@ export class SecretSourceReconciler {
       trigger = this.#syncTrigger(key, source, spec, live);
     }
     if (trigger === undefined)
-      return {
-        requeueAfterMs: this.#schedule.requeueAfter(key, spec.refresh, source.status),
-      };
+      return this.#requeue(source, this.#schedule.requeueAfter(key, spec.refresh, source.status));
 
     try {
       const result = await this.#sync(key, source, spec, live, trigger, signal);
       this.#o.metrics?.syncFinished(result, (this.#o.clock.now() - started) / 1000);
-      return {
-        requeueAfterMs: this.#schedule.requeueAfter(key, spec.refresh, source.status),
-      };
+      return this.#requeue(source, this.#schedule.requeueAfter(key, spec.refresh, source.status));
     } catch (error) {
       if (signal.aborted) throw error;
       const failure = toSyncFailure(error);
       this.#o.metrics?.syncFinished('error', (this.#o.clock.now() - started) / 1000);
       await this.#reportFailure(source, spec, failure);
       if (failure.retryable) return { retry: true };
-      const requeueAfterMs = this.#schedule.requeueAfterFailure(key, spec.refresh);
-      return requeueAfterMs === undefined ? {} : { requeueAfterMs };
+      return this.#requeue(source, this.#schedule.requeueAfterFailure(key, spec.refresh));
     }
+  }
+
+  /** The queue's wake-up for `source`, also published as its next-refresh metric. */
+  #requeue(source: SecretSource, requeueAfterMs: number | undefined): ReconcileResult {
+    const { namespace, name } = source.metadata;
+    const at = requeueAfterMs === undefined ? undefined : new Date(this.#o.clock.now() + requeueAfterMs);
+    this.#o.metrics?.nextRefresh?.(namespace, name, at);
+    return requeueAfterMs === undefined ? {} : { requeueAfterMs };
   }
 
   /**
@@ -249,6 +254,7 @@ export class SecretSourceReconciler {
     const [namespace = '', name = ''] = key.split('/');
     this.#o.metrics?.certificateNotAfter?.(namespace, name, undefined);
     this.#o.metrics?.leaseExpiry?.(namespace, name, undefined);
+    this.#o.metrics?.nextRefresh?.(namespace, name, undefined);
   }
 
   /** The object as it is after our own latest writes, which the informer may not show yet. */

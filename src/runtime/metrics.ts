@@ -91,6 +91,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly #nextRefresh = new Gauge({
+    name: 'secretsource_next_refresh_timestamp_seconds',
+    help: 'When (Unix seconds) a SecretSource is next refreshed (a rotation, for spec.generate; a renewal or replacement, for dynamic credentials). Absent for sources refreshed only when they change.',
+    labelNames: ['namespace', 'secretsource'] as const,
+    registers: [this.registry],
+  });
+
   constructor(options: MetricsOptions = {}) {
     const queueDepth: Gauge = new Gauge({
       name: 'secretsource_queue_depth',
@@ -157,6 +164,12 @@ export class Metrics {
   leaseExpiry(namespace: string, secretsource: string, expiresAt: Date | undefined): void {
     if (expiresAt === undefined) this.#leaseExpiry.remove({ namespace, secretsource });
     else this.#leaseExpiry.set({ namespace, secretsource }, expiresAt.getTime() / 1000);
+  }
+
+  /** Sets (or, for a source no clock wakes, removes) when a SecretSource is next refreshed. */
+  nextRefresh(namespace: string, secretsource: string, at: Date | undefined): void {
+    if (at === undefined) this.#nextRefresh.remove({ namespace, secretsource });
+    else this.#nextRefresh.set({ namespace, secretsource }, at.getTime() / 1000);
   }
 
   /** `provider` is the provider kind ("vault", "aws", "azure"), never a connection name or path. */

@@ -256,5 +256,6 @@ function recordingMetrics(results: string[], calls: unknown[][]): SyncMetrics {
     dynamicIssue: record('dynamicIssue'),
     leaseRevocation: record('leaseRevocation'),
     leaseExpiry: record('leaseExpiry'),
+    nextRefresh: record('nextRefresh'),
   };
 }
