@@ -100,7 +100,7 @@ kube_wrapper_build() {
 build_kube() {
   local dest="$TOOLS_DIR/kubernetes-$KUBE_VERSION"
   [ -x "$dest/kube-apiserver" ] && [ -x "$dest/kube-controller-manager" ] && [ -x "$dest/kubectl" ] && return 0
-  tools_log "building kube-apiserver, kube-controller-manager and kubectl $KUBE_VERSION into $dest (first run only, about 7 minutes on 2 cores)"
+  tools_log "building kube-apiserver, kube-controller-manager and kubectl $KUBE_VERSION into $dest (first run only, about 6 minutes on 2 cores)"
   local work; work=$(mktemp -d)
   tool_step "kubernetes-$KUBE_VERSION-modules" kube_wrapper_module "$work"
   tool_step "kubernetes-$KUBE_VERSION-build" kube_wrapper_build "$work" "$dest"
@@ -126,7 +126,7 @@ helm_build() {
 build_helm() {
   local dest="$TOOLS_DIR/helm-$HELM_VERSION"
   [ -x "$dest/helm" ] && return 0
-  tools_log "building helm $HELM_VERSION into $dest (first run only, about 3 minutes on 2 idle cores)"
+  tools_log "building helm $HELM_VERSION into $dest (first run only, about 2 minutes on 2 cores)"
   local work; work=$(mktemp -d)
   tool_step "helm-$HELM_VERSION" helm_build "$work" "$dest"
   rm -rf "$work"
