@@ -7,7 +7,6 @@ import { createHash, createPrivateKey, generateKeyPairSync, randomBytes, X509Cer
 import { jest } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
 import {
-  hasOpenssl,
   makeCertificate,
   makeChain,
   makeOpensslBundle,
@@ -314,23 +313,21 @@ test('tls from PKCS#12 bundles (node-forge AES with a chain, OpenSSL 3 EC) → a
   });
 
   const opensslPassword = generated();
-  const openssl = hasOpenssl() ? makeOpensslBundle({ keyType: 'ec', password: opensslPassword }) : undefined;
-  if (openssl) {
-    secretPem(openssl.keyPem);
-    fx.neverPrint(openssl.bundle.toString('base64'));
-    // Not decoded by the spec: the operator reads a base64 bundle as such.
-    const opensslPath = await putKv('tls-p12-openssl', {
-      bundle: openssl.bundle.toString('base64'),
-      password: opensslPassword,
-    });
-    await objects.createSource('tls-p12-openssl', {
-      data: [
-        { key: 'tls.p12', remoteRef: { path: opensslPath, property: 'bundle' } },
-        { key: 'tls.p12.password', remoteRef: { path: opensslPath, property: 'password' } },
-      ],
-      target: { type: 'kubernetes.io/tls' },
-    });
-  }
+  const openssl = makeOpensslBundle({ keyType: 'ec', password: opensslPassword });
+  secretPem(openssl.keyPem);
+  fx.neverPrint(openssl.bundle.toString('base64'));
+  // Not decoded by the spec: the operator reads a base64 bundle as such.
+  const opensslPath = await putKv('tls-p12-openssl', {
+    bundle: openssl.bundle.toString('base64'),
+    password: opensslPassword,
+  });
+  await objects.createSource('tls-p12-openssl', {
+    data: [
+      { key: 'tls.p12', remoteRef: { path: opensslPath, property: 'bundle' } },
+      { key: 'tls.p12.password', remoteRef: { path: opensslPath, property: 'password' } },
+    ],
+    target: { type: 'kubernetes.io/tls' },
+  });
 
   const secret = await synced('tls-p12');
   expect(secret.type).toBe('kubernetes.io/tls');
@@ -346,15 +343,13 @@ test('tls from PKCS#12 bundles (node-forge AES with a chain, OpenSSL 3 EC) → a
     fingerprints([new X509Certificate(chain.root.certPem)]),
   );
 
-  if (openssl) {
-    const fromOpenssl = await synced('tls-p12-openssl');
-    expect(fromOpenssl.type).toBe('kubernetes.io/tls');
-    const opensslCrt = bytesOf(fromOpenssl, 'tls.crt')!.toString('utf8');
-    expect(fingerprints(pemCertificates(opensslCrt))).toEqual(
-      fingerprints([new X509Certificate(openssl.certPem)]),
-    );
-    expect(keyMatches(opensslCrt, bytesOf(fromOpenssl, 'tls.key')!.toString('utf8'))).toBe(true);
-  }
+  const fromOpenssl = await synced('tls-p12-openssl');
+  expect(fromOpenssl.type).toBe('kubernetes.io/tls');
+  const opensslCrt = bytesOf(fromOpenssl, 'tls.crt')!.toString('utf8');
+  expect(fingerprints(pemCertificates(opensslCrt))).toEqual(
+    fingerprints([new X509Certificate(openssl.certPem)]),
+  );
+  expect(keyMatches(opensslCrt, bytesOf(fromOpenssl, 'tls.key')!.toString('utf8'))).toBe(true);
 });
 
 test('tls: an expired certificate is written and reported; a key not matching its certificate is refused', async () => {

@@ -172,7 +172,7 @@ describe('ProviderClientCache', () => {
 
   test('without a SecretSource namespace, a cluster provider with an unqualified ref is refused and reads nothing', async () => {
     // The operator's own namespace is no tenant's: a ref without a namespace must not fall back to
-    // it (it holds the operator's ServiceAccount and its fingerprint key).
+    // that namespace (it holds the operator's ServiceAccount and its fingerprint key).
     const { cache, built, credentials } = setup();
     const unqualified = provider({}, { tokenRef: { name: 'vault-token', key: 'token' } });
     await expect(cache.acquire(unqualified, undefined, signal())).rejects.toBeInstanceOf(

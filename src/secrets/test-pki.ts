@@ -99,12 +99,12 @@ export function makePkcs12(
   return Buffer.from(forge.asn1.toDer(asn1).getBytes(), 'binary');
 }
 
-export function hasOpenssl(): boolean {
+/** Fails with what is missing when there is no openssl on the PATH (README: a prerequisite). */
+function requireOpenssl(): void {
   try {
     execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    return true;
   } catch {
-    return false;
+    throw new Error('openssl is not on the PATH: the README lists it as a prerequisite of the tests');
   }
 }
 
@@ -124,6 +124,7 @@ export function makeOpensslBundle(options: {
   password: string;
   iterations?: number;
 }): OpensslBundle {
+  requireOpenssl();
   const dir = mkdtempSync(join(tmpdir(), 'secretsource-pki-'));
   try {
     const run = (args: string[]): void => {
