@@ -14,7 +14,7 @@ import { eventually, requireEnv, statusCode, uniqueName, readyCondition } from '
 import { OpenBaoAdmin } from '../support/openbao-admin.js';
 import { OPERATOR_NAMESPACE, freePort, type RunningOperator } from '../support/operator.js';
 import { useOperatorFixture } from '../support/operator-fixture.js';
-import { scrape, valuesOf } from '../support/prometheus.js';
+import { scrape, total, valuesOf } from '../support/prometheus.js';
 import type { Condition, SecretSourceObjects } from '../support/secret-sources.js';
 
 jest.setTimeout(90_000);
@@ -292,8 +292,21 @@ describe('one operator watching two namespaces', () => {
     await waitForReady(nsA, 'outage', 'False', 'Unavailable', 30_000);
     // Events are recorded alongside the status write, not before it.
     await objectsIn(nsA).waitEvent('outage', 'Warning', 'Unavailable');
-    // Let the retries run on a little: none of them may touch the Secret.
-    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    // Retries that met the outage ran (the dead server is this provider's alone): none may touch the Secret.
+    const unavailableCalls = async () =>
+      total(
+        await fx.metrics(),
+        'secretsource_provider_calls_total',
+        (labels) => labels.status === 'unavailable',
+      );
+    const seen = await unavailableCalls();
+    await eventually(
+      async () => {
+        const calls = await unavailableCalls();
+        if (calls < seen + 2) throw new Error(`${calls - seen} of 2 retries met the outage`);
+      },
+      { timeoutMs: 30_000, describe: 'two more reads to meet the outage' },
+    );
     const during = await readSecret(nsA, 'outage');
     expect(during?.metadata?.resourceVersion).toBe(synced.metadata?.resourceVersion);
     expect(digest(JSON.stringify(during?.data))).toBe(digest(JSON.stringify(synced.data)));
@@ -377,8 +390,7 @@ describe('two replicas with one leader election', () => {
         const holder = await leaseHolder(leaseId);
         if (replicaOf(holder) !== standbyName) throw new Error(`lease holder is "${holder}"`);
       },
-      30_000,
-      250,
+      { timeoutMs: 30_000, intervalMs: 250 },
     );
     const takeoverMs = Date.now() - killedAt;
     // It did wait for expiry: the Lease's own times say so (both replicas share this machine's clock).
@@ -415,8 +427,7 @@ describe('two replicas with one leader election', () => {
           const holder = await leaseHolder(leaseId);
           if (replicaOf(holder) !== 'ha-three') throw new Error(`lease holder is "${holder}"`);
         },
-        15_000,
-        100,
+        { timeoutMs: 15_000, intervalMs: 100 },
       );
       const handoverMs = Date.now() - stoppedAt;
       // Released, not expired: the watch saw the old leader's last renewal, the release (no

@@ -10,9 +10,13 @@ import { AwsUnderTest } from '../cases/aws.js';
 import { describeCommonCases } from '../cases/compose.js';
 import { eventually } from '../support/kube.js';
 import { useOperatorFixture } from '../support/operator-fixture.js';
+import { waitForRefreshes } from '../support/refreshes.js';
 import type { SecretSourceObjects } from '../support/secret-sources.js';
 
 jest.setTimeout(60_000);
+
+/** Identical reads this close together are shared (the read coalescer's window, docs/adr/0008). */
+const SHARE_WINDOW_MS = 5_000;
 
 const aws = new AwsUnderTest();
 const fx = useOperatorFixture({ name: 'aws', provider: aws });
@@ -25,7 +29,16 @@ describe('only AWS', () => {
     ({ objects } = fx);
   });
   const generated = (): string => fx.generated();
-  const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+  /** Waits until the last read of `paths` is older than the 5 s share window (a later read is fresh). */
+  const shareWindowPassed = (paths: readonly string[]) =>
+    eventually(
+      async () => {
+        const last = Math.max(...aws.proxy.readTimes(0, paths));
+        if (Date.now() - last <= SHARE_WINDOW_MS + 500)
+          throw new Error(`last read ${Date.now() - last} ms ago`);
+      },
+      { timeoutMs: 15_000, describe: `the last read of ${paths.join(', ')} to leave the share window` },
+    );
 
   test('a namespaced SecretProvider without auth (the default chain) → ProviderNotAllowed', async () => {
     await objects.createProvider('no-auth', aws.spec());
@@ -53,11 +66,11 @@ describe('only AWS', () => {
   });
 
   test('periodic refreshes share a read up to half the interval old and fall into one phase', async () => {
-    // Group A syncs at 0 s; group B at about 7 s, after the 5 s share window, so B reads on its own.
-    // A refreshes at about 20 s and reads; B, due at about 27 s, uses that read (7 s old, under half
-    // the 20 s interval) and counts its next refresh from it: from then on A and B refresh together.
-    // Without that, each secret would be read 4 times in the 40 s watched (A at 20 and 40, B at
-    // 27 and 47); with it, twice (3 times if the window catches a third refresh at its edge).
+    // Group A syncs first; group B once A's read has left the 5 s share window, so B reads on its
+    // own. A refreshes 20 s after its read; B, due up to a few seconds later, uses that read (under
+    // half the 20 s interval old) and counts its next refresh from it: from then on A and B refresh
+    // together. Over two refreshes of each group, without that each secret would be read 4 times
+    // (A twice, B twice); with it, twice (3 times if B's first refresh just missed A's read).
     const values = [generated(), generated()];
     const paths = await Promise.all(values.map((v, i) => aws.put(`phase-${i}`, { v })));
     const spec = (i: number) => ({
@@ -68,18 +81,25 @@ describe('only AWS', () => {
     const groupB = ['phase-b0', 'phase-b1', 'phase-b2', 'phase-b3'];
     await Promise.all(groupA.map((name, i) => objects.createSource(name, spec(i))));
     await Promise.all(groupA.map((name, i) => objects.waitValue(name, 'v', values[i % 2]!, 30_000)));
-    await sleep(7_000);
+    await shareWindowPassed(paths);
+    const beforeB = aws.proxy.actions.length;
     await Promise.all(groupB.map((name, i) => objects.createSource(name, spec(i))));
     await Promise.all(groupB.map((name, i) => objects.waitValue(name, 'v', values[i % 2]!, 30_000)));
+    // B did read on its own (the premise of the phase alignment).
+    expect(aws.proxy.reads(beforeB, paths)).toBeGreaterThanOrEqual(1);
 
     const watched = aws.proxy.actions.length;
-    await sleep(40_000);
+    // Two refreshes of every SecretSource of both groups ran (each one's next-refresh metric moved).
+    await waitForRefreshes(() => fx.metrics(), objects.namespace, [...groupA, ...groupB], {
+      count: 2,
+      timeoutMs: 90_000,
+    });
     for (const path of paths) {
       const reads = aws.proxy.reads(watched, [path!]);
       expect(reads).toBeGreaterThanOrEqual(1);
       expect(reads).toBeLessThanOrEqual(3);
     }
-  }, 120_000);
+  }, 150_000);
 
   test('20 SecretSources over 4 secrets: every sync wave reads each secret at most once', async () => {
     const values = [generated(), generated(), generated(), generated()];
@@ -105,15 +125,23 @@ describe('only AWS', () => {
 
     // A second wave after the shared window has closed: a spec change on all 20 at once (a
     // force-sync would not do: it reads fresh on purpose, bypassing the shared window); same bound.
-    await sleep(6_000);
+    await shareWindowPassed(paths);
     const wave = aws.proxy.actions.length;
     await Promise.all(
       names.map((name) => objects.patchSource(name, { spec: { refresh: { interval: '30m' } } })),
     );
-    await eventually(async () => {
-      if (aws.proxy.reads(wave, paths) === 0) throw new Error('no read yet');
-    });
-    await sleep(3_000);
+    // Every one of the 20 has synced its new generation: all the reads of the wave are in.
+    await eventually(
+      async () => {
+        const behind = (await objects.listSources()).filter(
+          (source) =>
+            names.includes(source.metadata.name) &&
+            source.status?.observedGeneration !== source.metadata.generation,
+        );
+        if (behind.length > 0) throw new Error(`${behind.length} SecretSources behind their spec`);
+      },
+      { timeoutMs: 30_000, describe: 'the 20 SecretSources to sync their new spec' },
+    );
     const second = aws.proxy.reads(wave, paths);
     expect(second).toBeGreaterThanOrEqual(1);
     expect(second).toBeLessThanOrEqual(4);

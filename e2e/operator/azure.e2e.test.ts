@@ -19,6 +19,7 @@ import { describeCommonCases } from '../cases/compose.js';
 import { clientOptions, credentialOptions } from '../support/azure-keyvault.js';
 import { KeyVaultInstance } from '../support/azure-keyvault-instance.js';
 import { eventually, readyCondition, requireEnv, uniqueName } from '../support/kube.js';
+import { holdsFor } from '../support/wait.js';
 import type { RunningOperator } from '../support/operator.js';
 import { useOperatorFixture } from '../support/operator-fixture.js';
 import { scrape, type Sample } from '../support/prometheus.js';
@@ -48,7 +49,6 @@ describeCommonCases(fx, azure);
 
 const generated = (): string => fx.generated();
 const secretName = (name: string): string => uniqueName(`e2e-op-az-${name}`);
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 // The outage test's SecretProvider, for its own test server, with the environment's app.
 const SP_SECRET = 'azure-sp';
@@ -257,10 +257,22 @@ test('throttling: the Secret is never blanked, calls back off (Retry-After), Rea
   await admin.resetCounts();
   await admin.addFault({ kind: 'throttle', count: 1_000, retryAfterSeconds: 1, operations: ['secrets.get'] });
   // Ten seconds of refreshes due every 2 s, each read throttled: the Secret keeps its value throughout.
-  for (let i = 0; i < 20; i++) {
-    expect(holds(await objects.getSecret('throttled'), 'v', value)).toBe(true);
-    await sleep(500);
-  }
+  await holdsFor(
+    async () => {
+      if (!holds(await objects.getSecret('throttled'), 'v', value))
+        throw new Error('Secret throttled lost its value');
+    },
+    10_000,
+    { intervalMs: 500, describe: 'the Secret keeping its value while reads are throttled' },
+  );
+  // The throttled reads did happen (so the hold above was tested), at most about one a second.
+  await eventually(
+    async () => {
+      const seen = (await admin.counts())['fault.throttled'] ?? 0;
+      if (seen < 2) throw new Error(`${seen} throttled reads`);
+    },
+    { describe: 'two throttled reads' },
+  );
   const throttled = (await admin.counts())['fault.throttled'] ?? 0;
   // Each read waits Retry-After (1 s) before its SDK retry, and failed syncs back off: at most about
   // one request a second, against hundreds without the pauses.

@@ -9,6 +9,7 @@ import { OpenBaoUnderTest } from '../cases/openbao.js';
 import { eventually } from '../support/kube.js';
 import { OPERATOR_NAMESPACE } from '../support/operator.js';
 import { useOperatorFixture } from '../support/operator-fixture.js';
+import { waitForRefreshes } from '../support/refreshes.js';
 import { holds, type SecretSourceObjects } from '../support/secret-sources.js';
 
 jest.setTimeout(90_000);
@@ -31,7 +32,9 @@ beforeAll(() => {
 });
 
 const b64 = (text: string) => Buffer.from(text).toString('base64');
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Waits until each SecretSource has run `count` more refreshes (the ones that would write). */
+const refreshes = (names: readonly string[], count = 2) =>
+  waitForRefreshes(() => fx.metrics(), namespace, names, { count });
 const managers = (secret: k8s.V1Secret | undefined) =>
   (secret?.metadata?.managedFields ?? []).map((f) => `${f.manager}/${f.operation}`).sort();
 
@@ -94,8 +97,8 @@ test('two Merge sources keep each other’s keys under their own field managers;
   );
   expect(merged.metadata?.annotations?.[SOURCE_ANNOTATION]).toBeUndefined();
 
-  // Several refresh intervals: both still Ready, and the Secret is not written again.
-  await sleep(7_000);
+  // Refreshes of both ran: both still Ready, and the Secret is not written again.
+  await refreshes(['merge-a', 'merge-b']);
   const later = (await objects.getSecret('shared'))!;
   expect(later.metadata?.resourceVersion).toBe(merged.metadata?.resourceVersion);
   expect(holds(later, 'merge-a', a) && holds(later, 'merge-b', b)).toBe(true);
@@ -139,7 +142,8 @@ test('a key added by hand is left alone: no write, no Repaired Event, refresh af
   const edited = (await objects.getSecret('hand'))!;
   const statusBefore = (await objects.getSource('hand'))!.metadata.resourceVersion;
 
-  await sleep(7_000);
+  // Two refreshes ran, each seeing the key added by hand.
+  await refreshes(['hand']);
 
   const after = (await objects.getSecret('hand'))!;
   expect(after.metadata?.resourceVersion).toBe(edited.metadata?.resourceVersion);

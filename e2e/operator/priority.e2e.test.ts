@@ -38,7 +38,6 @@ beforeAll(() => {
 });
 
 const generated = (): string => fx.generated();
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function start(): Promise<RunningOperator> {
   return fx.startOperator({ leaseId, extraArgs: ['--kube-qps=200', '--kube-burst=200'] });
@@ -65,16 +64,23 @@ test(`a SecretSource created during a storm of ${STORM} due refreshes is synced 
       ).length;
       if (ready < STORM) throw new Error(`${ready}/${STORM} Ready`);
     },
-    240_000,
-    1_000,
+    { timeoutMs: 240_000, intervalMs: 1_000 },
   );
 
   // Down while every refresh comes due, with new values: at the next start all of them are due at
   // once, and each one writes its Secret, status and an Event through the shared write budget.
   expect(await operator.stop()).toBe(0);
   operator = undefined;
+  const stoppedAt = Date.now();
   for (let i = 0; i < PATHS; i++) await openbao.put(String(i), { value: generated() });
-  await sleep((INTERVAL_S + 2) * 1_000);
+  // With the operator down there is nothing to observe: the condition is the clock itself.
+  const dueAt = stoppedAt + (INTERVAL_S + 2) * 1_000;
+  await eventually(
+    async () => {
+      if (Date.now() < dueAt) throw new Error(`${dueAt - Date.now()} ms to go`);
+    },
+    { timeoutMs: (INTERVAL_S + 10) * 1_000, intervalMs: 500, describe: 'every refresh to come due' },
+  );
   operator = await start();
   // Once the storm is under way (the leader works through the due refreshes)...
   await eventually(
@@ -82,8 +88,7 @@ test(`a SecretSource created during a storm of ${STORM} due refreshes is synced 
       if ((await counter('secretsource_sync_total', 'written')) < 20)
         throw new Error('the storm has not started yet');
     },
-    60_000,
-    20,
+    { timeoutMs: 60_000, intervalMs: 20 },
   );
   const refreshedAtCreate = await counter('secretsource_sync_total', 'written');
   const createdAt = Date.now();
@@ -94,8 +99,7 @@ test(`a SecretSource created during a storm of ${STORM} due refreshes is synced 
       if (!found) throw new Error('the newcomer has no Secret yet');
       return found;
     },
-    120_000,
-    50,
+    { timeoutMs: 120_000, intervalMs: 50 },
   );
   // The newcomer's own sync counts as written too.
   const refreshedBefore = (await counter('secretsource_sync_total', 'written')) - 1;
@@ -113,7 +117,6 @@ test(`a SecretSource created during a storm of ${STORM} due refreshes is synced 
       const refreshed = (await counter('secretsource_sync_total', 'written')) - 1;
       if (refreshed < STORM) throw new Error(`${refreshed}/${STORM} refreshed`);
     },
-    240_000,
-    1_000,
+    { timeoutMs: 240_000, intervalMs: 1_000 },
   );
 });

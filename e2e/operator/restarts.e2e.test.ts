@@ -5,6 +5,7 @@ import { jest } from '@jest/globals';
 import { OpenBaoUnderTest } from '../cases/openbao.js';
 import { eventually } from '../support/kube.js';
 import { useOperatorFixture } from '../support/operator-fixture.js';
+import { waitForRefreshes } from '../support/refreshes.js';
 import type { SecretSourceObjects } from '../support/secret-sources.js';
 import { createWorkload, readWorkload, WORKLOAD_KINDS } from '../support/workloads.js';
 
@@ -28,7 +29,7 @@ beforeAll(() => {
 });
 
 const generated = (): string => fx.generated();
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const quietRefreshes = () => waitForRefreshes(() => fx.metrics(), namespace, ['db'], { count: 2 });
 const nameOf = (kind: string) => `app-${kind.toLowerCase()}`;
 
 async function generations(): Promise<number[]> {
@@ -49,7 +50,7 @@ test('each kind is rolled exactly once per content change, and not on the first 
   });
   await objects.waitReady('db', 'True', 'Synced');
   const initial = await generations();
-  await sleep(5_000); // quiet refreshes
+  await quietRefreshes();
   expect(await generations()).toEqual(initial);
 
   await openbao.put('db', { password: generated() });
@@ -66,7 +67,7 @@ test('each kind is rolled exactly once per content change, and not on the first 
   }
   const afterChange = await generations();
   expect(afterChange).toEqual(initial.map((g) => g + 1));
-  await sleep(5_000); // quiet refreshes again: no more rolls
+  await quietRefreshes(); // no more rolls
   expect(await generations()).toEqual(afterChange);
 
   expect((await objects.getSource('db'))?.status?.conditions?.[0]?.status).toBe('True');

@@ -26,11 +26,13 @@ import { ProviderRegistry } from '../../src/providers/registry.js';
 import {
   silentLogger,
   systemProviderClock,
+  type ProviderClient,
   type ProviderIdentity,
   type ProviderCallStatus,
+  type RemoteValue,
 } from '../../src/providers/types.js';
 import { vaultProviderFactory } from '../../src/providers/vault/index.js';
-import { requireEnv, uniqueName } from '../support/kube.js';
+import { eventually, requireEnv, uniqueName } from '../support/kube.js';
 
 jest.setTimeout(60_000);
 
@@ -330,7 +332,33 @@ describe('authentication', () => {
 describe('token lifetime', () => {
   const path = `e2e/${uniqueName('ttl')}`;
   const password = secretValue();
-  const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+  /**
+   * Reads again and again until `done(calls)` (a renewal or login seen), so the token ages past its
+   * TTL while in use; every read must return the value. Returns how many reads were made.
+   */
+  async function readUntil(
+    client: ProviderClient,
+    calls: readonly { operation: string; status: ProviderCallStatus }[],
+    done: () => boolean,
+    describe: string,
+  ): Promise<number> {
+    const wrong: string[] = [];
+    let reads = 0;
+    await eventually(
+      async () => {
+        reads++;
+        const got = await client
+          .get({ path, property: 'password' }, signal())
+          .catch((error: unknown) => error);
+        if (got instanceof Error || !sameText((got as RemoteValue).value, password))
+          wrong.push(got instanceof Error ? got.name : 'a different value');
+        if (!done()) throw new Error(`${calls.length} calls so far`);
+      },
+      { timeoutMs: 30_000, describe },
+    );
+    expect({ wrong }).toEqual({ wrong: [] });
+    return reads;
+  }
 
   beforeAll(async () => {
     await admin('POST', `secret/data/${path}`, { data: { password } });
@@ -340,15 +368,10 @@ describe('token lifetime', () => {
     const credentials = new TestCredentials();
     credentials.set(tokenRef, await policyToken({ ttl: '3s', renewable: true, explicit_max_ttl: '2m' }));
     const { client, calls } = await vaultClient(tokenSpec, credentials);
-    for (let round = 0; round < 3; round++) {
-      expect(sameText((await client.get({ path, property: 'password' }, signal())).value, password)).toBe(
-        true,
-      );
-      await sleep(2_500);
-    }
-    expect(
-      calls.filter((c) => c.operation === 'renew' && c.status === 'success').length,
-    ).toBeGreaterThanOrEqual(2);
+    const renewals = () => calls.filter((c) => c.operation === 'renew' && c.status === 'success').length;
+    // Renewed at two thirds of its 3 s TTL: two renewals take the token past its first TTL.
+    await readUntil(client, calls, () => renewals() >= 2, 'two renewals of a 3 s token while it is read');
+    expect(sameText((await client.get({ path, property: 'password' }, signal())).value, password)).toBe(true);
     expect(calls.some((c) => c.status === 'AuthFailed')).toBe(false);
   });
 
@@ -372,15 +395,10 @@ describe('token lifetime', () => {
       { auth: { appRole: { path: mount, roleId, secretRef } } },
       credentials,
     );
-    for (let round = 0; round < 4; round++) {
-      expect(sameText((await client.get({ path, property: 'password' }, signal())).value, password)).toBe(
-        true,
-      );
-      await sleep(2_000);
-    }
-    expect(
-      calls.filter((c) => c.operation === 'login' && c.status === 'success').length,
-    ).toBeGreaterThanOrEqual(2);
+    const logins = () => calls.filter((c) => c.operation === 'login' && c.status === 'success').length;
+    // Its 3 s max TTL reached, the token is replaced by a new login, and reads go on.
+    await readUntil(client, calls, () => logins() >= 2, 'a second login after the max TTL');
+    expect(sameText((await client.get({ path, property: 'password' }, signal())).value, password)).toBe(true);
     expect(calls.some((c) => c.operation === 'read' && c.status !== 'success')).toBe(false);
   });
 });

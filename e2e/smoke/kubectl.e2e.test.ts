@@ -134,11 +134,10 @@ describe.each(kinds)('$kind', ({ kind, name, namespaced, specField }) => {
 
   test(`kubectl explain ${kind.toLowerCase()}.spec`, async () => {
     // The OpenAPI document is published a moment after a CRD is established.
-    const output = await eventually(
-      async () => kubectl('explain', `${kind.toLowerCase()}.spec`),
-      20_000,
-      500,
-    );
+    const output = await eventually(async () => kubectl('explain', `${kind.toLowerCase()}.spec`), {
+      timeoutMs: 20_000,
+      intervalMs: 500,
+    });
     expect(output).toContain(`KIND:       ${kind}`);
     expect(output).toMatch(new RegExp(`^\\s+${specField}\\s`, 'm'));
   });

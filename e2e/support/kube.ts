@@ -5,6 +5,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as k8s from '@kubernetes/client-node';
 import YAML from 'yaml';
+import { eventually } from './wait.js';
+
+// The suite's one wait helper lives in wait.ts; re-exported here, where most tests import it from.
+export { eventually };
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -94,23 +98,6 @@ export async function installCrds(kc: k8s.KubeConfig, timeoutMs = 30_000): Promi
     }
   }, timeoutMs);
   return names;
-}
-
-/** Retries `check` until it stops throwing or the time is up (then rethrows its last error). */
-export async function eventually<T>(
-  check: () => Promise<T>,
-  timeoutMs = 20_000,
-  intervalMs = 200,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, intervalMs));
-    }
-  }
 }
 
 /** The HTTP status of a failed client-node call, or undefined. */

@@ -98,11 +98,14 @@ describe('OperatorHttpServer', () => {
   it('closes gracefully, finishing a request in flight', async () => {
     let release: () => void = () => undefined;
     const slow = new Promise<void>((resolve) => (release = resolve));
+    let entered: () => void = () => undefined;
+    const rendering = new Promise<void>((resolve) => (entered = resolve));
     const server = new OperatorHttpServer({
       address: '127.0.0.1:0',
       metrics: {
         contentType: 'text/plain',
         render: async () => {
+          entered();
           await slow;
           return 'late\n';
         },
@@ -118,7 +121,8 @@ describe('OperatorHttpServer', () => {
         .on('error', reject)
         .end();
     });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // The request is in the handler (not merely sent) when the server starts closing.
+    await rendering;
     const closing = server.close();
     release();
     await expect(inFlight).resolves.toBe('late\n');

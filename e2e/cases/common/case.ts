@@ -59,5 +59,3 @@ export interface CommonCase {
   readonly timeoutMs?: number;
   run(c: CaseContext): Promise<void>;
 }
-
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,7 +1,7 @@
 // Deletion policies: what happens to the Secret when its SecretSource goes (docs/adr/0004).
 import { eventually } from '../../support/kube.js';
-import { holds } from '../../support/secret-sources.js';
-import { sleep, type CommonCase } from './case.js';
+import { API_VERSION, holds } from '../../support/secret-sources.js';
+import type { CommonCase } from './case.js';
 
 export const deletionPolicies: CommonCase = {
   title: 'deletion: Retain keeps the Secret without its ownerReference; Delete removes it (Owner and Orphan)',
@@ -25,6 +25,26 @@ export const deletionPolicies: CommonCase = {
     await Promise.all(cases.map((d) => objects.waitReady(d.name, 'True', 'Synced')));
     const secrets = await Promise.all(cases.map((d) => objects.waitValue(d.name, 'value', value)));
     expect(secrets.map((s) => (s.metadata?.ownerReferences ?? []).length)).toEqual([1, 1, 0]);
+    // A probe the garbage collector must delete with the retained SecretSource: once it is gone, the
+    // collector has handled that owner, so the retained Secret's survival below is not luck of timing.
+    const retainedSource = (await objects.getSource(cases[0]!.name))!;
+    const probe = `${cases[0]!.name}-gc-probe`;
+    await c.fx.core.createNamespacedSecret({
+      namespace: objects.namespace,
+      body: {
+        metadata: {
+          name: probe,
+          ownerReferences: [
+            {
+              apiVersion: API_VERSION,
+              kind: 'SecretSource',
+              name: cases[0]!.name,
+              uid: retainedSource.metadata.uid,
+            },
+          ],
+        },
+      },
+    });
 
     await Promise.all(cases.map((d) => objects.deleteSource(d.name)));
     await Promise.all(
@@ -45,8 +65,13 @@ export const deletionPolicies: CommonCase = {
     );
     await objects.waitEvent(cases[0]!.name, 'Normal', 'Retained');
     await objects.waitEvent(cases[2]!.name, 'Normal', 'Deleted');
-    // The garbage collector had time to delete the other two; the retained one is still there.
-    await sleep(3_000);
+    // The garbage collector has deleted what the retained SecretSource owned; its Secret is still there.
+    await eventually(
+      async () => {
+        if (await objects.getSecret(probe)) throw new Error(`Secret ${probe} still exists`);
+      },
+      { describe: `the garbage collector to delete ${probe}, owned by the deleted SecretSource` },
+    );
     const retained = await objects.getSecret(cases[0]!.name);
     expect(holds(retained, 'value', value)).toBe(true);
     expect(retained?.metadata?.ownerReferences ?? []).toEqual([]);
