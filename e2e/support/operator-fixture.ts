@@ -19,8 +19,10 @@ import {
 import {
   OPERATOR_NAMESPACE,
   installOperatorRbac,
+  leakLocations,
   leakedCount,
   operatorKubeconfigFile,
+  type ScannedText,
   startOperator,
   type RunningOperator,
 } from './operator.js';
@@ -89,6 +91,8 @@ export class OperatorFixture implements ProviderContext {
   readonly #leases = new Set<string>();
   #kubeconfig: string | undefined;
   #operator: RunningOperator | undefined;
+  /** Leaks already reported, so each fails the test after which it appeared, and only that one. */
+  readonly #reportedLeaks = new Set<string>();
 
   constructor(options: OperatorFixtureOptions) {
     this.#options = options;
@@ -185,6 +189,26 @@ export class OperatorFixture implements ProviderContext {
   /** How many registered values appear in `text` (default: every operator's output so far). */
   leaked(text: string = this.#operators.map((operator) => operator.output()).join('\n')): number {
     return leakedCount(text, this.#neverPrinted);
+  }
+
+  /**
+   * Every place a registered value appears now and did not at the last check: each operator's
+   * output (by line) and each Event of the fixture's namespaces (by namespace and name).
+   */
+  async newLeaks(): Promise<string[]> {
+    const texts: ScannedText[] = [
+      ...this.#operators.map((operator) => ({
+        where: `operator output (pid ${operator.process.pid})`,
+        text: operator.output(),
+      })),
+      ...(await this.#events()).map((event) => ({
+        where: `Event ${event.metadata?.namespace}/${event.metadata?.name}`,
+        text: JSON.stringify(event),
+      })),
+    ];
+    const fresh = leakLocations(texts, this.#neverPrinted).filter((where) => !this.#reportedLeaks.has(where));
+    fresh.forEach((where) => this.#reportedLeaks.add(where));
+    return fresh;
   }
 
   /** A namespace deleted at the end (with its SecretSources' finalizers run first). */
@@ -297,9 +321,15 @@ export class OperatorFixture implements ProviderContext {
       for (const step of this.#cleanups.reverse()) await step().catch(() => undefined);
     }
     expect({ exitCodes }).toEqual({ exitCodes: exitCodes.map(() => 0) });
-    // A count, so a failure does not print the leaked values.
-    expect(this.leaked()).toBe(0);
-    expect(this.leaked(events)).toBe(0);
+    // Where, never what: a failure names the stream and line or the Event of each leak.
+    const texts = [
+      ...this.#operators.map((operator) => ({
+        where: `operator output (pid ${operator.process.pid})`,
+        text: operator.output(),
+      })),
+      { where: 'Events at teardown', text: events },
+    ];
+    expect({ leaks: leakLocations(texts, this.#neverPrinted) }).toEqual({ leaks: [] });
   }
 
   // ----------------------------------------------------------------------------------------------
@@ -314,13 +344,17 @@ export class OperatorFixture implements ProviderContext {
     return value;
   }
 
-  async #eventsText(): Promise<string> {
+  async #events(): Promise<k8s.CoreV1Event[]> {
     const lists = await Promise.all(
       this.#namespaces.map((namespace) =>
-        this.core.listNamespacedEvent({ namespace }).catch(() => ({ items: [] })),
+        this.core.listNamespacedEvent({ namespace }).catch(() => ({ items: [] as k8s.CoreV1Event[] })),
       ),
     );
-    return JSON.stringify(lists.flatMap((list) => list.items));
+    return lists.flatMap((list) => list.items);
+  }
+
+  async #eventsText(): Promise<string> {
+    return JSON.stringify(await this.#events());
   }
 
   async #deleteLeases(): Promise<void> {
@@ -332,10 +366,18 @@ export class OperatorFixture implements ProviderContext {
   }
 }
 
-/** The fixture of a test file (or describe block): setUp in beforeAll, tearDown in afterAll. */
+/**
+ * The fixture of a test file (or describe block): setUp in beforeAll, tearDown in afterAll. After
+ * each test the operators' output and the Events are scanned: a registered value found there fails
+ * that test, naming where (stream and line, or the Event), never the value. The scan in tearDown
+ * stays as the net for what is printed while the operators stop.
+ */
 export function useOperatorFixture(options: OperatorFixtureOptions): OperatorFixture {
   const fixture = new OperatorFixture(options);
   beforeAll(() => fixture.setUp(), options.hookTimeoutMs ?? 120_000);
+  afterEach(async () => {
+    expect({ leaks: await fixture.newLeaks() }).toEqual({ leaks: [] });
+  });
   afterAll(() => fixture.tearDown(), options.hookTimeoutMs ?? 120_000);
   return fixture;
 }

@@ -177,3 +177,29 @@ export function leakedCount(output: string, values: readonly string[]): number {
     (value) => output.includes(value) || output.includes(Buffer.from(value).toString('base64')),
   ).length;
 }
+
+/** A text to scan for leaks and what to call it in a report (`operator x (pid 1)`, `Event ns/name`). */
+export interface ScannedText {
+  readonly where: string;
+  readonly text: string;
+}
+
+/**
+ * Where any of `values` appears in the texts, as text or base64: `<where> line <n> (base64)`, one
+ * entry per value and line. Names the place, never the value, so a failure can print it.
+ */
+export function leakLocations(texts: readonly ScannedText[], values: readonly string[]): string[] {
+  const forms = values.flatMap((value, index) => [
+    { index, form: 'text', needle: value },
+    { index, form: 'base64', needle: Buffer.from(value).toString('base64') },
+  ]);
+  const found: string[] = [];
+  for (const { where, text } of texts) {
+    text.split('\n').forEach((line, number) => {
+      for (const { index, form, needle } of forms)
+        if (needle !== '' && line.includes(needle))
+          found.push(`${where} line ${number + 1}: registered value #${index + 1} (${form})`);
+    });
+  }
+  return found;
+}
