@@ -1,6 +1,7 @@
 // `secretsource validate`: offline checks of SecretSource and provider manifests, for CI before a
-// GitOps tool applies them. Every check is the operator's own code, not a copy of it: the schema and
-// CEL twins (parse.ts), the provider factories' spec rules (the registry), the refresh schedule,
+// GitOps tool applies them. Every check is the operator's own code, not a copy of it: the CRDs' own
+// CEL rules, evaluated (api/v1alpha1/cel.ts), the schema and the CEL twins the operator parses with
+// (parse.ts), the provider factories' spec rules (the registry), the refresh schedule,
 // the Secret type and annotation rules, template syntax on the rendering engine, and the duplicate
 // key rule of the key mapping. What needs the cluster or the backend (a provider that exists, a
 // remote path, namespace labels) is left to the operator.
@@ -12,6 +13,7 @@ import {
   resolveSecretSourceSpec,
   type SecretSource,
 } from '../api/v1alpha1/index.js';
+import { crdRuleViolations } from '../api/v1alpha1/cel.js';
 import { providerFactories } from '../providers/index.js';
 import { resolveCredentialNamespace } from '../providers/credentials.js';
 import { ProviderRegistry } from '../providers/registry.js';
@@ -56,11 +58,16 @@ export function validateDocuments(
     const label = `${String(object.kind)} ${objectName(withNamespace)}`;
     const problem = (message: string) =>
       report.problems.push({ file: document.file, line: document.line, object: label, message });
+    const reported: string[] = [];
     try {
-      for (const message of check(withNamespace, registry)) problem(withoutPrefix(message, label));
+      reported.push(...check(withNamespace, registry).map((message) => withoutPrefix(message, label)));
     } catch (error) {
-      problem(withoutPrefix(messageOf(error), label));
+      reported.push(withoutPrefix(messageOf(error), label));
     }
+    // The CRD's CEL rules as the API server runs them; what the twins already said is not repeated.
+    for (const violation of crdRuleViolations(withNamespace))
+      if (!reported.some((message) => message.includes(violation))) reported.push(violation);
+    reported.forEach(problem);
   }
   return report;
 }
