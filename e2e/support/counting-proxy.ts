@@ -5,6 +5,7 @@
 // that write values through the proxy must not print `bodies`.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { AwsAuthVerifier } from './aws-auth-verifier.js';
 
 export class CountingProxy {
   /** Secrets Manager actions in arrival order, without the `secretsmanager.` prefix. */
@@ -17,6 +18,12 @@ export class CountingProxy {
   readonly signers: string[] = [];
   #server: http.Server | undefined;
   #url = '';
+  readonly #verifier: AwsAuthVerifier | undefined;
+
+  /** With a verifier, a request it refuses gets AWS's refusal and never reaches moto. */
+  constructor(verifier?: AwsAuthVerifier) {
+    this.#verifier = verifier;
+  }
 
   get url(): string {
     return this.#url;
@@ -29,8 +36,17 @@ export class CountingProxy {
     this.#server = http.createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
-      req.on('end', () => {
+      req.on('end', async () => {
         const body = Buffer.concat(chunks);
+        const refusal = await this.#verifier
+          ?.check(req.method ?? 'GET', req.url ?? '/', req.headers, body)
+          .catch(() => ({ status: 502, headers: {}, body: '' }));
+        if (refusal) {
+          res.writeHead(refusal.status, refusal.headers);
+          res.end(refusal.body);
+          return;
+        }
+        const assumesRole = body.includes('Action=AssumeRoleWithWebIdentity');
         const action = req.headers['x-amz-target'];
         if (typeof action === 'string') {
           this.actions.push(action.replace(/^secretsmanager\./, ''));
@@ -51,6 +67,12 @@ export class CountingProxy {
           },
           (answer) => {
             res.writeHead(answer.statusCode ?? 502, answer.headers);
+            if (assumesRole && this.#verifier) {
+              // The temporary keys STS hands out sign the reads that follow.
+              const parts: Buffer[] = [];
+              answer.on('data', (part: Buffer) => parts.push(part));
+              answer.on('end', () => this.#verifier!.learnCredentials(Buffer.concat(parts).toString('utf8')));
+            }
             answer.pipe(res);
           },
         );
