@@ -38,8 +38,8 @@ const openbao = new OpenBaoUnderTest();
 const fx = useOperatorFixture({
   name: 'e2e-rbac',
   provider: openbao,
-  authModes: [],
   defaultProvider: 'by-token',
+  authModes: [],
   startOperator: false,
 });
 const { kc, core } = fx;
@@ -209,4 +209,44 @@ test('the operator uses every verb config/rbac grants it, and is refused none', 
     .join('');
   expect(fx.leaked(auditText)).toBe(0);
   expect(fx.leaked(output)).toBe(0);
+});
+
+test('the scope of config/rbac: Secrets and TokenRequests in every namespace, as docs/security.md says', async () => {
+  // RBAC cannot select Secrets by label, so the grant is cluster-wide: the least-privilege proof
+  // above is about verbs and about what the code asks for, not about the grant's scope (config/namespaced
+  // and the chart's watchNamespaces narrow that: e2e/security/namespaced-mode.e2e.test.ts).
+  const authz = kc.makeApiClient(k8s.AuthorizationV1Api);
+  const user = `system:serviceaccount:${OPERATOR_NAMESPACE}:${OPERATOR_SERVICE_ACCOUNT}`;
+  const allowed = async (attributes: k8s.V1ResourceAttributes): Promise<boolean> =>
+    (
+      await authz.createSubjectAccessReview({
+        body: {
+          spec: {
+            user,
+            groups: [
+              'system:serviceaccounts',
+              `system:serviceaccounts:${OPERATOR_NAMESPACE}`,
+              'system:authenticated',
+            ],
+            resourceAttributes: attributes,
+          },
+        },
+      })
+    ).status?.allowed ?? false;
+  const unrelated = uniqueName('never-watched');
+  const grants: Record<string, boolean> = {};
+  for (const verb of ['get', 'list', 'watch', 'create', 'patch', 'delete'])
+    grants[`secrets ${verb} in ${unrelated}`] = await allowed({
+      namespace: unrelated,
+      verb,
+      resource: 'secrets',
+    });
+  grants['secrets list, cluster-wide'] = await allowed({ verb: 'list', resource: 'secrets' });
+  grants[`serviceaccounts/token create in ${unrelated}`] = await allowed({
+    namespace: unrelated,
+    verb: 'create',
+    resource: 'serviceaccounts',
+    subresource: 'token',
+  });
+  expect(grants).toEqual(Object.fromEntries(Object.keys(grants).map((key) => [key, true])));
 });
