@@ -12,11 +12,14 @@ export function describeCommonCases(
   cases: readonly CommonCase[] = COMMON_CASES,
 ): void {
   const modes = fx.authModeNames.map((name) => authMode(provider, name));
+  // Each case reads only its own objects and its own sources' metrics, so any order works:
+  // E2E_REVERSE_CASES=1 registers them last first, to show it.
+  const ordered = process.env.E2E_REVERSE_CASES === '1' ? [...cases].reverse() : cases;
   describe(`common cases: ${provider.name}`, () => {
     // What a provider's own tests count (calls, reads, faults) is theirs alone: the SecretSources of
     // the common cases go (their finalizers run) before those tests start.
     afterAll(() => fx.objectsIn(fx.namespace).deleteAllSources(), 60_000);
-    for (const commonCase of cases) {
+    for (const commonCase of ordered) {
       for (const mode of commonCase.perAuthMode ? modes : modes.slice(0, 1)) {
         if (commonCase.applies && !commonCase.applies(provider, mode)) continue;
         const title = commonCase.perAuthMode ? `${commonCase.title} [${mode.name} auth]` : commonCase.title;

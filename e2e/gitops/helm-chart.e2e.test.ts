@@ -41,9 +41,8 @@ const openbao = new OpenBaoUnderTest();
 const fx = useOperatorFixture({
   name: 'e2e-helm-watched',
   provider: openbao,
-  authModes: [],
   defaultProvider: 'vault',
-  startOperator: false,
+  mode: 'backend-only',
 });
 const { kc } = fx;
 // config/default's names, so the default render is comparable object by object.

@@ -32,7 +32,7 @@ const fx = useOperatorFixture({
   name: 'auth-a',
   namespaceLabels: { [ADMIT_LABEL]: runId },
   provider: openbao,
-  authModes: [],
+  mode: 'operator-without-providers',
   defaultProvider: 'vault',
   beforeOperator: async (fixture) => {
     nsA = fixture.namespace;

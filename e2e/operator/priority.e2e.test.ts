@@ -25,7 +25,7 @@ const fx = useOperatorFixture({
     for (let i = 0; i < PATHS; i++) await openbao.put(String(i), { value: generated() });
   },
   // The test starts (and restarts) the operator itself.
-  startOperator: false,
+  mode: 'no-operator',
   // Orphan + Retain: no finalizers, so the namespace goes at once with its 2,000 objects.
   runFinalizers: false,
   hookTimeoutMs: 300_000,

@@ -39,8 +39,7 @@ const fx = useOperatorFixture({
   name: 'e2e-rbac',
   provider: openbao,
   defaultProvider: 'by-token',
-  authModes: [],
-  startOperator: false,
+  mode: 'backend-only',
 });
 const { kc, core } = fx;
 const leases = kc.makeApiClient(k8s.CoordinationV1Api);

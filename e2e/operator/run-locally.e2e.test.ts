@@ -12,7 +12,7 @@ import { useOperatorFixture } from '../support/operator-fixture.js';
 jest.setTimeout(60_000);
 
 // No provider and no operator of its own: each test starts the operator as a newcomer would.
-const fx = useOperatorFixture({ name: 'e2e-lease', startOperator: false });
+const fx = useOperatorFixture({ name: 'e2e-lease', mode: 'no-operator' });
 const leases = fx.kc.makeApiClient(k8s.CoordinationV1Api);
 
 interface LogLine {

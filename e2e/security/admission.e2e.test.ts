@@ -31,7 +31,7 @@ const SCOPE_LABEL = 'secretsource.dev/e2e-admission';
 const fx = useOperatorFixture({
   name: 'e2e-admission',
   namespaceLabels: { [SCOPE_LABEL]: runId },
-  startOperator: false,
+  mode: 'no-operator',
 });
 const { kc, core } = fx;
 const rbac = kc.makeApiClient(k8s.RbacAuthorizationV1Api);

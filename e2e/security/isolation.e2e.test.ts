@@ -34,9 +34,8 @@ const remoteBase = openbao.prefix;
 const fx = useOperatorFixture({
   name: 'e2e-iso-a',
   provider: openbao,
-  authModes: [],
   defaultProvider: 'shared',
-  startOperator: false,
+  mode: 'backend-only',
   beforeOperator: async (fixture) => {
     await fixture.createNamespace('e2e-iso-b');
     victim = await fixture.createNamespace('e2e-iso-victim');

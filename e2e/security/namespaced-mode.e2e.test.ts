@@ -40,9 +40,8 @@ const openbao = new OpenBaoUnderTest();
 const fx = useOperatorFixture({
   name: 'e2e-nsmode-a',
   provider: openbao,
-  authModes: [],
   defaultProvider: 'openbao',
-  startOperator: false,
+  mode: 'backend-only',
   beforeOperator: async (fixture) => {
     await fixture.createNamespace('e2e-nsmode-b');
     await fixture.createNamespace('e2e-nsmode-out');
@@ -160,7 +159,7 @@ beforeAll(async () => {
   const flags = args
     .filter((arg) => arg.startsWith('--namespaces=') || arg.startsWith('--cluster-providers='))
     .map((arg) => (arg.startsWith('--namespaces=') ? `--namespaces=${a},${b}` : arg));
-  await fx.startOperator({ kubeconfig, namespaces: [], extraArgs: flags });
+  await fx.startOperator({ kubeconfig, namespaces: 'from-flags', extraArgs: flags });
 });
 
 test('config/namespaced: Roles only, exactly the namespaced rules of config/rbac/role.yaml, and the flags that need no more', () => {

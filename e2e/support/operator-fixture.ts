@@ -31,7 +31,18 @@ import type { ProviderContext, ProviderUnderTest } from './provider-under-test.j
 import { authMode } from './provider-under-test.js';
 import { API_VERSION, GROUP, SecretSourceObjects, VERSION, type Condition } from './secret-sources.js';
 
+/**
+ * What the fixture sets up before the first test, beyond the CRDs, config/rbac and the namespace:
+ * - `operator` (the default): the provider, one SecretProvider per auth mode, the operator;
+ * - `operator-without-providers`: the provider and the operator; the file creates its SecretProviders;
+ * - `no-operator`: the provider (if any) and its SecretProviders; the file starts its operators;
+ * - `backend-only`: the provider's set-up alone; the file creates SecretProviders and operators.
+ */
+export type FixtureMode = 'operator' | 'operator-without-providers' | 'no-operator' | 'backend-only';
+
 export interface OperatorFixtureOptions {
+  /** What is there before the first test (default `operator`). */
+  mode?: FixtureMode;
   /** Prefix of the namespace and of the operators' Leases: `sync` → namespace `sync-1a2b3c4d`. */
   name: string;
   namespaceLabels?: Record<string, string>;
@@ -40,7 +51,10 @@ export interface OperatorFixtureOptions {
    * `<provider>-<mode>` (providerName()), before the operator starts.
    */
   provider?: ProviderUnderTest;
-  /** The auth modes to create SecretProviders for (default: all); the first is the SecretSources' default. */
+  /**
+   * The auth modes to create SecretProviders for (default: all; at least one: for none, a mode
+   * without providers); the first is the SecretSources' default.
+   */
   authModes?: readonly string[];
   /** Names of those SecretProviders by auth mode, where a test needs its own (`{ token: 'vault' }`). */
   providerNames?: Readonly<Record<string, string>>;
@@ -50,8 +64,6 @@ export interface OperatorFixtureOptions {
   sourceDefaults?: (name: string) => Record<string, unknown>;
   /** Runs after the SecretProviders exist and before the operator starts (namespaces, workloads). */
   beforeOperator?: (fx: OperatorFixture) => Promise<void>;
-  /** Start one operator watching every namespace the fixture has by then (default true). */
-  startOperator?: boolean;
   /** Extra flags of that operator (`--log-level=debug`). */
   operatorArgs?: string[];
   /** Wait for each SecretProvider to be Ready=True before the first test (default true). */
@@ -66,8 +78,8 @@ export interface OperatorFixtureOptions {
 }
 
 export interface StartOptions {
-  /** Default: every namespace of the fixture; `[]`: no --namespaces flag (extraArgs may name them). */
-  namespaces?: string[];
+  /** Default: every namespace of the fixture; `from-flags`: no --namespaces of ours (extraArgs names them). */
+  namespaces?: readonly string[] | 'from-flags';
   /** POD_NAME, the replica's identity in the Lease. */
   identity?: string;
   /** Default: a Lease of its own (`e2e-<name>-<random>`), so operators never share one by accident. */
@@ -115,7 +127,7 @@ export class OperatorFixture implements ProviderContext {
     return this.objectsIn(this.namespace);
   }
 
-  /** The operator the fixture started (startOperator: true). */
+  /** The operator the fixture started (modes `operator` and `operator-without-providers`). */
   get operator(): RunningOperator {
     return this.#set(this.#operator, 'operator');
   }
@@ -260,7 +272,7 @@ export class OperatorFixture implements ProviderContext {
     this.#leases.add(`${leaseNamespace}/${leaseId}`);
     const operator = await startOperator({
       kubeconfig: options.kubeconfig ?? this.operatorKubeconfig,
-      namespaces: options.namespaces ?? [...this.#namespaces],
+      namespaces: options.namespaces === 'from-flags' ? [] : [...(options.namespaces ?? this.#namespaces)],
       leaseNamespace,
       extraArgs: [`--leader-election-id=${leaseId}`, ...(options.extraArgs ?? [])],
       env: { ...this.#options.provider?.operatorEnv(), ...options.env },
@@ -294,7 +306,7 @@ export class OperatorFixture implements ProviderContext {
       }
     }
     await options.beforeOperator?.(this);
-    if (options.startOperator === false) return;
+    if (this.#mode() === 'no-operator' || this.#mode() === 'backend-only') return;
     this.#operator = await this.startOperator({ extraArgs: options.operatorArgs ?? [] });
     if (options.waitProvidersReady === false) return;
     for (const name of providers) await this.objects.waitProviderReady(name, 'True', undefined, 30_000);
@@ -334,7 +346,14 @@ export class OperatorFixture implements ProviderContext {
 
   // ----------------------------------------------------------------------------------------------
 
+  #mode(): FixtureMode {
+    return this.#options.mode ?? 'operator';
+  }
+
   #authModes(): readonly string[] {
+    if (this.#options.authModes?.length === 0)
+      throw new Error("authModes: [] is not a mode: use mode 'operator-without-providers' or 'backend-only'");
+    if (this.#mode() === 'operator-without-providers' || this.#mode() === 'backend-only') return [];
     return this.#options.authModes ?? this.#options.provider?.authModes.map((mode) => mode.name) ?? [];
   }
 

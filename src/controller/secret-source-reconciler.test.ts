@@ -1059,14 +1059,16 @@ describe('restartTargets', () => {
 });
 
 // Bugs found by these tests and fixed; each test states what must happen.
-describe('fixed bugs stay fixed', () => {
+describe('target labels', () => {
   test('a change of target labels with unchanged data is applied', async () => {
     await synced();
     world.edit((s) => (s.spec.target = { labels: { team: 'payments' } }), { specChange: true });
     await world.sync();
     expect(world.liveSecret()?.metadata?.labels).toMatchObject({ team: 'payments' });
   });
+});
 
+describe('a Merge target deleted', () => {
   test('a Merge target deleted while Ready is not polled with requeueAfterMs 0', async () => {
     world.kube.putSecret({ metadata: { name: 'app', namespace: 'payments' }, data: {} });
     world.backend.set('app/db', { password: world.secretValue() });
@@ -1079,7 +1081,9 @@ describe('fixed bugs stay fixed', () => {
     const result = await world.reconcile();
     expect(result.requeueAfterMs === undefined || result.requeueAfterMs > 0).toBe(true);
   });
+});
 
+describe('a SecretSource that no longer parses', () => {
   test('a SecretSource that no longer parses can still be deleted (finalizer removed)', async () => {
     await synced();
     world.edit((s) => {
@@ -1089,7 +1093,9 @@ describe('fixed bugs stay fixed', () => {
     await world.reconcile();
     expect(world.kube.writes('setFinalizer').at(-1)).toMatchObject({ present: false });
   });
+});
 
+describe('refresh schedules that cannot fire', () => {
   test('an unschedulable refresh is a permanent failure, reported before anything is written', async () => {
     world.backend.set('app/db', { password: world.secretValue() });
     world.put(secretSource({ refresh: { schedule: '0 3 * * *', timeZone: 'Mars/Olympus' } }));
@@ -1138,7 +1144,9 @@ describe('fixed bugs stay fixed', () => {
     const result = await world.reconcile();
     expect(result.retry === true || result.requeueAfterMs !== undefined).toBe(true);
   });
+});
 
+describe('a SecretSource that no longer parses: status', () => {
   test('an unparseable SecretSource has its status written once, not on every reconcile', async () => {
     const raw = secretSource() as unknown as { spec: { providerRef: { kind: string } } };
     raw.spec.providerRef.kind = 'Vault';

@@ -1,5 +1,6 @@
-// Every common case, in the order they run: the quiet-refresh case comes before any case that leaves
-// a SecretSource failing (and retrying) behind, and the leak check comes last.
+// Every common case. Each reads only its own objects (names from CaseContext.name) and the metrics of
+// its own SecretSources, so the order is free: any case passes alone, and the list reversed
+// (E2E_REVERSE_CASES=1) passes too.
 import type { CommonCase } from './case.js';
 import { binaryValue, findByTags, pinnedVersion } from './capabilities.js';
 import { deletionPolicies } from './deletion.js';
