@@ -11,6 +11,7 @@ source "$here/lib.sh"
 KUBE_VERSION="${KUBE_VERSION:-v1.37.2}"
 ETCD_VERSION="${ETCD_VERSION:-v3.6.16}"
 HELM_VERSION="${HELM_VERSION:-v4.3.2}"
+GOPHER_LUA_VERSION="${GOPHER_LUA_VERSION:-v1.1.1}"
 PROXY="${GOPROXY_URL:-https://proxy.golang.org}"
 
 # etcd_wrapper_build WORK DEST: a wrapper main over etcdmain, built from the module.
@@ -97,6 +98,29 @@ kube_wrapper_build() {
   mv "$work/bin/"* "$dest/"
 }
 
+# Argo CD runs resource health scripts in gopher-lua (Lua 5.1): e2e/tools/argocd-lua is a small
+# runner over that module, so the health check is tested under the VM Argo CD uses.
+argocd_lua_build() {
+  local work="$1" dest="$2"
+  cp "$here/argocd-lua/main.go" "$work/main.go"
+  cd "$work"
+  go mod init secretsource.dev/argocd-lua
+  go get "github.com/yuin/gopher-lua@$GOPHER_LUA_VERSION"
+  go mod tidy
+  CGO_ENABLED=0 go build -trimpath -ldflags=-s -o "$work/argocd-lua" .
+  mkdir -p "$dest"
+  mv "$work/argocd-lua" "$dest/argocd-lua"
+}
+
+build_argocd_lua() {
+  local dest="$TOOLS_DIR/argocd-lua-gopher-lua-$GOPHER_LUA_VERSION"
+  [ -x "$dest/argocd-lua" ] && return 0
+  tools_log "building the Argo CD health-script runner (gopher-lua $GOPHER_LUA_VERSION) into $dest"
+  local work; work=$(mktemp -d)
+  tool_step "argocd-lua-$GOPHER_LUA_VERSION" argocd_lua_build "$work" "$dest"
+  rm -rf "$work"
+}
+
 build_kube() {
   local dest="$TOOLS_DIR/kubernetes-$KUBE_VERSION"
   [ -x "$dest/kube-apiserver" ] && [ -x "$dest/kube-controller-manager" ] && [ -x "$dest/kubectl" ] && return 0
@@ -134,8 +158,9 @@ build_helm() {
 
 case "${1:-all}" in
   etcd) build_etcd ;;
+  argocd-lua) build_argocd_lua ;;
   kube) build_kube ;;
   helm) build_helm ;;
-  all) build_etcd; build_kube; build_helm ;;
+  all) build_etcd; build_kube; build_helm; build_argocd_lua ;;
   *) echo "usage: $0 [etcd|kube|helm|all]" >&2; exit 2 ;;
 esac
