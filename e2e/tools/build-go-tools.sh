@@ -14,6 +14,19 @@ HELM_VERSION="${HELM_VERSION:-v4.3.2}"
 GOPHER_LUA_VERSION="${GOPHER_LUA_VERSION:-v1.1.1}"
 PROXY="${GOPROXY_URL:-https://proxy.golang.org}"
 
+# wrapper_build WORK DEST MODULE REQUIREMENT BINARY: builds the main.go in WORK as module MODULE
+# with REQUIREMENT (module@version) into DEST/BINARY.
+wrapper_build() {
+  local work="$1" dest="$2" module="$3" requirement="$4" binary="$5"
+  cd "$work"
+  go mod init "$module"
+  go get "$requirement"
+  go mod tidy
+  CGO_ENABLED=0 go build -trimpath -ldflags=-s -o "$work/$binary" .
+  mkdir -p "$dest"
+  mv "$work/$binary" "$dest/$binary"
+}
+
 # etcd_wrapper_build WORK DEST: a wrapper main over etcdmain, built from the module.
 etcd_wrapper_build() {
   local work="$1" dest="$2"
@@ -29,13 +42,7 @@ import (
 
 func main() { etcdmain.Main(os.Args) }
 GO
-  cd "$work"
-  go mod init secretsource.dev/etcd-wrapper
-  go get "go.etcd.io/etcd/server/v3@$ETCD_VERSION"
-  go mod tidy
-  CGO_ENABLED=0 go build -trimpath -ldflags=-s -o "$work/etcd" .
-  mkdir -p "$dest"
-  mv "$work/etcd" "$dest/etcd"
+  wrapper_build "$work" "$dest" secretsource.dev/etcd-wrapper "go.etcd.io/etcd/server/v3@$ETCD_VERSION" etcd
 }
 
 build_etcd() {
@@ -103,13 +110,7 @@ kube_wrapper_build() {
 argocd_lua_build() {
   local work="$1" dest="$2"
   cp "$here/argocd-lua/main.go" "$work/main.go"
-  cd "$work"
-  go mod init secretsource.dev/argocd-lua
-  go get "github.com/yuin/gopher-lua@$GOPHER_LUA_VERSION"
-  go mod tidy
-  CGO_ENABLED=0 go build -trimpath -ldflags=-s -o "$work/argocd-lua" .
-  mkdir -p "$dest"
-  mv "$work/argocd-lua" "$dest/argocd-lua"
+  wrapper_build "$work" "$dest" secretsource.dev/argocd-lua "github.com/yuin/gopher-lua@$GOPHER_LUA_VERSION" argocd-lua
 }
 
 build_argocd_lua() {

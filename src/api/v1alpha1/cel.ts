@@ -9,6 +9,7 @@
 import { isCelError, parse, plan, celEnv, type CelInput } from '@bufbuild/cel';
 import { RE2JS } from 're2js';
 import { buildCrds } from './crd.js';
+import { celRuleProblems } from './parse.js';
 import type { JSONSchemaProps, ValidationRule } from './schema-builders.js';
 
 type Program = (bindings: { self: CelInput }) => unknown;
@@ -57,18 +58,6 @@ export function evaluateRule(rule: ValidationRule, self: unknown): RuleVerdict {
   }
 }
 
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-function jsonPath(segments: readonly string[]): string {
-  let out = '';
-  for (const segment of segments) {
-    if (/^\d+$/.test(segment)) out += `[${segment}]`;
-    else if (IDENTIFIER.test(segment)) out += out === '' ? segment : `.${segment}`;
-    else out += `[${JSON.stringify(segment)}]`;
-  }
-  return out === '' ? '(root)' : out;
-}
-
 /**
  * Every CEL rule of `schema` that `value` breaks, as `path: message` (the form parse.ts reports).
  * A rule that cannot be evaluated on this value (a shape the schema refuses, reported by the
@@ -79,23 +68,12 @@ export function celRuleViolations(
   value: unknown,
   path: readonly string[] = [],
 ): string[] {
-  const problems: string[] = [];
-  for (const rule of schema['x-kubernetes-validations'] ?? []) {
-    if (TRANSITION.test(rule.rule) || evaluateRule(rule, value) !== 'broken') continue;
-    const at = rule.fieldPath === undefined ? path : [...path, ...rule.fieldPath.slice(1).split('.')];
-    problems.push(`${jsonPath(at)}: ${rule.message}`);
-  }
-  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
-    for (const [key, child] of Object.entries(value)) {
-      const childSchema = schema.properties?.[key] ?? schema.additionalProperties;
-      if (childSchema !== undefined) problems.push(...celRuleViolations(childSchema, child, [...path, key]));
-    }
-  } else if (Array.isArray(value) && schema.items !== undefined) {
-    value.forEach((item, index) =>
-      problems.push(...celRuleViolations(schema.items!, item, [...path, String(index)])),
-    );
-  }
-  return problems;
+  return celRuleProblems(
+    schema,
+    value,
+    path,
+    (rule, self) => TRANSITION.test(rule.rule) || evaluateRule(rule, self) !== 'broken',
+  );
 }
 
 const specSchemas = new Map(

@@ -2,6 +2,7 @@
 // an object stored before a CRD upgrade never met the rules it is now read with.
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { objectSchema, ruleCheckOf, type JSONSchemaProps, type Kind } from './schema.js';
+import type { ValidationRule } from './schema-builders.js';
 import type { ClusterSecretProvider, SecretProvider, SecretSource } from './types.generated.js';
 
 /** How many problems a message lists; the rest are counted. */
@@ -134,17 +135,25 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 // ---------------------------------------------------------------------------------------------
 // CEL rules, again
 
+/** Whether `value` keeps `rule`: by default its TypeScript twin decides (cel.ts evaluates the CEL). */
+export type RuleHolds = (rule: ValidationRule, value: unknown) => boolean;
+
+const twinHolds: RuleHolds = (rule, value) => {
+  const check = ruleCheckOf(rule);
+  if (check === undefined) throw new Error(`CEL rule without a TypeScript twin: ${rule.rule}`);
+  return check(value);
+};
+
 /** Every CEL rule of `schema` that `value` breaks, as `path: message`. `value` already passed Ajv. */
 export function celRuleProblems(
   schema: JSONSchemaProps,
   value: unknown,
   path: readonly string[] = [],
+  holds: RuleHolds = twinHolds,
 ): string[] {
   const problems: string[] = [];
   for (const rule of schema['x-kubernetes-validations'] ?? []) {
-    const check = ruleCheckOf(rule);
-    if (check === undefined) throw new Error(`CEL rule without a TypeScript twin: ${rule.rule}`);
-    if (!check(value)) {
+    if (!holds(rule, value)) {
       const at = rule.fieldPath === undefined ? path : [...path, ...rule.fieldPath.slice(1).split('.')];
       problems.push(`${jsonPath(at)}: ${rule.message}`);
     }
@@ -152,11 +161,12 @@ export function celRuleProblems(
   if (isRecord(value)) {
     for (const [key, child] of Object.entries(value)) {
       const childSchema = schema.properties?.[key] ?? schema.additionalProperties;
-      if (childSchema !== undefined) problems.push(...celRuleProblems(childSchema, child, [...path, key]));
+      if (childSchema !== undefined)
+        problems.push(...celRuleProblems(childSchema, child, [...path, key], holds));
     }
   } else if (Array.isArray(value) && schema.items !== undefined) {
     value.forEach((item, index) =>
-      problems.push(...celRuleProblems(schema.items!, item, [...path, String(index)])),
+      problems.push(...celRuleProblems(schema.items!, item, [...path, String(index)], holds)),
     );
   }
   return problems;
