@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as k8s from '@kubernetes/client-node';
 import YAML from 'yaml';
+import { GROUP } from '../../src/api/v1alpha1/names.js';
 import { eventually } from './wait.js';
 
 // The suite's one wait helper lives in wait.ts; re-exported here, where most tests import it from.
@@ -58,7 +59,7 @@ export async function deleteNamespace(kc: k8s.KubeConfig, name: string): Promise
 export function crdManifests(): k8s.V1CustomResourceDefinition[] {
   const dir = path.join(repoRoot, 'crds');
   return readdirSync(dir)
-    .filter((f) => f.startsWith('secretsource.dev_') && f.endsWith('.yaml'))
+    .filter((f) => f.startsWith(`${GROUP}_`) && f.endsWith('.yaml'))
     .sort()
     .map((f) => YAML.parse(readFileSync(path.join(dir, f), 'utf8')) as k8s.V1CustomResourceDefinition);
 }

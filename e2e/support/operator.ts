@@ -7,12 +7,14 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import YAML from 'yaml';
+import { OPERATOR_NAME, OPERATOR_NAMESPACE } from '../../src/api/v1alpha1/names.js';
 import { applyObject, eventually, repoRoot, requireEnv, uniqueName } from './kube.js';
 
-export const OPERATOR_NAMESPACE = 'secretsource-system';
+export { OPERATOR_NAMESPACE };
 /** Where operators register their logs on the test global; operator-log-environment.mjs reads it. */
 const OPERATOR_LOGS = '__secretsourceOperatorLogs';
-export const OPERATOR_SERVICE_ACCOUNT = 'secretsource-operator';
+/** config/rbac's ServiceAccount: the operator's name. */
+export const OPERATOR_SERVICE_ACCOUNT = OPERATOR_NAME;
 
 /** Applies config/manager's Namespace and everything in config/rbac. */
 export async function installOperatorRbac(kc: k8s.KubeConfig): Promise<void> {

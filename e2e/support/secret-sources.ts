@@ -8,9 +8,9 @@ import type {
 } from '../../src/api/v1alpha1/types.generated.js';
 import { eventually, readSecretIfExists, readyCondition, statusCode } from './kube.js';
 
-export const GROUP = 'secretsource.dev';
-export const VERSION = 'v1alpha1';
-export const API_VERSION = `${GROUP}/${VERSION}`;
+import { API_VERSION, GROUP, VERSION } from '../../src/api/v1alpha1/names.js';
+
+export { API_VERSION, GROUP, VERSION };
 export const MERGE_PATCH = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 
 export type { Condition };

@@ -3,6 +3,7 @@
 // while it holds the leader Lease.
 import { randomUUID } from 'node:crypto';
 import * as k8s from '@kubernetes/client-node';
+import { OPERATOR_NAME, REPORTING_CONTROLLER } from '../api/v1alpha1/names.js';
 import { systemClock } from '../kube/clock.js';
 import { KubeEventRecorder } from '../kube/events.js';
 import { ClientNodeKubeGateway } from '../controller/kube-gateway.js';
@@ -18,7 +19,7 @@ import { providerFactories } from '../providers/index.js';
 import { ProviderRegistry } from '../providers/registry.js';
 import type { ProviderCallStatus as ProviderOutcome } from '../providers/types.js';
 import type { RunConfig } from '../runtime/config.js';
-import { ContentFingerprint } from '../secrets/content-hash.js';
+import { ContentFingerprint } from '../secrets/fingerprint.js';
 import {
   FINGERPRINT_KEY_SECRET,
   KubernetesKeySecretStore,
@@ -68,6 +69,7 @@ export async function runOperator(config: RunConfig, logger: Logger): Promise<vo
   const events = new KubeEventRecorder({
     core: kubeConfig.makeApiClient(k8s.CoreV1Api),
     clock,
+    reporter: { component: OPERATOR_NAME, controller: REPORTING_CONTROLLER },
     instance: config.leaderElectionIdentity,
     limiter: writeLimiter,
     onWrite: () => metrics.kubeWrite('events', 'create'),

@@ -22,9 +22,10 @@ import { validateRefreshTiming } from '../rotation/schedule.js';
 import { mapFetchedData } from '../secrets/key-mapping.js';
 import { checkAnnotationsAllowed, checkSecretType } from '../secrets/secret-types.js';
 import { checkTemplateSyntax } from '../secrets/template-engine.js';
+import { GROUP } from '../api/v1alpha1/names.js';
 import { manifestFiles, parseManifests, type ManifestDocument } from './manifests.js';
 
-const GROUP_PREFIX = 'secretsource.dev/';
+const GROUP_PREFIX = `${GROUP}/`;
 
 export interface Problem {
   file: string;
@@ -88,7 +89,7 @@ function check(object: { kind?: unknown }, registry: ProviderRegistry): string[]
       return [];
     }
     default:
-      return [`unknown kind ${JSON.stringify(object.kind)} in group secretsource.dev`];
+      return [`unknown kind ${JSON.stringify(object.kind)} in group ${GROUP}`];
   }
 }
 

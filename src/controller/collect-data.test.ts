@@ -173,7 +173,7 @@ test('dataFrom.find maps every secret the provider finds by its remote path', as
 });
 
 test('warnings of every value it used are collected once each: data, dataFrom paths and find', async () => {
-  const warning = (message: string) => ({ reason: 'VersionExpired', message });
+  const warning = (message: string) => ({ reason: 'VersionExpired' as const, message });
   backend.set('a', { v: generated(), w: generated() }).warn('a', [warning('a expired')]);
   const finding = Object.assign(Object.create(client) as typeof client, {
     find: async () =>

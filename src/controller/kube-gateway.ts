@@ -2,14 +2,10 @@
 // unit tested with a fake and e2e tested against the real API server.
 // Every write goes through the global write rate limit and is counted.
 import * as k8s from '@kubernetes/client-node';
+import { GROUP, OPERATOR_FIELD_MANAGER, PLURALS, VERSION } from '../api/v1alpha1/names.js';
 import type { AppliedSecret } from '../secrets/target.js';
 import type { ManagedFieldsEntry } from '../kube/managed-fields.js';
 import type { WriteLimiter } from '../kube/rate-limiter.js';
-
-/** The field manager of our writes to SecretSources (finalizers); Secrets have one per source. */
-export const FIELD_MANAGER = 'secretsource-operator';
-export const GROUP = 'secretsource.dev';
-export const VERSION = 'v1alpha1';
 
 export type ProviderKind = 'SecretProvider' | 'ClusterSecretProvider';
 
@@ -146,7 +142,7 @@ export class ClientNodeKubeGateway implements KubeGateway {
     // overwrite ownership that changed since we read it. The API server keeps managedFields a
     // request sets, so no value changes and no new entry is recorded.
     await this.#core.patchNamespacedSecret(
-      { name, namespace, body: { metadata: patch }, fieldManager: FIELD_MANAGER },
+      { name, namespace, body: { metadata: patch }, fieldManager: OPERATOR_FIELD_MANAGER },
       MERGE_PATCH,
     );
   }
@@ -189,10 +185,10 @@ export class ClientNodeKubeGateway implements KubeGateway {
         group: GROUP,
         version: VERSION,
         namespace,
-        plural: 'secretsources',
+        plural: PLURALS.SecretSource,
         name,
         body: { status },
-        fieldManager: FIELD_MANAGER,
+        fieldManager: OPERATOR_FIELD_MANAGER,
       },
       MERGE_PATCH,
     );
@@ -204,7 +200,7 @@ export class ClientNodeKubeGateway implements KubeGateway {
     // A merge patch, as `kubectl rollout restart` does: it never creates a missing workload, and
     // the one annotation it sets is recorded under our manager, so a GitOps tool's fields stay its own.
     const body = { spec: { template: { metadata: { annotations: { [annotation]: value } } } } };
-    const request = { name, namespace, body, fieldManager: FIELD_MANAGER };
+    const request = { name, namespace, body, fieldManager: OPERATOR_FIELD_MANAGER };
     try {
       if (kind === 'Deployment') await this.#apps.patchNamespacedDeployment(request, MERGE_PATCH);
       else if (kind === 'StatefulSet') await this.#apps.patchNamespacedStatefulSet(request, MERGE_PATCH);
@@ -222,17 +218,25 @@ export class ClientNodeKubeGateway implements KubeGateway {
     name: string,
     status: object,
   ): Promise<void> {
-    const plural = kind === 'SecretProvider' ? 'secretproviders' : 'clustersecretproviders';
+    const plural = PLURALS[kind];
     await this.#write(`${plural}/status`, 'patch');
     const body = { status };
     if (namespace === undefined) {
       await this.#custom.patchClusterCustomObjectStatus(
-        { group: GROUP, version: VERSION, plural, name, body, fieldManager: FIELD_MANAGER },
+        { group: GROUP, version: VERSION, plural, name, body, fieldManager: OPERATOR_FIELD_MANAGER },
         MERGE_PATCH,
       );
     } else {
       await this.#custom.patchNamespacedCustomObjectStatus(
-        { group: GROUP, version: VERSION, namespace, plural, name, body, fieldManager: FIELD_MANAGER },
+        {
+          group: GROUP,
+          version: VERSION,
+          namespace,
+          plural,
+          name,
+          body,
+          fieldManager: OPERATOR_FIELD_MANAGER,
+        },
         MERGE_PATCH,
       );
     }
@@ -256,9 +260,9 @@ export class ClientNodeKubeGateway implements KubeGateway {
           group: GROUP,
           version: VERSION,
           namespace,
-          plural: 'secretsources',
+          plural: PLURALS.SecretSource,
           name,
-          fieldManager: FIELD_MANAGER,
+          fieldManager: OPERATOR_FIELD_MANAGER,
           force: true,
           body: {
             apiVersion: `${GROUP}/${VERSION}`,

@@ -31,10 +31,10 @@ import { Informer, InformerEvent, type MetaObject } from '../kube/informer.js';
 import { kubeListWatch } from '../kube/kube-list-watch.js';
 import { TargetIndex } from './target-index.js';
 import { WorkQueue } from '../kube/workqueue.js';
-import { MANAGED_LABEL, SOURCE_ANNOTATION } from '../secrets/target.js';
+import { API_VERSION, MANAGED_LABEL, SOURCE_ANNOTATION } from '../api/v1alpha1/names.js';
 import type { ReconcileResult } from './secret-source-reconciler.js';
 
-const API = '/apis/secretsource.dev/v1alpha1';
+const API = `/apis/${API_VERSION}`;
 const PROVIDER_KEY = 'provider:';
 
 interface Meta extends MetaObject {

@@ -2,6 +2,7 @@
 // cheap authenticated call (validate()), re-checked on change and periodically,
 // so a broken connection shows on the provider before SecretSources fail.
 import { InvalidSpecError, parseClusterSecretProvider, parseSecretProvider } from '../api/v1alpha1/index.js';
+import { isReason, type Reason } from '../api/v1alpha1/reasons.js';
 import { CredentialsPerNamespaceError, ProviderError } from '../providers/errors.js';
 import { PROVIDER_TYPES } from '../providers/registry.js';
 import type { Clock } from '../kube/clock.js';
@@ -67,10 +68,9 @@ export class ProviderReconciler {
         await this.#setReady(kind, metadata, current, 'Unknown', error.reason, error.message, backend);
         return {};
       }
-      const reason =
-        error instanceof ProviderError
-          ? error.reason
-          : ((error as { reason?: string }).reason ?? 'ValidationFailed');
+      const named = (error as { reason?: unknown }).reason;
+      const reason: Reason =
+        error instanceof ProviderError ? error.reason : isReason(named) ? named : 'ValidationFailed';
       const message = error instanceof Error && 'reason' in error ? error.message : kubeErrorMessage(error);
       this.#o.logger.warn({ provider: `${kind}/${key}`, reason }, 'provider validation failed');
       await this.#setReady(kind, metadata, current, 'False', reason, message);
@@ -83,7 +83,7 @@ export class ProviderReconciler {
     metadata: { name: string; namespace?: string; generation?: number },
     current: { conditions?: Condition[]; backend?: string } | undefined,
     status: Condition['status'],
-    reason: string,
+    reason: Reason,
     message: string,
     backend?: string,
   ): Promise<void> {

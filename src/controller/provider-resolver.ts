@@ -2,6 +2,7 @@
 // before anything else: a SecretProvider serves only its own namespace, a
 // ClusterSecretProvider only the namespaces its conditions admit.
 import { InvalidSpecError, parseClusterSecretProvider, parseSecretProvider } from '../api/v1alpha1/index.js';
+import type { Reason } from '../api/v1alpha1/reasons.js';
 import type { ProviderObject } from '../providers/client-cache.js';
 import { namespaceAdmitted } from './namespace-conditions.js';
 
@@ -12,7 +13,7 @@ export interface ProviderRef {
 
 export class ProviderResolutionError extends Error {
   constructor(
-    readonly reason: 'ProviderNotFound' | 'ProviderNotAllowed' | 'InvalidSpec',
+    readonly reason: Extract<Reason, 'ProviderNotFound' | 'ProviderNotAllowed' | 'InvalidSpec'>,
     message: string,
   ) {
     super(message);

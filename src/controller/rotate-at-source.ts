@@ -20,8 +20,6 @@ import type { FetchedDataEntry } from '../secrets/content.js';
 import { generate, openSshPublicKey, type Generated, type GeneratorSpec } from '../secrets/generators.js';
 import type { LiveSecret } from './kube-gateway.js';
 
-/** On the Secret: when a SecretSource last rotated its generated values (RFC 3339). */
-export const ROTATED_AT_ANNOTATION = 'secretsource.dev/rotated-at';
 const PUBLIC_SUFFIX = '.pub';
 
 export interface RotationInput {

@@ -8,8 +8,15 @@ import {
   UnauthorizedError,
   UnavailableError,
 } from '../providers/errors.js';
-import { CONTENT_HASH_ANNOTATION, MANAGED_LABEL, SOURCE_ANNOTATION } from '../secrets/target.js';
-import { FINALIZER, FORCE_SYNC_ANNOTATION, needsFinalizer } from './secret-source-reconciler.js';
+import {
+  FINALIZER,
+  FINGERPRINT_ANNOTATION,
+  FORCE_SYNC_ANNOTATION,
+  MANAGED_LABEL,
+  SOURCE_ANNOTATION,
+} from '../api/v1alpha1/names.js';
+import { needsFinalizer } from './secret-source-reconciler.js';
+import type { ProviderWarning } from '../providers/types.js';
 import {
   clusterSecretProvider,
   namespace,
@@ -66,7 +73,7 @@ describe('first sync', () => {
       name: 'db',
       namespace: 'payments',
       labels: { [MANAGED_LABEL]: 'true' },
-      annotations: { [CONTENT_HASH_ANNOTATION]: hash, [SOURCE_ANNOTATION]: 'db' },
+      annotations: { [FINGERPRINT_ANNOTATION]: hash, [SOURCE_ANNOTATION]: 'db' },
       ownerReferences: [
         {
           apiVersion: 'secretsource.dev/v1alpha1',
@@ -325,7 +332,7 @@ describe('refresh', () => {
 });
 
 describe('provider warnings (synced, with a warning)', () => {
-  const expired = {
+  const expired: ProviderWarning = {
     reason: 'VersionExpired',
     message: 'vault SecretProvider fake: version 1 expired at 2026-02-01T00:00:00.000Z (path "app/db")',
   };
@@ -357,7 +364,7 @@ describe('provider warnings (synced, with a warning)', () => {
   });
 
   test('warnings of dataFrom documents count too; the note quotes three and counts the rest', async () => {
-    const warnings = [1, 2, 3, 4].map((n) => ({ reason: 'VersionNotYetValid', message: `w${n}` }));
+    const warnings = [1, 2, 3, 4].map((n) => ({ reason: 'VersionNotYetValid' as const, message: `w${n}` }));
     world.backend.set('app/extra', { user: world.secretValue() }).warn('app/extra', warnings);
     world.backend.set('app/db', { password: world.secretValue() }).warn('app/db', [warnings[0]!]);
     world.put(secretSource({ spec: { dataFrom: [{ path: 'app/extra' }] } }));
@@ -1294,7 +1301,7 @@ describe('each SecretSource writes under its own field manager', () => {
         name: 'db',
         namespace: 'payments',
         labels: { [MANAGED_LABEL]: 'true' },
-        annotations: { [CONTENT_HASH_ANNOTATION]: legacyHash, [SOURCE_ANNOTATION]: 'db' },
+        annotations: { [FINGERPRINT_ANNOTATION]: legacyHash, [SOURCE_ANNOTATION]: 'db' },
       },
       type: 'Opaque',
       data: { password: b64(password) },
@@ -1315,7 +1322,7 @@ describe('each SecretSource writes under its own field manager', () => {
     const live = world.liveSecret();
     expect(decoded(live?.data, 'password') === password).toBe(true);
     expect(world.kube.managersOf(KEY)).toEqual(['secretsource.dev/db']);
-    expect(live?.metadata?.annotations?.[CONTENT_HASH_ANNOTATION]).not.toBe(legacyHash);
+    expect(live?.metadata?.annotations?.[FINGERPRINT_ANNOTATION]).not.toBe(legacyHash);
     // Every write kept the password: no moment without it.
     expect(world.kube.history(KEY).every((s) => decoded(s.data, 'password') === password)).toBe(true);
   });
@@ -1397,7 +1404,7 @@ describe('fingerprints reveal nothing', () => {
   test('status.syncedHash and the annotation are keyed HMACs, not a hash anyone can recompute', async () => {
     const password = await synced();
     const unsalted = `sha256:${createHash('sha256').update(password).digest('hex')}`;
-    const stamp = world.liveSecret()?.metadata?.annotations?.[CONTENT_HASH_ANNOTATION];
+    const stamp = world.liveSecret()?.metadata?.annotations?.[FINGERPRINT_ANNOTATION];
     expect(world.lastStatus().syncedHash).toMatch(/^hmac-sha256:[0-9a-f]{64}$/);
     expect(world.lastStatus().syncedHash).not.toBe(unsalted);
     expect(stamp).toBe(world.lastStatus().syncedHash);

@@ -14,6 +14,7 @@ import {
   type SecretSource,
   type SecretSourceStatus,
 } from '../api/v1alpha1/index.js';
+import { isReason, isRetryable, type Reason } from '../api/v1alpha1/reasons.js';
 import type { CachedProviderClient, ProviderObject } from '../providers/client-cache.js';
 import { ProviderError } from '../providers/errors.js';
 import type { CoalescingReader } from '../providers/read-coalescer.js';
@@ -25,37 +26,33 @@ import {
   validateRefreshTiming,
 } from '../rotation/schedule.js';
 import { buildSecretContent, type FetchedDataEntry, type SecretContent } from '../secrets/content.js';
-import { isFingerprint, type ContentFingerprint } from '../secrets/content-hash.js';
+import { isFingerprint, type ContentFingerprint } from '../secrets/fingerprint.js';
+import { buildTargetSecret, type AppliedSecret } from '../secrets/target.js';
 import {
-  buildTargetSecret,
+  API_VERSION,
+  FINALIZER,
+  FINGERPRINT_ANNOTATION,
+  FORCE_SYNC_ANNOTATION,
+  LEGACY_SECRET_FIELD_MANAGER,
   MANAGED_LABEL,
+  ROTATED_AT_ANNOTATION,
   SOURCE_ANNOTATION,
-  type AppliedSecret,
-} from '../secrets/target.js';
+} from '../api/v1alpha1/names.js';
 import type { Clock } from '../kube/clock.js';
 import { collectData, type Fetched } from './collect-data.js';
 import { secretContentInput } from './content-input.js';
 import { findCondition, setCondition } from '../kube/conditions.js';
 import type { EventRecorder, InvolvedObject } from '../kube/events.js';
 import type { KubeGateway, LiveSecret } from './kube-gateway.js';
-import {
-  hasApplyEntry,
-  ownedSecretFields,
-  secretFieldManager,
-  withoutLegacyFields,
-} from '../kube/managed-fields.js';
+import { hasApplyEntry, ownedSecretFields, withoutLegacyFields } from '../kube/managed-fields.js';
+import { secretFieldManager } from '../secrets/field-manager.js';
 import { LeaseSync, type LeaseMetrics, type LeaseReport } from './lease-sync.js';
 import { OwnWrites } from './own-writes.js';
-import { ROTATED_AT_ANNOTATION, rotateAtSource } from './rotate-at-source.js';
+import { rotateAtSource } from './rotate-at-source.js';
 import { RefreshSchedule } from './refresh-schedule.js';
 import { liveMatches } from './target-state.js';
 import { ProviderResolutionError, type ProviderResolver } from './provider-resolver.js';
 
-export const FINALIZER = 'secretsource.dev/finalizer';
-export const FORCE_SYNC_ANNOTATION = 'secretsource.dev/force-sync';
-/** On a restart target's pod template: the fingerprint of the Secret content it was rolled for. */
-export const RESTART_ANNOTATION = 'secretsource.dev/content-hash';
-const API_VERSION = 'secretsource.dev/v1alpha1';
 /** Provider warnings quoted in the Ready message; the rest are counted (each has its Event). */
 const MAX_WARNINGS_IN_MESSAGE = 3;
 
@@ -126,13 +123,16 @@ export interface SecretSourceReconcilerOptions {
  */
 type SyncTrigger = 'spec-changed' | 'force-sync' | 'target-missing' | 'drift' | 'upgrade' | 'refresh-due';
 
+/** A failed sync: its reason, and whether it is retried is the reason's (the reasons table). */
 class SyncFailure extends Error {
+  readonly retryable: boolean;
+
   constructor(
-    readonly reason: string,
+    readonly reason: Reason,
     message: string,
-    readonly retryable: boolean,
   ) {
     super(message);
+    this.retryable = isRetryable(reason);
   }
 }
 
@@ -173,11 +173,7 @@ export class SecretSourceReconciler {
       // A refresh schedule that cannot be computed is a spec error, found before anything is written.
       validateRefreshTiming(spec.refresh);
     } catch (error) {
-      await this.#reportFailure(
-        source,
-        spec,
-        new SyncFailure('InvalidSpec', (error as Error).message, false),
-      );
+      await this.#reportFailure(source, spec, new SyncFailure('InvalidSpec', (error as Error).message));
       return {};
     }
     await this.#ensureFinalizer(source, spec);
@@ -238,12 +234,7 @@ export class SecretSourceReconciler {
       }
       return {};
     }
-    await this.#reportFailure(
-      identity,
-      undefined,
-      new SyncFailure('InvalidSpec', message, false),
-      rawStatus(raw),
-    );
+    await this.#reportFailure(identity, undefined, new SyncFailure('InvalidSpec', message), rawStatus(raw));
     return {};
   }
 
@@ -289,7 +280,7 @@ export class SecretSourceReconciler {
     const merge = spec.target.creationPolicy === 'Merge';
     if (
       !isFingerprint(status?.syncedHash) ||
-      withoutLegacyFields(live.metadata?.managedFields, manager, !merge)
+      withoutLegacyFields(live.metadata?.managedFields, LEGACY_SECRET_FIELD_MANAGER, manager, !merge)
     ) {
       return 'upgrade';
     }
@@ -453,11 +444,7 @@ export class SecretSourceReconciler {
     const previous = live?.metadata?.annotations?.[ROTATED_AT_ANNOTATION];
     if (spec.generate.length === 0) return { entries: [] };
     if (!client.write) {
-      throw new SyncFailure(
-        'InvalidSpec',
-        `spec.generate: ${client.description} cannot write secrets`,
-        false,
-      );
+      throw new SyncFailure('InvalidSpec', `spec.generate: ${client.description} cannot write secrets`);
     }
     const now = this.#o.clock.now();
     const due = trigger === 'force-sync' || (trigger === 'refresh-due' && rotationDue(spec, previous, now));
@@ -593,7 +580,6 @@ export class SecretSourceReconciler {
       throw new SyncFailure(
         'ImmutableTarget',
         `Secret ${target} is immutable; its new content was not applied`,
-        false,
       );
     }
     let stored: LiveSecret;
@@ -603,13 +589,9 @@ export class SecretSourceReconciler {
       stored = await this.#o.kube.applySecret(desired, manager, { force: live !== undefined });
     } catch (error) {
       if (live === undefined && (error as { code?: unknown })?.code === 409) {
-        throw new SyncFailure(
-          'TargetConflict',
-          `Secret ${target} was created by someone else meanwhile`,
-          false,
-        );
+        throw new SyncFailure('TargetConflict', `Secret ${target} was created by someone else meanwhile`);
       }
-      throw new SyncFailure('WriteFailed', `writing Secret ${target}: ${kubeErrorMessage(error)}`, true);
+      throw new SyncFailure('WriteFailed', `writing Secret ${target}: ${kubeErrorMessage(error)}`);
     }
     await this.#takeOverLegacyFields(key, spec, stored, manager);
     const verb = live === undefined ? 'Created' : trigger === 'drift' ? 'Repaired' : 'Updated';
@@ -637,7 +619,12 @@ export class SecretSourceReconciler {
     manager: string,
   ): Promise<void> {
     const merge = spec.target.creationPolicy === 'Merge';
-    const managedFields = withoutLegacyFields(stored.metadata?.managedFields, manager, !merge);
+    const managedFields = withoutLegacyFields(
+      stored.metadata?.managedFields,
+      LEGACY_SECRET_FIELD_MANAGER,
+      manager,
+      !merge,
+    );
     const resourceVersion = stored.metadata?.resourceVersion;
     if (!managedFields || !resourceVersion) return;
     try {
@@ -672,14 +659,14 @@ export class SecretSourceReconciler {
     for (const { kind, name } of spec.restartTargets) {
       let restarted: boolean;
       try {
-        restarted = await this.#o.kube.restartWorkload({ namespace, kind, name }, RESTART_ANNOTATION, hash);
+        restarted = await this.#o.kube.restartWorkload(
+          { namespace, kind, name },
+          FINGERPRINT_ANNOTATION,
+          hash,
+        );
       } catch (error) {
         this.#o.metrics?.workloadRestart?.(kind, 'error');
-        throw new SyncFailure(
-          'RestartFailed',
-          `restarting ${kind} ${name}: ${kubeErrorMessage(error)}`,
-          true,
-        );
+        throw new SyncFailure('RestartFailed', `restarting ${kind} ${name}: ${kubeErrorMessage(error)}`);
       }
       this.#o.metrics?.workloadRestart?.(kind, restarted ? 'restarted' : 'not_found');
       if (restarted) {
@@ -824,7 +811,6 @@ export class SecretSourceReconciler {
       throw new SyncFailure(
         'InvalidSpec',
         `template ConfigMap ${ref.name} not found in namespace ${namespace}`,
-        false,
       );
     }
     return { name: ref.name, data: configMap.data ?? {} };
@@ -857,17 +843,12 @@ export class SecretSourceReconciler {
     const owner = live?.metadata?.annotations?.[SOURCE_ANNOTATION];
     if (spec.target.creationPolicy === 'Merge') {
       if (live === undefined) {
-        throw new SyncFailure(
-          'TargetNotFound',
-          `creationPolicy Merge needs an existing Secret ${target}`,
-          false,
-        );
+        throw new SyncFailure('TargetNotFound', `creationPolicy Merge needs an existing Secret ${target}`);
       }
       if (owner !== undefined && owner !== name && this.#ownsWholeSecret(namespace, owner)) {
         throw new SyncFailure(
           'TargetConflict',
           `Secret ${target} is owned by SecretSource ${owner}; creationPolicy Merge adds keys only to a Secret no other SecretSource owns`,
-          false,
         );
       }
       return;
@@ -878,7 +859,6 @@ export class SecretSourceReconciler {
       owner === undefined
         ? `Secret ${target} already exists and is not managed by this SecretSource; delete it, or set creationPolicy: Merge to merge keys into it`
         : `Secret ${target} is managed by SecretSource ${owner}; two SecretSources cannot own one Secret`,
-      false,
     );
   }
 
@@ -1034,7 +1014,6 @@ function emptyResult(what: string): SyncFailure {
   return new SyncFailure(
     'EmptyResult',
     `${what}; the Secret is kept as it is (spec.allowEmpty: true accepts an empty result)`,
-    false,
   );
 }
 
@@ -1079,17 +1058,13 @@ function forceSyncRecord(value: string | undefined): string | undefined {
 
 function toSyncFailure(error: unknown): SyncFailure {
   if (error instanceof SyncFailure) return error;
-  if (error instanceof ProviderResolutionError) return new SyncFailure(error.reason, error.message, false);
-  if (error instanceof ProviderError)
-    return new SyncFailure(
-      error.reason,
-      error.message,
-      error.retryable || error.reason === 'RemoteNotFound' || error.reason === 'AuthFailed',
-    );
-  if (error instanceof Error && 'reason' in error && typeof error.reason === 'string') {
-    return new SyncFailure(error.reason, error.message, false);
+  if (error instanceof ProviderResolutionError || error instanceof ProviderError)
+    return new SyncFailure(error.reason, error.message);
+  // The errors of src/api, src/secrets and src/rotation name their reason too.
+  if (error instanceof Error && 'reason' in error && isReason(error.reason)) {
+    return new SyncFailure(error.reason, error.message);
   }
-  return new SyncFailure('SyncFailed', kubeErrorMessage(error), true);
+  return new SyncFailure('SyncFailed', kubeErrorMessage(error));
 }
 
 /** A failed Kubernetes call's Status message; never the request (it may hold Secret data). */

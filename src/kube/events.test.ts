@@ -1,6 +1,9 @@
 import type * as k8s from '@kubernetes/client-node';
 import { FakeClock } from './clock.js';
-import { KubeEventRecorder, REPORTING_CONTROLLER, type InvolvedObject } from './events.js';
+import { KubeEventRecorder, type InvolvedObject } from './events.js';
+
+/** Who records, as the composition root names it (src/kube knows no names). */
+const reporter = { component: 'secretsource-operator', controller: 'secretsource.dev/operator' };
 import type { WriteLimiter } from './rate-limiter.js';
 
 const involved: InvolvedObject = {
@@ -50,6 +53,7 @@ function setup(options: { limiter?: WriteLimiter } = {}) {
   const recorder = new KubeEventRecorder({
     core: api as unknown as Pick<k8s.CoreV1Api, 'createNamespacedEvent'>,
     clock,
+    reporter,
     instance: 'operator-0',
     repeatWindowMs: 60_000,
     onError: (error) => errors.push(error),
@@ -71,7 +75,8 @@ test('an Event names the object, the reporting controller and instance, and is c
     involvedObject: { kind: 'SecretSource', name: 'db', uid: 'uid-db' },
     type: 'Normal',
     reason: 'Created',
-    reportingComponent: REPORTING_CONTROLLER,
+    source: { component: reporter.component },
+    reportingComponent: reporter.controller,
     reportingInstance: 'operator-0',
     count: 1,
   });

@@ -16,17 +16,22 @@ export interface InvolvedObject {
   uid?: string;
 }
 
+/** The controller that records Events, as their source.component and reportingController name it. */
+export interface EventReporter {
+  component: string;
+  controller: string;
+}
+
 export interface EventRecorder {
   record(object: InvolvedObject, type: EventType, reason: string, message: string): void;
 }
-
-export const REPORTING_CONTROLLER = 'secretsource.dev/operator';
 
 export class KubeEventRecorder implements EventRecorder {
   readonly #core: Pick<k8s.CoreV1Api, 'createNamespacedEvent'>;
   readonly #clock: Clock;
   readonly #repeatWindowMs: number;
   readonly #instance: string;
+  readonly #reporter: EventReporter;
   readonly #lastRecorded = new Map<string, number>();
   readonly #onError: (error: unknown) => void;
   readonly #limiter: WriteLimiter | undefined;
@@ -35,6 +40,8 @@ export class KubeEventRecorder implements EventRecorder {
   constructor(options: {
     core: Pick<k8s.CoreV1Api, 'createNamespacedEvent'>;
     clock: Clock;
+    /** Who records: the Events' source.component and reportingController. */
+    reporter: EventReporter;
     instance: string;
     repeatWindowMs?: number;
     onError?: (error: unknown) => void;
@@ -46,6 +53,7 @@ export class KubeEventRecorder implements EventRecorder {
     this.#core = options.core;
     this.#clock = options.clock;
     this.#instance = options.instance;
+    this.#reporter = options.reporter;
     this.#repeatWindowMs = options.repeatWindowMs ?? 10 * 60_000;
     this.#onError = options.onError ?? (() => undefined);
     this.#limiter = options.limiter;
@@ -70,8 +78,8 @@ export class KubeEventRecorder implements EventRecorder {
       type,
       reason,
       message: message.slice(0, 1024),
-      source: { component: 'secretsource-operator' },
-      reportingComponent: REPORTING_CONTROLLER,
+      source: { component: this.#reporter.component },
+      reportingComponent: this.#reporter.controller,
       reportingInstance: this.#instance,
       firstTimestamp: time,
       lastTimestamp: time,

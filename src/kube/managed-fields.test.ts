@@ -1,12 +1,13 @@
 import {
   fieldLeaves,
   fieldsTree,
-  LEGACY_FIELD_MANAGER,
   ownedSecretFields,
-  secretFieldManager,
   withoutLegacyFields,
   type ManagedFieldsEntry,
 } from './managed-fields.js';
+
+/** The manager an older version applied every Secret as (the caller names it; src/kube knows no names). */
+const LEGACY_FIELD_MANAGER = 'secretsource-operator';
 
 // A managedFields entry as the API server writes it for an applied Secret.
 const applied: ManagedFieldsEntry = {
@@ -29,16 +30,6 @@ const edited: ManagedFieldsEntry = {
   operation: 'Update',
   fieldsV1: { 'f:data': { '.': {}, 'f:extra': {} } },
 };
-
-test('a manager name per SecretSource, within the API server’s 128-character limit', () => {
-  expect(secretFieldManager('db')).toBe('secretsource.dev/db');
-  const long = 'a'.repeat(253);
-  const manager = secretFieldManager(long);
-  expect(manager.length).toBeLessThanOrEqual(128);
-  expect(manager.startsWith('secretsource.dev/aaa')).toBe(true);
-  expect(secretFieldManager(long)).toBe(manager);
-  expect(secretFieldManager(`${'a'.repeat(252)}b`)).not.toBe(manager);
-});
 
 test('what one manager owns, read from its Apply entry only', () => {
   const owned = ownedSecretFields([applied, edited], 'secretsource.dev/db');
@@ -77,12 +68,16 @@ test('migration: a whole-Secret source takes the legacy entry away; a Merge sour
     operation: 'Apply',
     fieldsV1: { 'f:data': { 'f:password': {} } },
   };
-  expect(withoutLegacyFields([legacy, ours], 'secretsource.dev/db', true)).toEqual([ours]);
-  const merged = withoutLegacyFields([legacy, ours], 'secretsource.dev/db', false)!;
+  expect(withoutLegacyFields([legacy, ours], LEGACY_FIELD_MANAGER, 'secretsource.dev/db', true)).toEqual([
+    ours,
+  ]);
+  const merged = withoutLegacyFields([legacy, ours], LEGACY_FIELD_MANAGER, 'secretsource.dev/db', false)!;
   expect(merged).toHaveLength(2);
   expect(fieldLeaves(merged[0]!.fieldsV1)).toEqual([['f:data', 'f:theirs']]);
   // Nothing left to take: no patch.
   const rest = { ...legacy, fieldsV1: { 'f:data': { 'f:theirs': {} } } };
-  expect(withoutLegacyFields([rest, ours], 'secretsource.dev/db', false)).toBeUndefined();
-  expect(withoutLegacyFields([ours], 'secretsource.dev/db', true)).toBeUndefined();
+  expect(
+    withoutLegacyFields([rest, ours], LEGACY_FIELD_MANAGER, 'secretsource.dev/db', false),
+  ).toBeUndefined();
+  expect(withoutLegacyFields([ours], LEGACY_FIELD_MANAGER, 'secretsource.dev/db', true)).toBeUndefined();
 });

@@ -1,4 +1,5 @@
-// Server-side apply ownership of a managed Secret, read from metadata.managedFields.
+// Server-side apply ownership of a managed Secret, read from metadata.managedFields. The names of
+// the managers are the caller's (src/api/v1alpha1/names.ts, src/secrets/field-manager.ts).
 //
 // Each SecretSource applies its Secret under its own field manager, so the API
 // server itself records which keys, labels and annotations each source wrote.
@@ -7,13 +8,6 @@
 // longer want is still ours (so an apply must remove it), and which fields a
 // Secret written by an older version of the operator still holds under the old
 // shared manager (docs/adr/0010-field-manager-per-secretsource.md).
-import { createHash } from 'node:crypto';
-
-/** The manager every Secret apply used before each SecretSource had its own. */
-export const LEGACY_FIELD_MANAGER = 'secretsource-operator';
-const MANAGER_PREFIX = 'secretsource.dev/';
-/** The API server refuses a fieldManager longer than this. */
-const MAX_MANAGER_LENGTH = 128;
 
 export interface ManagedFieldsEntry {
   manager?: string;
@@ -23,19 +17,6 @@ export interface ManagedFieldsEntry {
   fieldsV1?: unknown;
   subresource?: string;
   time?: string | Date;
-}
-
-/**
- * The field manager of one SecretSource's applies: stable across restarts and
- * recreations of the SecretSource (the Secret lives in the source's namespace,
- * so the name is enough). Names too long for a manager keep a readable prefix
- * and a digest of the whole name.
- */
-export function secretFieldManager(sourceName: string): string {
-  const manager = MANAGER_PREFIX + sourceName;
-  if (manager.length <= MAX_MANAGER_LENGTH) return manager;
-  const digest = createHash('sha256').update(sourceName).digest('hex').slice(0, 16);
-  return `${manager.slice(0, MAX_MANAGER_LENGTH - digest.length - 1)}~${digest}`;
 }
 
 /** What one manager's Apply entry holds of a Secret. */
@@ -136,7 +117,7 @@ export function fieldsTree(leaves: readonly FieldPath[]): Record<string, unknown
 }
 
 /**
- * The migration of a Secret written under LEGACY_FIELD_MANAGER: the entries
+ * The migration of a Secret written under `legacyManager`: the entries
  * without what `manager` now owns too, or undefined when the Secret has no
  * legacy entry or nothing in it to take. A source that owns the whole Secret (Owner, Orphan) takes the
  * legacy entry away entirely; a Merge source takes only its own fields, since
@@ -144,10 +125,11 @@ export function fieldsTree(leaves: readonly FieldPath[]): Record<string, unknown
  */
 export function withoutLegacyFields(
   entries: readonly ManagedFieldsEntry[] | undefined,
+  legacyManager: string,
   manager: string,
   wholeSecret: boolean,
 ): ManagedFieldsEntry[] | undefined {
-  const legacy = applyEntry(entries, LEGACY_FIELD_MANAGER);
+  const legacy = applyEntry(entries, legacyManager);
   if (!entries || !legacy) return undefined;
   const others = entries.filter((entry) => entry !== legacy);
   if (wholeSecret) return others;

@@ -7,6 +7,7 @@ import {
   UnauthorizedError,
   UnavailableError,
 } from './errors.js';
+import { isRetryable, type Reason } from '../api/v1alpha1/reasons.js';
 
 const subject = { provider: 'ClusterSecretProvider vault-prod', path: 'secret/data/payments/db' };
 
@@ -22,11 +23,12 @@ describe('errorFromHttpStatus', () => {
     [502, UnavailableError, 'Unavailable', true],
     [503, UnavailableError, 'Unavailable', true],
     [409, UnavailableError, 'Unavailable', true],
-  ])('HTTP %i is %p', (status, type, reason, retryable) => {
+  ])('HTTP %i is %p', (status, type, reason, transient) => {
     const error = errorFromHttpStatus({ status }, subject);
     expect(error).toBeInstanceOf(type);
     expect(error.reason).toBe(reason);
-    expect(error.retryable).toBe(retryable);
+    expect(error.transient).toBe(transient);
+    expect(error.retryable).toBe(isRetryable(reason as Reason));
     expect(error.provider).toBe(subject.provider);
     expect(error.path).toBe(subject.path);
   });

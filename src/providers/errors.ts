@@ -1,11 +1,17 @@
-// Typed provider errors. The controller reads `reason` (shown in status) and `retryable` (retry soon
-// with backoff, or report and wait for the next refresh or a change of the object).
+// Typed provider errors. The controller reads `reason` (shown in status); whether a sync failing
+// with it is retried soon with backoff, or reported to wait for the next refresh or a change of the
+// object, is the reason's (`retryable`, from the one table in src/api/v1alpha1/reasons.ts).
+// `transient` is what provider code itself needs: whether the backend may answer the same call
+// differently soon (a login failing so is not a rejection of the credentials).
 //
 // Messages name the provider and the remote path, never a value or a token, and a ProviderError never
 // carries the error it replaces as `cause`: SDK errors (node-vault, the Kubernetes client) hold request
 // options with tokens and response bodies with values.
 
-export type ProviderErrorReason =
+import { isRetryable, type Reason } from '../api/v1alpha1/reasons.js';
+
+export type ProviderErrorReason = Extract<
+  Reason,
   | 'RemoteNotFound'
   | 'AuthFailed'
   | 'Throttled'
@@ -13,7 +19,8 @@ export type ProviderErrorReason =
   | 'InvalidRef'
   | 'InvalidSpec'
   | 'ProviderNotAllowed'
-  | 'CredentialsPerNamespace';
+  | 'CredentialsPerNamespace'
+>;
 
 /** What an error is about: a provider description (e.g. `vault ClusterSecretProvider/vault-prod`) and a path. */
 export interface ErrorSubject {
@@ -23,7 +30,8 @@ export interface ErrorSubject {
 
 export abstract class ProviderError extends Error {
   abstract readonly reason: ProviderErrorReason;
-  abstract readonly retryable: boolean;
+  /** The backend may answer the same call differently soon: throttling, an outage, credentials not loaded yet. */
+  abstract readonly transient: boolean;
   readonly provider: string;
   readonly path: string | undefined;
 
@@ -33,12 +41,17 @@ export abstract class ProviderError extends Error {
     this.provider = subject.provider;
     this.path = subject.path;
   }
+
+  /** Whether a sync failing with this error is retried with backoff: its reason's, from the reasons table. */
+  get retryable(): boolean {
+    return isRetryable(this.reason);
+  }
 }
 
 /** The remote secret, version or property does not exist. */
 export class NotFoundError extends ProviderError {
   readonly reason = 'RemoteNotFound';
-  readonly retryable = false;
+  readonly transient = false;
   constructor(subject: ErrorSubject, what = 'remote secret not found') {
     super(subject, what);
   }
@@ -47,7 +60,7 @@ export class NotFoundError extends ProviderError {
 /** Authentication failed or the identity may not do this (HTTP 401/403). */
 export class UnauthorizedError extends ProviderError {
   readonly reason = 'AuthFailed';
-  readonly retryable = false;
+  readonly transient = false;
   constructor(subject: ErrorSubject, what = 'not authorized') {
     super(subject, what);
   }
@@ -59,7 +72,7 @@ export class UnauthorizedError extends ProviderError {
  */
 export class CredentialsUnavailableError extends ProviderError {
   readonly reason = 'AuthFailed';
-  readonly retryable = true;
+  readonly transient = true;
   constructor(subject: ErrorSubject, what: string) {
     super(subject, what);
   }
@@ -67,7 +80,7 @@ export class CredentialsUnavailableError extends ProviderError {
 
 export class ThrottledError extends ProviderError {
   readonly reason = 'Throttled';
-  readonly retryable = true;
+  readonly transient = true;
   readonly retryAfterMs: number | undefined;
   constructor(subject: ErrorSubject, retryAfterMs?: number, what = 'throttled by the backend') {
     super(subject, what);
@@ -78,7 +91,7 @@ export class ThrottledError extends ProviderError {
 /** The backend could not be reached or failed (5xx, connection refused, timeout, TLS failure). */
 export class UnavailableError extends ProviderError {
   readonly reason = 'Unavailable';
-  readonly retryable = true;
+  readonly transient = true;
   constructor(subject: ErrorSubject, what = 'backend unavailable') {
     super(subject, what);
   }
@@ -87,7 +100,7 @@ export class UnavailableError extends ProviderError {
 /** The reference cannot be served as written (bad path, version or property). */
 export class InvalidRefError extends ProviderError {
   readonly reason = 'InvalidRef';
-  readonly retryable = false;
+  readonly transient = false;
   constructor(subject: ErrorSubject, what: string) {
     super(subject, what);
   }
@@ -96,7 +109,7 @@ export class InvalidRefError extends ProviderError {
 /** The provider spec is invalid (bad server URL, no auth method, ...). */
 export class InvalidSpecError extends ProviderError {
   readonly reason = 'InvalidSpec';
-  readonly retryable = false;
+  readonly transient = false;
   constructor(subject: ErrorSubject, what: string) {
     super(subject, what);
   }
@@ -105,7 +118,7 @@ export class InvalidSpecError extends ProviderError {
 /** A namespace rule forbids this (e.g. a SecretProvider reading another namespace's Secret). */
 export class ProviderNotAllowedError extends ProviderError {
   readonly reason = 'ProviderNotAllowed';
-  readonly retryable = false;
+  readonly transient = false;
   constructor(subject: ErrorSubject, what: string) {
     super(subject, what);
   }
@@ -118,7 +131,7 @@ export class ProviderNotAllowedError extends ProviderError {
  */
 export class CredentialsPerNamespaceError extends ProviderError {
   readonly reason = 'CredentialsPerNamespace';
-  readonly retryable = false;
+  readonly transient = false;
   constructor(subject: ErrorSubject) {
     super(
       subject,

@@ -13,6 +13,7 @@
 // - There is no `getMap` method: `dataFrom` (every key of a map) is `valueMap(await get({path}))`
 //   from property.ts, so a `data[]` entry and a `dataFrom[]` entry on the same path share one read.
 
+import type { Reason } from '../api/v1alpha1/reasons.js';
 import { setLongTimeout, type LongTimeout } from '../kube/long-timeout.js';
 import type { ProviderErrorReason } from './errors.js';
 import type { ProviderOperation } from './index.js';
@@ -55,7 +56,7 @@ export interface RemoteLease {
  * condition. The message names the provider and the path, never a value.
  */
 export interface ProviderWarning {
-  reason: string;
+  reason: Reason;
   message: string;
 }
 

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { delimiter } from 'node:path';
 import { parseArgs } from 'node:util';
+import { OPERATOR_NAME, OPERATOR_NAMESPACE } from '../api/v1alpha1/names.js';
 import { InvalidAddressError, parseListenAddress, type ListenAddress } from './address.js';
 import { LOG_LEVELS, type LogLevel } from './logger.js';
 
@@ -44,8 +45,8 @@ export class ConfigError extends Error {
   }
 }
 
-export const DEFAULT_LEADER_ELECTION_NAMESPACE = 'secretsource-system';
-export const DEFAULT_LEADER_ELECTION_ID = 'secretsource-operator';
+export const DEFAULT_LEADER_ELECTION_NAMESPACE = OPERATOR_NAMESPACE;
+export const DEFAULT_LEADER_ELECTION_ID = OPERATOR_NAME;
 
 export const RUN_FLAGS_USAGE = `Flags for "secretsource run":
   --kubeconfig PATH                    kubeconfig file (default: $KUBECONFIG, else in-cluster config)

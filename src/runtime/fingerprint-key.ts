@@ -1,4 +1,4 @@
-// The key of the content fingerprints (src/secrets/content-hash.ts), kept in a
+// The key of the content fingerprints (src/secrets/fingerprint.ts), kept in a
 // Secret in the operator's own namespace so every replica and every restart
 // uses the same one: a fingerprint made by one process is checked by another.
 // The first replica to start creates it; a replica that loses the creation
@@ -7,7 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import * as k8s from '@kubernetes/client-node';
 import { kubeErrorMessage } from '../controller/secret-source-reconciler.js';
-import { MIN_FINGERPRINT_KEY_BYTES } from '../secrets/content-hash.js';
+import { OPERATOR_NAME } from '../api/v1alpha1/names.js';
+import { MIN_FINGERPRINT_KEY_BYTES } from '../secrets/fingerprint.js';
 
 export const FINGERPRINT_KEY_SECRET = 'secretsource-fingerprint-key';
 export const FINGERPRINT_KEY_FIELD = 'key';
@@ -98,7 +99,7 @@ export class KubernetesKeySecretStore implements KeySecretStore {
       await this.core.createNamespacedSecret({
         namespace,
         body: {
-          metadata: { name, labels: { 'app.kubernetes.io/name': 'secretsource-operator' } },
+          metadata: { name, labels: { 'app.kubernetes.io/name': OPERATOR_NAME } },
           type: 'Opaque',
           data: { [FINGERPRINT_KEY_FIELD]: key.toString('base64') },
         },

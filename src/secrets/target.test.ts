@@ -1,11 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import {
-  buildTargetSecret,
-  CONTENT_HASH_ANNOTATION,
-  MANAGED_LABEL,
-  SecretTooLargeError,
-  SOURCE_ANNOTATION,
-} from './target.js';
+import { FINGERPRINT_ANNOTATION, MANAGED_LABEL, SOURCE_ANNOTATION } from '../api/v1alpha1/names.js';
+import { buildTargetSecret, SecretTooLargeError } from './target.js';
 
 const password = randomBytes(12);
 
@@ -24,7 +19,7 @@ function spec(overrides = {}) {
 test('builds an apply configuration with base64 data, the managed label and the fingerprint', () => {
   const secret = buildTargetSecret(spec());
   expect(secret.metadata.labels[MANAGED_LABEL]).toBe('true');
-  expect(secret.metadata.annotations[CONTENT_HASH_ANNOTATION]).toBe(spec().fingerprint);
+  expect(secret.metadata.annotations[FINGERPRINT_ANNOTATION]).toBe(spec().fingerprint);
   expect(secret.metadata.annotations[SOURCE_ANNOTATION]).toBe('db');
   expect(secret.type).toBe('Opaque');
   expect(Buffer.from(secret.data['password']!, 'base64').equals(password)).toBe(true);

@@ -3,11 +3,9 @@
 // A source that merges its keys into someone else's Secret (creationPolicy
 // Merge) applies only its keys and the managed label: the Secret's type and
 // the marks naming one owning source are not its to set.
-import type { SecretData } from './content-hash.js';
+import { FINGERPRINT_ANNOTATION, MANAGED_LABEL, SOURCE_ANNOTATION } from '../api/v1alpha1/names.js';
+import type { SecretData } from './fingerprint.js';
 
-export const MANAGED_LABEL = 'secretsource.dev/managed';
-export const CONTENT_HASH_ANNOTATION = 'secretsource.dev/content-hash';
-export const SOURCE_ANNOTATION = 'secretsource.dev/source';
 /** The API server refuses a Secret over 1 MiB; refuse it first with a clear reason. */
 export const MAX_SECRET_BYTES = 1024 * 1024;
 
@@ -72,7 +70,7 @@ export function buildTargetSecret(spec: TargetSecretSpec): AppliedSecret {
 
   const marks: Record<string, string> = spec.merge
     ? {}
-    : { [CONTENT_HASH_ANNOTATION]: spec.fingerprint, [SOURCE_ANNOTATION]: spec.sourceName };
+    : { [FINGERPRINT_ANNOTATION]: spec.fingerprint, [SOURCE_ANNOTATION]: spec.sourceName };
   const secret: AppliedSecret = {
     apiVersion: 'v1',
     kind: 'Secret',

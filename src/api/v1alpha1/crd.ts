@@ -1,13 +1,10 @@
 // The three CustomResourceDefinitions, built from schema.ts. generate.ts writes them to crds/ and
 // config/crd/bases/.
 import { orList } from './schema-builders.js';
-import { BACKENDS, GROUP, KINDS, VERSION, objectSchema, type JSONSchemaProps, type Kind } from './schema.js';
+import { ALL_KINDS, GROUP, PLURALS, VERSION, type Kind } from './names.js';
+import { BACKENDS, KINDS, objectSchema, type JSONSchemaProps } from './schema.js';
 
-export const PLURALS: Readonly<Record<Kind, string>> = {
-  SecretSource: 'secretsources',
-  SecretProvider: 'secretproviders',
-  ClusterSecretProvider: 'clustersecretproviders',
-};
+export { ALL_KINDS, PLURALS } from './names.js';
 
 export const SHORT_NAMES: Readonly<Record<Kind, readonly string[]>> = {
   SecretSource: ['ss'],
@@ -142,8 +139,6 @@ export function buildCrd(kind: Kind): CustomResourceDefinition {
     },
   };
 }
-
-export const ALL_KINDS: readonly Kind[] = ['SecretSource', 'SecretProvider', 'ClusterSecretProvider'];
 
 export function buildCrds(): CustomResourceDefinition[] {
   return ALL_KINDS.map(buildCrd);

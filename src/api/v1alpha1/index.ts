@@ -1,20 +1,17 @@
 // The public face of the v1alpha1 API: constants, types, parsing at the edge and defaults.
+export * from './names.js';
 export {
-  API_VERSION,
   CREATION_POLICIES,
   DECODINGS,
   DELETION_POLICIES,
   DUPLICATE_KEYS_POLICIES,
   FORBIDDEN_SECRET_TYPES,
-  GROUP,
   MAX_LAST_FORCE_SYNC_LENGTH,
   PROVIDER_KINDS,
   REFRESH_POLICIES,
   RESTART_KINDS,
-  VERSION,
-  type Kind,
 } from './schema.js';
-export { ALL_KINDS, CATEGORY, PLURALS, buildCrd, buildCrds, type CustomResourceDefinition } from './crd.js';
+export { CATEGORY, buildCrd, buildCrds, type CustomResourceDefinition } from './crd.js';
 export {
   InvalidSpecError,
   parseClusterSecretProvider,
@@ -38,7 +35,3 @@ export {
   type ResolvedTarget,
 } from './defaults.js';
 export type * from './types.generated.js';
-
-export const KIND_SECRET_SOURCE = 'SecretSource';
-export const KIND_SECRET_PROVIDER = 'SecretProvider';
-export const KIND_CLUSTER_SECRET_PROVIDER = 'ClusterSecretProvider';

@@ -14,6 +14,8 @@
 // The building blocks live in schema-builders.ts and each provider's `spec.<type>` in
 // src/providers/<type>/schema.ts; the provider list (src/providers/index.ts) decides which are here.
 import { PROVIDERS } from '../../providers/index.js';
+import { API_VERSION, FINGERPRINT_ANNOTATION, FORCE_SYNC_ANNOTATION, type Kind } from './names.js';
+import { reason } from './reasons.js';
 import {
   boolean,
   celRule,
@@ -470,7 +472,7 @@ const refresh = namedType('Refresh', 'When the operator fetches the values again
         },
       ),
       schedule: string(
-        'Five-field cron schedule, e.g. "0 3 * * *". Instead of interval. A schedule that matches no date (e.g. "0 0 31 2 *") is refused: Ready=False, reason InvalidSpec, nothing is read.',
+        `Five-field cron schedule, e.g. "0 3 * * *". Instead of interval. A schedule that matches no date (e.g. "0 0 31 2 *") is refused: Ready=False, reason ${reason('InvalidSpec')}, nothing is read.`,
         {
           maxLength: 256,
           pattern: CRON_PATTERN,
@@ -674,12 +676,12 @@ export const secretSourceSpecSchema: JSONSchemaProps = namedType(
           'x-kubernetes-list-map-keys': ['key'],
         }),
         dataFrom: list(
-          'Sources of many keys at once. A key produced twice (by two entries, or by data and dataFrom) is an InvalidSpec error unless duplicateKeys is LastWins.',
+          `Sources of many keys at once. A key produced twice (by two entries, or by data and dataFrom) is an ${reason('InvalidSpec')} error unless duplicateKeys is LastWins.`,
           dataFromItem('A source.'),
           100,
         ),
         duplicateKeys: enumOf(
-          'What a key produced by two entries does. Error (the default): an InvalidSpec error naming both entries. LastWins: entries are applied in the order dataFrom[0], dataFrom[1], …, then data[0], data[1], … (within one dataFrom entry, remote keys in sorted order) and a later entry replaces an earlier one, so data overrides dataFrom (the order of External Secrets Operator).',
+          `What a key produced by two entries does. Error (the default): an ${reason('InvalidSpec')} error naming both entries. LastWins: entries are applied in the order dataFrom[0], dataFrom[1], …, then data[0], data[1], … (within one dataFrom entry, remote keys in sorted order) and a later entry replaces an earlier one, so data overrides dataFrom (the order of External Secrets Operator).`,
           DUPLICATE_KEYS_POLICIES,
         ),
         generate: list(
@@ -689,7 +691,7 @@ export const secretSourceSpecSchema: JSONSchemaProps = namedType(
           { 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['key'] },
         ),
         allowEmpty: boolean(
-          'Accept an empty result. Default false: a dataFrom entry (path or find) that yields no keys, or a Secret that would hold no keys, is an EmptyResult error and the existing Secret is kept as it is. true: such a result is written, even a Secret with no keys.',
+          `Accept an empty result. Default false: a dataFrom entry (path or find) that yields no keys, or a Secret that would hold no keys, is an ${reason('EmptyResult')} error and the existing Secret is kept as it is. true: such a result is written, even a Secret with no keys.`,
         ),
         target: secretTarget('The Secret to write. Default: an Opaque Secret named like the SecretSource.'),
         refresh: refresh(
@@ -699,7 +701,7 @@ export const secretSourceSpecSchema: JSONSchemaProps = namedType(
           'How dynamic credentials are renewed, replaced and revoked. Applies only to dataFrom[].dynamic entries.',
         ),
         restartTargets: list(
-          'Workloads to roll when the Secret content changes (not on the first sync, not on a refresh that finds nothing new): their pod template gets the annotation secretsource.dev/content-hash with the new fingerprint, so the workload controller replaces the pods. A missing workload is a RestartTargetNotFound Warning, not a failed sync.',
+          `Workloads to roll when the Secret content changes (not on the first sync, not on a refresh that finds nothing new): their pod template gets the annotation ${FINGERPRINT_ANNOTATION} with the new fingerprint, so the workload controller replaces the pods. A missing workload is a RestartTargetNotFound Warning, not a failed sync.`,
           restartTarget('A workload.'),
           32,
           { 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['kind', 'name'] },
@@ -831,7 +833,7 @@ export const secretSourceStatusSchema: JSONSchemaProps = namedType(
         100,
       ),
       lastForceSync: string(
-        `The value of the secretsource.dev/force-sync annotation the last sync answered; a new value syncs now. A value longer than ${MAX_LAST_FORCE_SYNC_LENGTH} characters is recorded as "sha256:" and the hex SHA-256 of the value.`,
+        `The value of the ${FORCE_SYNC_ANNOTATION} annotation the last sync answered; a new value syncs now. A value longer than ${MAX_LAST_FORCE_SYNC_LENGTH} characters is recorded as "sha256:" and the hex SHA-256 of the value.`,
         { maxLength: MAX_LAST_FORCE_SYNC_LENGTH },
       ),
     }),
@@ -840,11 +842,7 @@ export const secretSourceStatusSchema: JSONSchemaProps = namedType(
 // ---------------------------------------------------------------------------------------------
 // Whole objects
 
-export const GROUP = 'secretsource.dev';
-export const VERSION = 'v1alpha1';
-export const API_VERSION = `${GROUP}/${VERSION}`;
-
-export type Kind = 'SecretSource' | 'SecretProvider' | 'ClusterSecretProvider';
+export { API_VERSION, GROUP, VERSION, type Kind } from './names.js';
 
 interface KindInfo {
   description: string;

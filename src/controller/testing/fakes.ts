@@ -2,6 +2,7 @@
 // They record what was asked of them and keep just enough state (a Secret "server", a backend of
 // JSON documents) for a reconcile to read back what an earlier one wrote. Real servers are
 // tested in e2e/. No jest here: this file is plain TypeScript usable from any test.
+import { OPERATOR_FIELD_MANAGER } from '../../api/v1alpha1/names.js';
 import type { CachedProviderClient, ProviderObject } from '../../providers/client-cache.js';
 import { InvalidRefError, NotFoundError } from '../../providers/errors.js';
 import { encodeDocument, propertyOf, type Document } from '../../providers/property.js';
@@ -243,7 +244,7 @@ export class FakeKubeGateway implements KubeGateway {
             metadata.ownerReferences = metadata.ownerReferences.filter((o) => o.uid !== ownerUid);
           }
         },
-        'secretsource-operator',
+        OPERATOR_FIELD_MANAGER,
       );
     }
   }

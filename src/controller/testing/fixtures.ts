@@ -10,8 +10,7 @@ import type {
   SecretTarget,
   Refresh,
 } from '../../api/v1alpha1/index.js';
-
-const API_VERSION = 'secretsource.dev/v1alpha1';
+import { API_VERSION } from '../../api/v1alpha1/names.js';
 
 export const vaultSpec = {
   server: 'https://vault.example:8200',

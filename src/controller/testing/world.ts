@@ -3,8 +3,8 @@
 import { randomBytes } from 'node:crypto';
 import type { SecretSource, SecretSourceStatus } from '../../api/v1alpha1/index.js';
 import { CoalescingReader, ReadCoalescer } from '../../providers/read-coalescer.js';
-import { ContentFingerprint } from '../../secrets/content-hash.js';
-import { MANAGED_LABEL } from '../../secrets/target.js';
+import { ContentFingerprint } from '../../secrets/fingerprint.js';
+import { MANAGED_LABEL } from '../../api/v1alpha1/names.js';
 import { FakeClock } from '../../kube/clock.js';
 import type { Condition } from '../../kube/conditions.js';
 import { backoffDelay } from '../../kube/rate-limiter.js';

@@ -117,7 +117,7 @@ export class SdkStsApi implements StsApi {
  * does not match, a wrong external ID), not a missing secret or a bad reference.
  */
 function loginError(error: unknown, subject: ErrorSubject, operation: string): unknown {
-  if (!(error instanceof ProviderError) || error.retryable) return error;
+  if (!(error instanceof ProviderError) || error.transient) return error;
   if (error.reason === 'AuthFailed') {
     // Rebuilt as a plain UnauthorizedError: never an AccessDeniedError (see error-map.ts).
     return new UnauthorizedError(subject, `${operation} was rejected: ${whatOf(error)}`);

@@ -82,7 +82,7 @@ async function loginAt(
   } catch (error) {
     // Vault answers a bad role, secret-id or JWT with 400 or 403, a missing auth mount with 404: to
     // the user all of these are a failed login, not a missing secret.
-    if (error instanceof ProviderError && !error.retryable) {
+    if (error instanceof ProviderError && !error.transient) {
       throw new UnauthorizedError(api.subject(path), `login rejected (${error.reason})`);
     }
     throw error;

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { ContentFingerprint, isFingerprint, liveData } from './content-hash.js';
+import { ContentFingerprint, isFingerprint, liveData } from './fingerprint.js';
 
 const value = randomBytes(16);
 const target = { namespace: 'payments', name: 'db' };
