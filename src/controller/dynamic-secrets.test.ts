@@ -4,7 +4,7 @@
 // issued again) by a restarted operator.
 import type { SecretSource, SecretSourceSpec } from '../api/v1alpha1/index.js';
 import { UnavailableError } from '../providers/errors.js';
-import type { LiveSecret } from './kube-gateway.js';
+import type { LiveSecret } from './ports.js';
 import type { FakeRole } from './testing/fakes.js';
 import { secretSource } from './testing/fixtures.js';
 import { decoded, HOUR, KEY, MINUTE, SECOND, START, World } from './testing/world.js';

@@ -1,80 +1,11 @@
-// The reconciler's Kubernetes I/O behind one interface, so reconcile logic is
-// unit tested with a fake and e2e tested against the real API server.
+// The reconcilers' Kubernetes I/O (the KubeGateway port, ports.ts) over the real API server, so
+// reconcile logic is unit tested with a fake and e2e tested against the real API server.
 // Every write goes through the global write rate limit and is counted.
 import * as k8s from '@kubernetes/client-node';
 import { GROUP, OPERATOR_FIELD_MANAGER, PLURALS, VERSION } from '../api/v1alpha1/names.js';
 import type { AppliedSecret } from '../secrets/target.js';
-import type { ManagedFieldsEntry } from '../kube/managed-fields.js';
 import type { WriteLimiter } from '../kube/rate-limiter.js';
-
-export type ProviderKind = 'SecretProvider' | 'ClusterSecretProvider';
-
-export interface LiveSecret {
-  metadata?: {
-    name?: string;
-    namespace?: string;
-    uid?: string;
-    resourceVersion?: string;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-    ownerReferences?: { uid: string; apiVersion: string; kind: string; name: string }[];
-    managedFields?: ManagedFieldsEntry[];
-  };
-  type?: string;
-  data?: Record<string, string>;
-  immutable?: boolean;
-}
-
-export interface KubeGateway {
-  getSecret(namespace: string, name: string): Promise<LiveSecret | undefined>;
-  getConfigMap(namespace: string, name: string): Promise<{ data?: Record<string, string> } | undefined>;
-  /**
-   * Server-side apply as `fieldManager`; returns the Secret as stored. Without force a field
-   * another manager set to a different value is a 409 conflict instead of being taken over.
-   */
-  applySecret(secret: AppliedSecret, fieldManager: string, options?: { force: boolean }): Promise<LiveSecret>;
-  /** Rewrites managedFields (and drops annotations set to null), only if the Secret is still at resourceVersion. */
-  patchSecretMetadata(namespace: string, name: string, patch: SecretMetadataPatch): Promise<void>;
-  /** Deletes the Secret only if it is still the object with this uid. */
-  deleteSecret(namespace: string, name: string, uid: string): Promise<void>;
-  /** Drops the ownerReference to `ownerUid`, so garbage collection leaves the Secret alone. */
-  releaseSecret(namespace: string, name: string, ownerUid: string): Promise<void>;
-  patchSecretSourceStatus(namespace: string, name: string, status: object): Promise<void>;
-  /**
-   * Sets `annotation` on a workload's pod template, which rolls its pods. Returns false when the
-   * workload does not exist (nothing is created).
-   */
-  restartWorkload(workload: WorkloadRef, annotation: string, value: string): Promise<boolean>;
-  patchProviderStatus(
-    kind: ProviderKind,
-    namespace: string | undefined,
-    name: string,
-    status: object,
-  ): Promise<void>;
-  /**
-   * Adds (present) or removes our finalizer, leaving other finalizers alone. Only on the object
-   * with this uid: when it is gone (a stale cache), nothing is written and nothing is created.
-   */
-  setFinalizer(
-    namespace: string,
-    name: string,
-    finalizer: string,
-    present: boolean,
-    uid: string | undefined,
-  ): Promise<void>;
-}
-
-export interface WorkloadRef {
-  namespace: string;
-  kind: 'Deployment' | 'StatefulSet' | 'DaemonSet';
-  name: string;
-}
-
-export interface SecretMetadataPatch {
-  resourceVersion: string;
-  managedFields?: ManagedFieldsEntry[];
-  annotations?: Record<string, null>;
-}
+import type { KubeGateway, LiveSecret, ProviderKind, SecretMetadataPatch, WorkloadRef } from './ports.js';
 
 const MERGE_PATCH = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 const APPLY_PATCH = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.ServerSideApply);

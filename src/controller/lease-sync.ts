@@ -13,6 +13,7 @@ import { InvalidRefError, InvalidSpecError, isAbortError, NotFoundError } from '
 import type { IssuedCredentials, RemoteLease } from '../providers/types.js';
 import { parseDuration } from '../rotation/duration.js';
 import type { Fetched } from './collect-data.js';
+import type { LeaseMetrics } from './ports.js';
 import {
   afterRenewal,
   decideLeases,
@@ -34,17 +35,6 @@ import {
 const REVOKE_RETRY_MS = 30_000;
 /** Revoking credentials a failed sync issued must not wait on a reconcile that is being cancelled. */
 const CLEANUP_TIMEOUT_MS = 10_000;
-
-export interface LeaseMetrics {
-  /** One lease renewal: renewed, max_ttl (granted less than asked: replaced next) or error. */
-  leaseRenewal?(result: 'renewed' | 'max_ttl' | 'error'): void;
-  /** New credentials issued for every entry of a SecretSource, or an issue that failed. */
-  dynamicIssue?(reason: IssueReason, result: 'issued' | 'error'): void;
-  /** A replaced lease revoked (or found gone already), or a revocation that failed. */
-  leaseRevocation?(result: 'revoked' | 'error'): void;
-  /** When the first of a SecretSource's dynamic credentials expires; undefined removes it. */
-  leaseExpiry?(namespace: string, name: string, expiresAt: Date | undefined): void;
-}
 
 export interface LeaseLogger {
   info(fields: Record<string, unknown>, message: string): void;

@@ -32,7 +32,7 @@ import { kubeListWatch } from '../kube/kube-list-watch.js';
 import { TargetIndex } from './target-index.js';
 import { WorkQueue } from '../kube/workqueue.js';
 import { API_VERSION, MANAGED_LABEL, SOURCE_ANNOTATION } from '../api/v1alpha1/names.js';
-import type { ReconcileResult } from './secret-source-reconciler.js';
+import type { ReconcileResult } from './ports.js';
 
 const API = `/apis/${API_VERSION}`;
 const PROVIDER_KEY = 'provider:';

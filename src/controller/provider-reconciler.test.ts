@@ -7,7 +7,7 @@ import {
 } from '../providers/errors.js';
 import { FakeClock } from '../kube/clock.js';
 import type { Condition } from '../kube/conditions.js';
-import type { ProviderKind } from './kube-gateway.js';
+import type { ProviderKind } from './ports.js';
 import { ProviderReconciler } from './provider-reconciler.js';
 import {
   FakeBackend,

@@ -7,9 +7,15 @@ import { CredentialsPerNamespaceError, ProviderError } from '../providers/errors
 import { PROVIDER_TYPES } from '../providers/registry.js';
 import type { Clock } from '../kube/clock.js';
 import { findCondition, setCondition, type Condition } from '../kube/conditions.js';
-import type { KubeGateway, ProviderKind } from './kube-gateway.js';
-import type { ProviderClients, ReconcileLogger, ReconcileResult, Store } from './secret-source-reconciler.js';
-import { kubeErrorMessage } from './secret-source-reconciler.js';
+import { kubeErrorMessage } from '../kube/kube-error.js';
+import type {
+  KubeGateway,
+  ProviderClients,
+  ProviderKind,
+  ReconcileLogger,
+  ReconcileResult,
+  Store,
+} from './ports.js';
 
 export interface ProviderReconcilerOptions {
   providers: Store<unknown>;

@@ -18,7 +18,7 @@ import { InvalidRefError, NotFoundError } from '../providers/errors.js';
 import type { RemoteRef } from '../providers/types.js';
 import type { FetchedDataEntry } from '../secrets/content.js';
 import { generate, openSshPublicKey, type Generated, type GeneratorSpec } from '../secrets/generators.js';
-import type { LiveSecret } from './kube-gateway.js';
+import type { LiveSecret } from './ports.js';
 
 const PUBLIC_SUFFIX = '.pub';
 

@@ -18,7 +18,7 @@ import { isReason, isRetryable, type Reason } from '../api/v1alpha1/reasons.js';
 import type { CachedProviderClient, ProviderObject } from '../providers/client-cache.js';
 import { ProviderError } from '../providers/errors.js';
 import type { CoalescingReader } from '../providers/read-coalescer.js';
-import type { ProviderClient, ProviderWarning } from '../providers/types.js';
+import type { ProviderWarning } from '../providers/types.js';
 import {
   MIN_REFRESH_DELAY_MS,
   nextRefresh,
@@ -39,14 +39,23 @@ import {
   SOURCE_ANNOTATION,
 } from '../api/v1alpha1/names.js';
 import type { Clock } from '../kube/clock.js';
+import { kubeErrorMessage } from '../kube/kube-error.js';
 import { collectData, type Fetched } from './collect-data.js';
 import { secretContentInput } from './content-input.js';
 import { findCondition, setCondition } from '../kube/conditions.js';
 import type { EventRecorder, InvolvedObject } from '../kube/events.js';
-import type { KubeGateway, LiveSecret } from './kube-gateway.js';
+import type {
+  KubeGateway,
+  LiveSecret,
+  ProviderClients,
+  ReconcileLogger,
+  ReconcileResult,
+  Store,
+  SyncMetrics,
+} from './ports.js';
 import { hasApplyEntry, ownedSecretFields, withoutLegacyFields } from '../kube/managed-fields.js';
 import { secretFieldManager } from '../secrets/field-manager.js';
-import { LeaseSync, type LeaseMetrics, type LeaseReport } from './lease-sync.js';
+import { LeaseSync, type LeaseReport } from './lease-sync.js';
 import { OwnWrites } from './own-writes.js';
 import { rotateAtSource } from './rotate-at-source.js';
 import { RefreshSchedule } from './refresh-schedule.js';
@@ -55,50 +64,6 @@ import { ProviderResolutionError, type ProviderResolver } from './provider-resol
 
 /** Provider warnings quoted in the Ready message; the rest are counted (each has its Event). */
 const MAX_WARNINGS_IN_MESSAGE = 3;
-
-export interface ReconcileResult {
-  /** Retry with the queue's per-key backoff (a transient failure). */
-  retry?: boolean;
-  /** Run again after this long (the next scheduled refresh). */
-  requeueAfterMs?: number;
-}
-
-export interface ReconcileLogger {
-  info(fields: Record<string, unknown>, message: string): void;
-  warn(fields: Record<string, unknown>, message: string): void;
-  debug(fields: Record<string, unknown>, message: string): void;
-}
-
-export interface SyncMetrics extends LeaseMetrics {
-  syncFinished(result: string, seconds: number): void;
-  /** A spec.generate value written to its backend (rotated) or a rotation that failed (error). */
-  rotation?(provider: string, result: 'rotated' | 'error'): void;
-  /** A restart target patched (restarted), missing (not_found) or failing (error). */
-  workloadRestart?(kind: string, result: 'restarted' | 'not_found' | 'error'): void;
-  /** The notAfter of the certificate a SecretSource's Secret holds; undefined when it holds none. */
-  certificateNotAfter?(namespace: string, name: string, notAfter: Date | undefined): void;
-  /** When the queue wakes a SecretSource for its next refresh; undefined when only a change does. */
-  nextRefresh?(namespace: string, name: string, at: Date | undefined): void;
-}
-
-export interface Store<T> {
-  get(key: string): T | undefined;
-}
-
-export interface ProviderClients {
-  acquire(
-    provider: ProviderObject,
-    /** The SecretSource's namespace; undefined for a provider's own validation. */
-    consumerNamespace: string | undefined,
-    signal: AbortSignal,
-  ): Promise<
-    ProviderClient & {
-      readonly key: string;
-      readonly providerType: string;
-      readonly description: string;
-    }
-  >;
-}
 
 export interface SecretSourceReconcilerOptions {
   sources: Store<unknown>;
@@ -1065,24 +1030,6 @@ function toSyncFailure(error: unknown): SyncFailure {
     return new SyncFailure(error.reason, error.message);
   }
   return new SyncFailure('SyncFailed', kubeErrorMessage(error));
-}
-
-/** A failed Kubernetes call's Status message; never the request (it may hold Secret data). */
-export function kubeErrorMessage(error: unknown): string {
-  const body = (error as { body?: unknown })?.body;
-  if (typeof body === 'string') {
-    try {
-      const message = (JSON.parse(body) as { message?: unknown }).message;
-      if (typeof message === 'string') return message;
-    } catch {
-      // not JSON: fall through
-    }
-  }
-  if (body && typeof body === 'object' && typeof (body as { message?: unknown }).message === 'string') {
-    return (body as { message: string }).message;
-  }
-  const code = (error as { code?: unknown })?.code;
-  return typeof code === 'number' ? `HTTP ${code}` : error instanceof Error ? error.name : 'unknown error';
 }
 
 function involved(source: SecretSource): InvolvedObject {

@@ -1,5 +1,5 @@
 import type { AppliedSecret } from '../secrets/target.js';
-import type { LiveSecret } from './kube-gateway.js';
+import type { LiveSecret } from './ports.js';
 import { liveMatches } from './target-state.js';
 
 const MANAGER = 'secretsource.dev/db';

@@ -6,7 +6,7 @@
 // count (docs/adr/0010-field-manager-per-secretsource.md). Comparing with the
 // values in memory, not a hash, keeps this exact and cheap.
 import type { AppliedSecret } from '../secrets/target.js';
-import type { LiveSecret } from './kube-gateway.js';
+import type { LiveSecret } from './ports.js';
 import { ownedSecretFields } from '../kube/managed-fields.js';
 
 export function liveMatches(live: LiveSecret, desired: AppliedSecret, manager: string): boolean {

@@ -6,7 +6,7 @@
 // namespace's Secrets, so the key stays with the operator.
 import { randomBytes } from 'node:crypto';
 import * as k8s from '@kubernetes/client-node';
-import { kubeErrorMessage } from '../controller/secret-source-reconciler.js';
+import { kubeErrorMessage } from '../kube/kube-error.js';
 import { OPERATOR_NAME } from '../api/v1alpha1/names.js';
 import { MIN_FINGERPRINT_KEY_BYTES } from '../secrets/fingerprint.js';
 

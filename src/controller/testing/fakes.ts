@@ -20,12 +20,14 @@ import type { EventRecorder, EventType, InvolvedObject } from '../../kube/events
 import type {
   KubeGateway,
   LiveSecret,
+  ProviderClients,
   ProviderKind,
+  ReconcileLogger,
   SecretMetadataPatch,
+  Store,
   WorkloadRef,
-} from '../kube-gateway.js';
+} from '../ports.js';
 import { fieldLeaves, fieldsTree } from '../../kube/managed-fields.js';
-import type { ProviderClients, ReconcileLogger, Store } from '../secret-source-reconciler.js';
 
 /** A Store over a Map, standing in for an informer cache. */
 export class MapStore<T> implements Store<T> {

@@ -9,13 +9,10 @@ import { FakeClock } from '../../kube/clock.js';
 import type { Condition } from '../../kube/conditions.js';
 import { backoffDelay } from '../../kube/rate-limiter.js';
 import { DEFAULT_BACKOFF } from '../../kube/workqueue.js';
-import type { LiveSecret } from '../kube-gateway.js';
+import type { LiveSecret } from '../ports.js';
 import { ProviderResolver } from '../provider-resolver.js';
-import {
-  SecretSourceReconciler,
-  type ReconcileResult,
-  type SyncMetrics,
-} from '../secret-source-reconciler.js';
+import type { ReconcileResult, SyncMetrics } from '../ports.js';
+import { SecretSourceReconciler } from '../secret-source-reconciler.js';
 import {
   FakeBackend,
   FakeKubeGateway,
