@@ -1,25 +1,21 @@
 // A provider as the rest of the operator sees it: one descriptor per provider folder, listed once in
-// src/providers/index.ts. That list feeds the SecretProvider/ClusterSecretProvider schemas (and so
-// crds/ and the generated types), the registry and the metric labels.
+// src/providers/index.ts. It adds to the provider's piece of the API (its schema.ts, which src/api
+// builds the CRDs from) what only the running operator needs: the factory and the metric labels.
+// The list feeds the registry (src/cli/run.ts) and the metric labels (src/runtime/metrics.ts).
 //
-// A descriptor module loads no backend SDK, because src/api imports the list: its factory loads the
-// client code (and the SDK with it) on the first create(), see vault/index.ts.
-import type { JSONSchemaProps } from '../api/v1alpha1/schema-builders.js';
+// A descriptor module loads no backend SDK: its factory loads the client code (and the SDK with it)
+// on the first create(), see vault/index.ts, so `secretsource validate` and the tests that build a
+// registry stay quick.
+import type { ProviderSchema } from '../api/v1alpha1/schema-builders.js';
 import type { ProviderFactory } from './registry.js';
 
-export interface ProviderDescriptor<Type extends string, Spec, Operation extends string> {
-  /** The spec field that selects the provider (`spec.vault`); also the metrics' `provider` label and `status.backend`. */
-  readonly type: Type;
-  /** What it connects to, for the CRD descriptions, e.g. "Vault/OpenBao". */
-  readonly displayName: string;
-  /** The `spec.<type>` schema; `make manifests` makes the CRDs and the `Spec` type from it. */
-  readonly schema: JSONSchemaProps;
+export interface ProviderDescriptor<
+  Type extends string,
+  Spec,
+  Operation extends string,
+> extends ProviderSchema<Type> {
   /** The `operation` label values this provider reports in secretsource_provider_calls_total. */
   readonly operations: readonly Operation[];
-  /**
-   * The factory the registry builds clients with. Absent while the spec field is part of the API but
-   * the provider is not written yet (azure): such a provider is InvalidSpec, "not supported by this
-   * build".
-   */
-  readonly factory?: () => ProviderFactory<Type, Spec>;
+  /** The factory the registry builds clients with. */
+  readonly factory: () => ProviderFactory<Type, Spec>;
 }

@@ -1,8 +1,8 @@
 // Maps a provider spec field (`vault`, `aws`, `azure`) to the code that builds its client.
+import { PROVIDER_TYPES, type ProviderType } from '../api/v1alpha1/providers.js';
 import type { SecretProviderSpec } from '../api/v1alpha1/types.generated.js';
 import type { ScopedCredentials } from './credentials.js';
 import { InvalidSpecError } from './errors.js';
-import { PROVIDER_TYPES, type ProviderType } from './index.js';
 import {
   describeProvider,
   type OnProviderCall,

@@ -16,7 +16,6 @@
 import type { Reason } from '../api/v1alpha1/reasons.js';
 import { setLongTimeout, type LongTimeout } from '../kube/long-timeout.js';
 import type { ProviderErrorReason } from './errors.js';
-import type { ProviderOperation } from './index.js';
 
 export type ProviderKind = 'SecretProvider' | 'ClusterSecretProvider';
 
@@ -139,11 +138,12 @@ export type ProviderCallStatus = 'success' | 'aborted' | 'error' | ProviderError
 /**
  * Called once per remote call a provider makes (reads, writes, logins, renewals), so the runtime
  * can count calls per backend. `provider` is the provider type ('vault'), `operation` one of the
- * operations its descriptor declares ('read', 'login', ...).
+ * operations its descriptor declares ('read', 'login', ...): each provider's modules take it as
+ * `OnProviderCall<ItsOperation>` (its operations.ts), so the compiler holds each call to the list.
  */
-export type OnProviderCall = (
+export type OnProviderCall<Operation extends string = string> = (
   provider: string,
-  operation: ProviderOperation,
+  operation: Operation,
   status: ProviderCallStatus,
 ) => void;
 

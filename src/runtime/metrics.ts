@@ -1,9 +1,7 @@
 // Prometheus metrics on a registry of our own, so tests and embedders never share global state.
 // Labels are small fixed sets (results, operations, resource kinds): never names, paths or values.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { ProviderOperation } from '../providers/index.js';
 
-export type { ProviderOperation };
 export type SyncResult = 'written' | 'unchanged' | 'error';
 export type ProviderCallStatus =
   'ok' | 'not_found' | 'unauthorized' | 'throttled' | 'unavailable' | 'invalid_ref' | 'error';
@@ -172,8 +170,11 @@ export class Metrics {
     else this.#nextRefresh.set({ namespace, secretsource }, at.getTime() / 1000);
   }
 
-  /** `provider` is the provider kind ("vault", "aws", "azure"), never a connection name or path. */
-  providerCall(provider: string, operation: ProviderOperation, status: ProviderCallStatus, count = 1): void {
+  /**
+   * `provider` is the provider kind ("vault", "aws", "azure"), never a connection name or path;
+   * `operation` one its provider declares (src/providers/<type>/operations.ts, held there by the type).
+   */
+  providerCall(provider: string, operation: string, status: ProviderCallStatus, count = 1): void {
     this.#providerCalls.inc({ provider, operation, status }, count);
   }
 

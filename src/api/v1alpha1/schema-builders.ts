@@ -1,9 +1,24 @@
 // The building blocks of the v1alpha1 schemas: the JSONSchemaProps subset, named types, CEL rules
-// with their TypeScript twins, small builders and the credential references every provider uses.
-// Kept apart from schema.ts so each provider's piece (src/providers/<type>/schema.ts) can import
-// them while schema.ts imports the provider list: no import cycle, and src/api loads no SDK.
+// with their TypeScript twins, small builders, the credential references every provider uses and
+// the shape of a provider's piece of the API (ProviderSchema).
+// Each provider's piece (src/providers/<type>/schema.ts) imports this module and nothing else, so
+// src/api can assemble the CRDs from those pieces without loading any provider code (ADR 0017).
 //
 // The rules every schema built here keeps are in schema.ts.
+
+/**
+ * A provider's piece of the v1alpha1 API: what src/api needs to know of a backend to build the CRDs,
+ * the types and the admission policy, and nothing that builds a client. Each provider folder's
+ * schema.ts exports one; src/api/v1alpha1/providers.ts lists them.
+ */
+export interface ProviderSchema<Type extends string = string> {
+  /** The spec field that selects the provider (`spec.vault`); also `status.backend`. */
+  readonly type: Type;
+  /** What it connects to, for the CRD descriptions, e.g. "Vault/OpenBao". */
+  readonly displayName: string;
+  /** The `spec.<type>` schema; `make manifests` makes the CRDs and the TypeScript type from it. */
+  readonly schema: JSONSchemaProps;
+}
 
 /** The subset of apiextensions.k8s.io/v1 JSONSchemaProps these schemas use. */
 export interface JSONSchemaProps {

@@ -12,9 +12,9 @@
 //   with has() (docs/adr/0016-dynamic-secrets-and-leases.md).
 //
 // The building blocks live in schema-builders.ts and each provider's `spec.<type>` in
-// src/providers/<type>/schema.ts; the provider list (src/providers/index.ts) decides which are here.
-import { PROVIDERS } from '../../providers/index.js';
+// src/providers/<type>/schema.ts, a leaf listed in providers.ts (ADR 0017).
 import { API_VERSION, FINGERPRINT_ANNOTATION, FORCE_SYNC_ANNOTATION, type Kind } from './names.js';
+import { PROVIDER_SCHEMAS, PROVIDER_TYPES } from './providers.js';
 import { reason } from './reasons.js';
 import {
   boolean,
@@ -127,19 +127,19 @@ const labelSelector = namedType(
 );
 
 // ---------------------------------------------------------------------------------------------
-// Providers: spec and status, one `spec.<type>` per entry of src/providers/index.ts
+// Providers: spec and status, one `spec.<type>` per entry of providers.ts
 
 /** The spec fields that name a backend, in the order of the provider list. */
-export const BACKENDS = PROVIDERS.map((provider) => provider.type);
+export const BACKENDS = PROVIDER_TYPES;
 
 const providerSpecProperties = (): Record<string, JSONSchemaProps> =>
-  Object.fromEntries(PROVIDERS.map((provider) => [provider.type, provider.schema]));
+  Object.fromEntries(PROVIDER_SCHEMAS.map((provider) => [provider.type, provider.schema]));
 
 const backendRule = (): ValidationRule =>
   exactlyOneOf(BACKENDS, `spec must set exactly one of ${orList(BACKENDS)}`);
 
 /** "Vault/OpenBao, AWS Secrets Manager or Azure Key Vault", for the kinds' descriptions. */
-const BACKEND_NAMES = orList(PROVIDERS.map((provider) => provider.displayName));
+const BACKEND_NAMES = orList(PROVIDER_SCHEMAS.map((provider) => provider.displayName));
 
 export const secretProviderSpecSchema: JSONSchemaProps = namedType(
   'SecretProviderSpec',

@@ -12,7 +12,7 @@ import {
 import { failedCallStatus, ProviderError, type ErrorSubject } from '../errors.js';
 import type { OnProviderCall } from '../types.js';
 import { AccessDeniedError, awsError } from './error-map.js';
-import type { AwsOperation } from './index.js';
+import type { AwsOperation } from './operations.js';
 import type { VersionSelector } from './refs.js';
 
 /** One secret version as Secrets Manager returned it. */
@@ -88,13 +88,13 @@ export interface SecretsManagerApi {
 export interface SdkSecretsManagerApiOptions {
   /** Provider description for error messages. */
   provider: string;
-  onCall: OnProviderCall;
+  onCall: OnProviderCall<AwsOperation>;
 }
 
 export class SdkSecretsManagerApi implements SecretsManagerApi {
   readonly #client: SecretsManagerClient;
   readonly #provider: string;
-  readonly #onCall: OnProviderCall;
+  readonly #onCall: OnProviderCall<AwsOperation>;
 
   constructor(client: SecretsManagerClient, options: SdkSecretsManagerApiOptions) {
     this.#client = client;

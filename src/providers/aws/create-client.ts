@@ -1,5 +1,5 @@
 // Builds an AWS Secrets Manager client. Loaded by the factory in index.ts on the first create(), so
-// the descriptor (imported by src/api) loads no AWS SDK.
+// the descriptor loads no AWS SDK.
 //
 // Endpoints: Secrets Manager uses spec.aws.endpoint when set. Otherwise, and always for STS, the SDK's
 // own resolution applies: the regional endpoint, or AWS_ENDPOINT_URL_SECRETS_MANAGER /
@@ -11,11 +11,29 @@ import { describeProvider, type ProviderClient } from '../types.js';
 import { SdkSecretsManagerApi } from './api.js';
 import { createAwsAuth } from './auth.js';
 import { AwsProviderClient } from './client.js';
-import type { AwsClientOptions } from './index.js';
 import type { AwsSettings } from './spec.js';
 import { SdkStsApi } from './sts.js';
 
 /** Builds a client; no network call happens until the first use (credentials load lazily). */
+export interface AwsClientOptions {
+  /** Window of the get() micro-batcher (one BatchGetSecretValue per window); 0 turns it off. Default 25 ms. */
+  batchWindowMs?: number;
+  /** Per-request limit. Default 30 s. */
+  requestTimeoutMs?: number;
+  /** TCP/TLS connect limit. Default 5 s. */
+  connectTimeoutMs?: number;
+  /** Attempts per call including the SDK's own retries (throttling, 5xx). Default 3. */
+  maxAttempts?: number;
+  /** Largest number of secrets one find() returns. Default 1000. */
+  maxFindResults?: number;
+  /**
+   * Let a namespaced SecretProvider without `auth` use the default chain, i.e. the operator's own
+   * AWS identity. Off by default: anyone who may create a SecretProvider in a namespace could
+   * otherwise read whatever the operator's identity can. ClusterSecretProviders may always.
+   */
+  allowDefaultChainForSecretProviders?: boolean;
+}
+
 export function createAwsClient(
   settings: AwsSettings,
   context: ProviderContext,

@@ -4,33 +4,13 @@ import type { ProviderDescriptor } from '../descriptor.js';
 import { ProviderNotAllowedError } from '../errors.js';
 import type { ProviderFactory } from '../registry.js';
 import { describeProvider } from '../types.js';
-import { awsSpecSchema } from './schema.js';
+import type { AwsClientOptions } from './create-client.js';
+import { AWS_OPERATIONS, type AwsOperation } from './operations.js';
+import { awsSchema } from './schema.js';
 import { awsReferencesDefaultNamespace, parseAwsSpec } from './spec.js';
 
+export type { AwsClientOptions, AwsOperation };
 export { parseAwsSpec, type AwsSettings } from './spec.js';
-
-/** The `operation` label of each AWS call: the Secrets Manager calls (api.ts) and STS logins (sts.ts). */
-const OPERATIONS = ['get', 'getMany', 'find', 'validate', 'write', 'login'] as const;
-export type AwsOperation = (typeof OPERATIONS)[number];
-
-export interface AwsClientOptions {
-  /** Window of the get() micro-batcher (one BatchGetSecretValue per window); 0 turns it off. Default 25 ms. */
-  batchWindowMs?: number;
-  /** Per-request limit. Default 30 s. */
-  requestTimeoutMs?: number;
-  /** TCP/TLS connect limit. Default 5 s. */
-  connectTimeoutMs?: number;
-  /** Attempts per call including the SDK's own retries (throttling, 5xx). Default 3. */
-  maxAttempts?: number;
-  /** Largest number of secrets one find() returns. Default 1000. */
-  maxFindResults?: number;
-  /**
-   * Let a namespaced SecretProvider without `auth` use the default chain, i.e. the operator's own
-   * AWS identity. Off by default: anyone who may create a SecretProvider in a namespace could
-   * otherwise read whatever the operator's identity can. ClusterSecretProviders may always.
-   */
-  allowDefaultChainForSecretProviders?: boolean;
-}
 
 export function awsProviderFactory(options: AwsClientOptions = {}): ProviderFactory<'aws', AwsProvider> {
   return {
@@ -61,9 +41,7 @@ export function awsProviderFactory(options: AwsClientOptions = {}): ProviderFact
 }
 
 export const aws: ProviderDescriptor<'aws', AwsProvider, AwsOperation> = {
-  type: 'aws',
-  displayName: 'AWS Secrets Manager',
-  schema: awsSpecSchema,
-  operations: OPERATIONS,
+  ...awsSchema,
+  operations: AWS_OPERATIONS,
   factory: awsProviderFactory,
 };

@@ -14,7 +14,7 @@ import {
   serviceAccountRef,
   string,
   type Fields,
-  type JSONSchemaProps,
+  type ProviderSchema,
   type ValidationRule,
 } from '../../api/v1alpha1/schema-builders.js';
 
@@ -137,5 +137,9 @@ const awsProvider = namedType('AwsProvider', 'AWS Secrets Manager in one region.
   ),
 );
 
-/** The `spec.aws` schema. */
-export const awsSpecSchema: JSONSchemaProps = awsProvider('Connect to AWS Secrets Manager.');
+/** spec.aws: the provider's piece of the API, listed in src/api/v1alpha1/providers.ts. */
+export const awsSchema: ProviderSchema<'aws'> = {
+  type: 'aws',
+  displayName: 'AWS Secrets Manager',
+  schema: awsProvider('Connect to AWS Secrets Manager.'),
+};

@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/client-sts';
 import { ProviderError, UnauthorizedError, UnavailableError, type ErrorSubject } from '../errors.js';
 import type { OnProviderCall } from '../types.js';
+import type { AwsOperation } from './operations.js';
 import { awsError } from './error-map.js';
 
 export interface AwsCredentials {
@@ -40,13 +41,13 @@ export interface StsApi {
 
 export interface SdkStsApiOptions {
   provider: string;
-  onCall: OnProviderCall;
+  onCall: OnProviderCall<AwsOperation>;
 }
 
 export class SdkStsApi implements StsApi {
   readonly #client: STSClient;
   readonly #provider: string;
-  readonly #onCall: OnProviderCall;
+  readonly #onCall: OnProviderCall<AwsOperation>;
 
   constructor(client: STSClient, options: SdkStsApiOptions) {
     this.#client = client;

@@ -5,7 +5,7 @@
 import { failedCallStatus, ProviderError, type ErrorSubject } from '../errors.js';
 import type { OnProviderCall } from '../types.js';
 import { azureError } from './error-map.js';
-import type { AzureOperation } from './index.js';
+import type { AzureOperation } from './operations.js';
 
 /** One secret version as Key Vault returned it. */
 export interface SecretBundle {
@@ -97,7 +97,7 @@ interface SdkCertificateProperties {
 
 export interface SdkKeyVaultApiOptions {
   provider: string;
-  onCall: OnProviderCall;
+  onCall: OnProviderCall<AzureOperation>;
   /** Built on the first certificates/ read, so a provider that reads none never loads that SDK. */
   certificates: () => Promise<SdkCertificateClient>;
   now: () => number;

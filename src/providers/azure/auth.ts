@@ -24,6 +24,7 @@ import {
 } from '../errors.js';
 import { RefreshingCredential } from '../refreshing-credential.js';
 import type { OnProviderCall, ProviderClock, ProviderLogger } from '../types.js';
+import type { AzureOperation } from './operations.js';
 import { azureError } from './error-map.js';
 import type { AzureAuthSettings, AzureSettings } from './spec.js';
 
@@ -69,7 +70,7 @@ export interface EntraAuthOptions {
   sdk: IdentitySdk;
   clock: ProviderClock;
   logger: ProviderLogger;
-  onCall: OnProviderCall;
+  onCall: OnProviderCall<AzureOperation>;
   /** Provider description for messages and logs. */
   provider: string;
 }

@@ -1,5 +1,5 @@
 // Builds an Azure Key Vault client. Loaded by the factory in index.ts on the first create(), so the
-// descriptor (imported by src/api) loads no Azure SDK; @azure/keyvault-certificates loads on the
+// descriptor loads no Azure SDK; @azure/keyvault-certificates loads on the
 // first certificates/ read.
 //
 // Every SDK safety check stays on: challenge-resource verification (the vault's host must end with
@@ -17,7 +17,6 @@ import { describeProvider, type ProviderClient } from '../types.js';
 import { SdkKeyVaultApi, type SdkCertificateClient } from './api.js';
 import { EntraAuth, type IdentitySdk } from './auth.js';
 import { AzureProviderClient } from './client.js';
-import type { AzureClientOptions } from './index.js';
 import type { AzureSettings } from './spec.js';
 
 /** @azure/identity's credentials, selected by spec.azure.auth (spec.ts). */
@@ -33,6 +32,19 @@ const identitySdk: IdentitySdk = {
 };
 
 /** Builds a client; no network call happens until the first use. */
+export interface AzureClientOptions {
+  /** Retries of one Key Vault call by the SDK (429 after Retry-After, 5xx, network). Default 2. */
+  maxRetries?: number;
+  /** Largest number of secrets one find() returns. Default 1000. */
+  maxFindResults?: number;
+  /**
+   * Let a namespaced SecretProvider use managedIdentity, i.e. the operator's own Azure identity. Off
+   * by default: anyone who may create a SecretProvider in a namespace could otherwise read whatever
+   * the operator's identity can. ClusterSecretProviders may always.
+   */
+  allowManagedIdentityForSecretProviders?: boolean;
+}
+
 export function createAzureClient(
   settings: AzureSettings,
   context: ProviderContext,

@@ -6,30 +6,13 @@ import { resolveCredentialNamespace } from '../credentials.js';
 import { ProviderNotAllowedError } from '../errors.js';
 import type { ProviderFactory } from '../registry.js';
 import { describeProvider } from '../types.js';
-import { azureSpecSchema } from './schema.js';
+import type { AzureClientOptions } from './create-client.js';
+import { AZURE_OPERATIONS, type AzureOperation } from './operations.js';
+import { azureSchema } from './schema.js';
 import { azureCredentialRef, azureReferencesDefaultNamespace, parseAzureSpec } from './spec.js';
 
+export type { AzureClientOptions, AzureOperation };
 export { parseAzureSpec, type AzureSettings } from './spec.js';
-
-/**
- * The `operation` label of each Azure call (api.ts, auth.ts): secret reads, certificate reads, the
- * listing pages of find and validate, setSecret, and Entra ID token requests.
- */
-const OPERATIONS = ['get', 'getCertificate', 'find', 'validate', 'write', 'login'] as const;
-export type AzureOperation = (typeof OPERATIONS)[number];
-
-export interface AzureClientOptions {
-  /** Retries of one Key Vault call by the SDK (429 after Retry-After, 5xx, network). Default 2. */
-  maxRetries?: number;
-  /** Largest number of secrets one find() returns. Default 1000. */
-  maxFindResults?: number;
-  /**
-   * Let a namespaced SecretProvider use managedIdentity, i.e. the operator's own Azure identity. Off
-   * by default: anyone who may create a SecretProvider in a namespace could otherwise read whatever
-   * the operator's identity can. ClusterSecretProviders may always.
-   */
-  allowManagedIdentityForSecretProviders?: boolean;
-}
 
 export function azureProviderFactory(
   options: AzureClientOptions = {},
@@ -73,9 +56,7 @@ export function azureProviderFactory(
 }
 
 export const azure: ProviderDescriptor<'azure', AzureProvider, AzureOperation> = {
-  type: 'azure',
-  displayName: 'Azure Key Vault',
-  schema: azureSpecSchema,
-  operations: OPERATIONS,
+  ...azureSchema,
+  operations: AZURE_OPERATIONS,
   factory: azureProviderFactory,
 };

@@ -12,7 +12,7 @@ import {
   serviceAccountRef,
   string,
   type Fields,
-  type JSONSchemaProps,
+  type ProviderSchema,
 } from '../../api/v1alpha1/schema-builders.js';
 
 const azureServicePrincipalAuth = namedType(
@@ -140,5 +140,9 @@ const azureProvider = namedType('AzureProvider', 'One Azure Key Vault.', (descri
   ),
 );
 
-/** The `spec.azure` schema. */
-export const azureSpecSchema: JSONSchemaProps = azureProvider('Connect to Azure Key Vault.');
+/** spec.azure: the provider's piece of the API, listed in src/api/v1alpha1/providers.ts. */
+export const azureSchema: ProviderSchema<'azure'> = {
+  type: 'azure',
+  displayName: 'Azure Key Vault',
+  schema: azureProvider('Connect to Azure Key Vault.'),
+};

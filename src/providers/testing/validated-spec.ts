@@ -2,7 +2,7 @@
 // provider's schema at the edge (parse.ts) first, as a ClusterSecretProvider `name` would be.
 import { API_VERSION, parseClusterSecretProvider } from '../../api/v1alpha1/index.js';
 import type { ClusterSecretProviderSpec } from '../../api/v1alpha1/types.generated.js';
-import type { ProviderType } from '../index.js';
+import type { ProviderType } from '../../api/v1alpha1/providers.js';
 
 export function validatedSpec<Type extends ProviderType>(
   type: Type,

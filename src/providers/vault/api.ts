@@ -3,7 +3,7 @@
 import nodeVault from 'node-vault';
 import { errorFromHttpStatus, UnavailableError, type ErrorSubject, type ProviderError } from '../errors.js';
 import type { OnProviderCall } from '../types.js';
-import type { VaultOperation } from './index.js';
+import type { VaultOperation } from './operations.js';
 import { VaultHttpStatus, VaultTransport, VaultTransportFailure } from './transport.js';
 
 export type VaultMethod = 'GET' | 'POST' | 'PATCH' | 'LIST' | 'DELETE';
@@ -31,7 +31,7 @@ export interface VaultApiOptions {
   ca?: string;
   /** Provider description for error messages. */
   provider: string;
-  onCall: OnProviderCall;
+  onCall: OnProviderCall<VaultOperation>;
   timeoutMs?: number;
   now?: () => number;
 }
@@ -40,7 +40,7 @@ export class VaultApi implements VaultRequester {
   readonly #client: nodeVault.client;
   readonly #transport: VaultTransport;
   readonly #provider: string;
-  readonly #onCall: OnProviderCall;
+  readonly #onCall: OnProviderCall<VaultOperation>;
 
   constructor(options: VaultApiOptions) {
     this.#transport = new VaultTransport({

@@ -1,16 +1,22 @@
 // Builds a Vault / OpenBao client. Loaded by the factory in index.ts on the first create(), so the
-// descriptor (imported by src/api) loads no HTTP client code.
+// descriptor loads no HTTP client code.
 import { InvalidSpecError } from '../errors.js';
 import type { ProviderContext } from '../registry.js';
 import { describeProvider, type ProviderClient } from '../types.js';
 import { VaultApi } from './api.js';
 import { createAuthMethod } from './auth.js';
 import { VaultProviderClient } from './client.js';
-import type { VaultClientOptions } from './index.js';
 import { VaultSession } from './session.js';
 import type { VaultSettings } from './spec.js';
 
 /** Builds a client; no network call happens until the first use (login is lazy). */
+export interface VaultClientOptions {
+  /** Per-request socket inactivity limit. Default 30 s. */
+  requestTimeoutMs?: number;
+  /** Fraction of a token's TTL after which it is renewed or replaced. Default 2/3. */
+  refreshFraction?: number;
+}
+
 export async function createVaultClient(
   settings: VaultSettings,
   context: ProviderContext,

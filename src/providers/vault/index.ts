@@ -4,33 +4,13 @@ import type { VaultProvider } from '../../api/v1alpha1/types.generated.js';
 import type { ProviderDescriptor } from '../descriptor.js';
 import type { ProviderFactory } from '../registry.js';
 import { describeProvider } from '../types.js';
-import { vaultSpecSchema } from './schema.js';
+import type { VaultClientOptions } from './create-client.js';
+import { VAULT_OPERATIONS, type VaultOperation } from './operations.js';
+import { vaultSchema } from './schema.js';
 import { parseVaultSpec, vaultReferencesDefaultNamespace } from './spec.js';
 
+export type { VaultClientOptions, VaultOperation };
 export { parseVaultSpec, type VaultSettings } from './spec.js';
-
-/**
- * The `operation` label of each Vault call (api.ts): KV reads and writes, logins, lookup-self,
- * renew-self, and dynamic secrets: issuing credentials, renewing and revoking their leases.
- */
-const OPERATIONS = [
-  'read',
-  'write',
-  'login',
-  'lookup',
-  'renew',
-  'issue',
-  'renew_lease',
-  'revoke_lease',
-] as const;
-export type VaultOperation = (typeof OPERATIONS)[number];
-
-export interface VaultClientOptions {
-  /** Per-request socket inactivity limit. Default 30 s. */
-  requestTimeoutMs?: number;
-  /** Fraction of a token's TTL after which it is renewed or replaced. Default 2/3. */
-  refreshFraction?: number;
-}
 
 export function vaultProviderFactory(
   options: VaultClientOptions = {},
@@ -50,9 +30,7 @@ export function vaultProviderFactory(
 }
 
 export const vault: ProviderDescriptor<'vault', VaultProvider, VaultOperation> = {
-  type: 'vault',
-  displayName: 'Vault/OpenBao',
-  schema: vaultSpecSchema,
-  operations: OPERATIONS,
+  ...vaultSchema,
+  operations: VAULT_OPERATIONS,
   factory: vaultProviderFactory,
 };

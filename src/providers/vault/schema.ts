@@ -12,7 +12,7 @@ import {
   string,
   audiences,
   type Fields,
-  type JSONSchemaProps,
+  type ProviderSchema,
 } from '../../api/v1alpha1/schema-builders.js';
 
 const vaultTokenAuth = namedType('VaultTokenAuth', 'Authenticate with a static Vault token.', (description) =>
@@ -111,5 +111,9 @@ const vaultProvider = namedType(
     ),
 );
 
-/** The `spec.vault` schema. */
-export const vaultSpecSchema: JSONSchemaProps = vaultProvider('Connect to HashiCorp Vault or OpenBao.');
+/** spec.vault: the provider's piece of the API, listed in src/api/v1alpha1/providers.ts. */
+export const vaultSchema: ProviderSchema<'vault'> = {
+  type: 'vault',
+  displayName: 'Vault/OpenBao',
+  schema: vaultProvider('Connect to HashiCorp Vault or OpenBao.'),
+};
