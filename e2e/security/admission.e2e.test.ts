@@ -232,6 +232,10 @@ describe('SecretProvider references (secretsource-provider-namespace)', () => {
     expect(await attempt(admin(), 'SecretProvider', aws)).toContain(
       "spec.aws without auth is the AWS SDK's default chain, the operator's own identity",
     );
+    // An empty auth is the default chain too: the operator refuses it, so admission must.
+    expect(await attempt(admin(), 'SecretProvider', { aws: { ...aws.aws, auth: {} } })).toContain(
+      "spec.aws without auth is the AWS SDK's default chain, the operator's own identity",
+    );
     expect(await attempt(admin(), 'SecretProvider', azure)).toContain(
       "spec.azure.auth.managedIdentity is the operator's own Azure identity",
     );

@@ -3,16 +3,20 @@ import path from 'node:path';
 import { RE2JS } from 're2js';
 import { buildCrds } from './crd.js';
 import {
+  ADMISSION_DIR,
   API_DOC,
   CHART_ADMISSION_DIR,
   CHART_CRD_DIR,
   CRD_DIR,
   KUSTOMIZE_CRD_DIR,
+  REFERENCE_SPECS_FILE,
   TYPES_FILE,
+  renderAdmissionFiles,
   renderChartAdmissionFiles,
   renderCrdFiles,
   renderApiDoc,
   renderKustomizeCrdFiles,
+  renderReferenceSpecs,
   renderTypes,
 } from './generate.js';
 import { ruleCheckOf, type JSONSchemaProps } from './schema.js';
@@ -58,6 +62,26 @@ describe('generated files', () => {
         note: STALE,
       });
     }
+  });
+
+  it('config/admission/provider_namespace.yaml matches the schemas and the providers’ schema leaves', async () => {
+    for (const [name, text] of await renderAdmissionFiles()) {
+      const actual = await readFile(path.join(ADMISSION_DIR, name), 'utf8');
+      expect({ file: `config/admission/${name}`, fresh: actual === text, note: STALE }).toEqual({
+        file: `config/admission/${name}`,
+        fresh: true,
+        note: STALE,
+      });
+    }
+  });
+
+  it('e2e/support/reference-specs.ts matches the schemas and the providers’ schema leaves', async () => {
+    const actual = await readFile(REFERENCE_SPECS_FILE, 'utf8');
+    expect({
+      file: 'e2e/support/reference-specs.ts',
+      fresh: actual === (await renderReferenceSpecs()),
+      note: STALE,
+    }).toEqual({ file: 'e2e/support/reference-specs.ts', fresh: true, note: STALE });
   });
 
   it('docs/api.md matches the schemas', async () => {

@@ -1,6 +1,6 @@
 // `make manifests`: writes crds/, config/crd/, the Helm chart's copy of the CRDs and of config/admission,
-// docs/api.md and
-// types.generated.ts from schema.ts. The render
+// docs/api.md, types.generated.ts, config/admission/provider_namespace.yaml and
+// e2e/support/reference-specs.ts from schema.ts and the providers' schema leaves. The render
 // functions are pure so crd.test.ts can fail when a checked-in file is stale.
 import { readFileSync, readdirSync } from 'node:fs';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
@@ -9,8 +9,10 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { compile, type JSONSchema } from 'json-schema-to-typescript';
 import * as prettier from 'prettier';
 import { stringify } from 'yaml';
+import { PROVIDER_NAMESPACE_POLICY_FILE, renderProviderNamespacePolicy } from './admission-policy.js';
 import { renderApiReference } from './api-reference.js';
 import { ALL_KINDS, PLURALS, buildCrd } from './crd.js';
+import { namespacedReferenceSpecs } from './reference-fields.js';
 import { GROUP, objectSchema, typeNameOf, type JSONSchemaProps } from './schema.js';
 
 const GENERATED_BY =
@@ -24,11 +26,16 @@ export const KUSTOMIZE_CRD_DIR = path.join(REPO_ROOT, 'config/crd');
 export const KUSTOMIZE_CRD_BASES = 'bases';
 /** The chart's copy: Helm reads only files inside the chart (templates/crds.yaml renders them). */
 export const CHART_CRD_DIR = path.join(REPO_ROOT, 'charts/secretsource-operator/files/crds');
-/** The admission policies, written by hand in config/admission, and the chart's copy of them. */
+/**
+ * The admission policies in config/admission (provider_namespace.yaml generated, the others written
+ * by hand) and the chart's copy of them.
+ */
 export const ADMISSION_DIR = path.join(REPO_ROOT, 'config/admission');
 export const CHART_ADMISSION_DIR = path.join(REPO_ROOT, 'charts/secretsource-operator/files/admission');
 export const TYPES_FILE = path.join(REPO_ROOT, 'src/api/v1alpha1/types.generated.ts');
 export const API_DOC = path.join(REPO_ROOT, 'docs/api.md');
+/** The e2e table of SecretProvider specs, one per credential reference (isolation and admission tests). */
+export const REFERENCE_SPECS_FILE = path.join(REPO_ROOT, 'e2e/support/reference-specs.ts');
 
 export const crdFileName = (plural: string): string => `${GROUP}_${plural}.yaml`;
 
@@ -196,7 +203,50 @@ export async function renderApiDoc(): Promise<string> {
   return prettier.format(renderApiReference(GENERATED_BY), { ...options, parser: 'markdown' });
 }
 
-/** Writes files into dir, removing YAML files there (and in their subdirectories) not among them. */
+/** The generated files of config/admission: name -> content, formatted as npm run format would. */
+export async function renderAdmissionFiles(): Promise<Map<string, string>> {
+  const file = path.join(ADMISSION_DIR, PROVIDER_NAMESPACE_POLICY_FILE);
+  const options = await prettier.resolveConfig(file);
+  const text = await prettier.format(renderProviderNamespacePolicy(GENERATED_BY), {
+    ...options,
+    parser: 'yaml',
+  });
+  return new Map([[PROVIDER_NAMESPACE_POLICY_FILE, text]]);
+}
+
+/** A placeholder the rendered table replaces with its `namespace` parameter. */
+const NAMESPACE_PARAMETER = '\u0000namespace';
+
+/** e2e/support/reference-specs.ts as it should be. */
+export async function renderReferenceSpecs(): Promise<string> {
+  const entries = [...namespacedReferenceSpecs()].map(
+    ([field, spec]) =>
+      `  ${JSON.stringify(field)}: (namespace) => (${JSON.stringify(spec(NAMESPACE_PARAMETER)).replaceAll(
+        `"namespace":${JSON.stringify(NAMESPACE_PARAMETER)}`,
+        'namespace',
+      )}),`,
+  );
+  const source = `// ${GENERATED_BY}
+//
+// For each SecretProvider field that names a namespace (found by walking the schemas,
+// src/api/v1alpha1/reference-fields.ts), the smallest provider spec that sets it (the first of its
+// provider's referenceSamples, src/providers/<type>/schema.ts), pointed at \`namespace\`. The
+// isolation and admission tests try every entry, and check that it lists exactly the fields the
+// schemas have.
+
+type Spec = Record<string, unknown>;
+
+export const NAMESPACED_REFERENCE_SPECS: Readonly<Record<string, (namespace: string) => Spec>> = {
+${entries.join('\n')}
+};
+
+/** The backend a spec of this table uses (\`vault\`, \`aws\`, \`azure\`). */
+export const backendOf = (spec: Spec): string => Object.keys(spec)[0]!;
+`;
+  const options = await prettier.resolveConfig(REFERENCE_SPECS_FILE);
+  return prettier.format(source, { ...options, parser: 'typescript' });
+}
+
 /** config/admission's policies and bindings (not its kustomization), for the chart: name -> content. */
 export function renderChartAdmissionFiles(): Map<string, string> {
   return new Map(
@@ -207,6 +257,7 @@ export function renderChartAdmissionFiles(): Map<string, string> {
   );
 }
 
+/** Writes files into dir, removing YAML files there (and in their subdirectories) not among them. */
 async function writeGenerated(dir: string, files: Map<string, string>): Promise<string[]> {
   for (const subdir of new Set([...files.keys()].map((name) => path.dirname(name)))) {
     await mkdir(path.join(dir, subdir), { recursive: true });
@@ -223,18 +274,29 @@ async function writeGenerated(dir: string, files: Map<string, string>): Promise<
   return written;
 }
 
-/** Writes crds/, config/crd/, the chart's CRDs and admission policies, docs/api.md and types.generated.ts. */
+/**
+ * Writes crds/, config/crd/, config/admission's generated policy, the chart's CRDs and admission
+ * policies, docs/api.md, types.generated.ts and e2e/support/reference-specs.ts.
+ */
 export async function writeManifests(): Promise<string[]> {
-  const written = [
+  const written: string[] = [];
+  // Before the chart's copy, which is read from config/admission.
+  for (const [name, text] of await renderAdmissionFiles()) {
+    await writeFile(path.join(ADMISSION_DIR, name), text);
+    written.push(path.relative(REPO_ROOT, path.join(ADMISSION_DIR, name)));
+  }
+  written.push(
     ...(await writeGenerated(CRD_DIR, renderCrdFiles())),
     ...(await writeGenerated(KUSTOMIZE_CRD_DIR, renderKustomizeCrdFiles())),
     ...(await writeGenerated(CHART_CRD_DIR, renderCrdFiles())),
     ...(await writeGenerated(CHART_ADMISSION_DIR, renderChartAdmissionFiles())),
-  ];
+  );
   await writeFile(TYPES_FILE, await renderTypes());
   written.push(path.relative(REPO_ROOT, TYPES_FILE));
   await writeFile(API_DOC, await renderApiDoc());
   written.push(path.relative(REPO_ROOT, API_DOC));
+  await writeFile(REFERENCE_SPECS_FILE, await renderReferenceSpecs());
+  written.push(path.relative(REPO_ROOT, REFERENCE_SPECS_FILE));
   return written;
 }
 

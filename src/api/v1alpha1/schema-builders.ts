@@ -18,6 +18,29 @@ export interface ProviderSchema<Type extends string = string> {
   readonly displayName: string;
   /** The `spec.<type>` schema; `make manifests` makes the CRDs and the TypeScript type from it. */
   readonly schema: JSONSchemaProps;
+  /**
+   * Small valid `spec.<type>` objects that, between them, set every credential reference of the
+   * schema (a reference whose `namespace` follows NAMESPACE_RULE). `make manifests` finds those
+   * references by walking the schema and writes, for each, the first sample that sets it, pointed
+   * at a namespace (e2e/support/reference-specs.ts); it fails on a reference no sample sets.
+   */
+  readonly referenceSamples: readonly Fields[];
+  /** How a spec borrows the operator's own cloud identity, if the backend has a way to. */
+  readonly operatorIdentity?: OperatorIdentity;
+}
+
+/**
+ * A spec that uses the operator's own cloud identity (AWS's default chain, Azure's managed
+ * identity): only a ClusterSecretProvider may, because anyone who may create a SecretProvider in a
+ * namespace could otherwise read whatever that identity can. The admission policy refuses it
+ * (config/admission/provider_namespace.yaml, generated from `when`) and the provider's factory
+ * refuses it again, with the same message, for objects admitted without the policy.
+ */
+export interface OperatorIdentity {
+  /** CEL that is true when the spec field at CEL path `spec` (e.g. `object.spec.aws`) uses it. */
+  readonly when: (spec: string) => string;
+  /** Why it is refused and what to do instead; names the field. */
+  readonly message: string;
 }
 
 /** The subset of apiextensions.k8s.io/v1 JSONSchemaProps these schemas use. */

@@ -26,12 +26,6 @@ export interface AwsClientOptions {
   maxAttempts?: number;
   /** Largest number of secrets one find() returns. Default 1000. */
   maxFindResults?: number;
-  /**
-   * Let a namespaced SecretProvider without `auth` use the default chain, i.e. the operator's own
-   * AWS identity. Off by default: anyone who may create a SecretProvider in a namespace could
-   * otherwise read whatever the operator's identity can. ClusterSecretProviders may always.
-   */
-  allowDefaultChainForSecretProviders?: boolean;
 }
 
 export function createAwsClient(

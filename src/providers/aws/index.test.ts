@@ -13,21 +13,21 @@ const noCredentials: CredentialSource = {
 };
 
 describe('awsProviderFactory', () => {
-  test('the default chain (the operator identity) is for ClusterSecretProviders only, unless allowed', () => {
+  test('the default chain (the operator identity) is for ClusterSecretProviders only', () => {
     const factory = awsProviderFactory();
     expect(factory.type).toBe('aws');
     expect(() => factory.prepare({ region: 'eu-west-1' }, namespaced)).toThrow(ProviderNotAllowedError);
+    expect(() => factory.prepare({ region: 'eu-west-1' }, namespaced)).toThrow(
+      "SecretProvider payments/aws: spec.aws without auth is the AWS SDK's default chain, the operator's own identity: only a ClusterSecretProvider may use it; set spec.aws.auth.secretRef or spec.aws.auth.webIdentity",
+    );
+    expect(() => factory.prepare({ region: 'eu-west-1', auth: {} }, namespaced)).toThrow(
+      ProviderNotAllowedError,
+    );
     expect(() =>
       factory.prepare({ region: 'eu-west-1', role: 'arn:aws:iam::123456789012:role/r' }, namespaced),
     ).toThrow(ProviderNotAllowedError);
     expect(factory.prepare({ region: 'eu-west-1' }, cluster).referencesDefaultNamespace).toBe(false);
     expect(factory.prepare({ region: 'eu-west-1', auth: { secretRef } }, namespaced)).toBeDefined();
-    expect(
-      awsProviderFactory({ allowDefaultChainForSecretProviders: true }).prepare(
-        { region: 'eu-west-1' },
-        namespaced,
-      ),
-    ).toBeDefined();
   });
 
   test('a ClusterSecretProvider whose Secret has no namespace needs one client per SecretSource namespace', () => {

@@ -6,7 +6,7 @@ import type { ProviderFactory } from '../registry.js';
 import { describeProvider } from '../types.js';
 import type { AwsClientOptions } from './create-client.js';
 import { AWS_OPERATIONS, type AwsOperation } from './operations.js';
-import { awsSchema } from './schema.js';
+import { awsOperatorIdentity, awsSchema } from './schema.js';
 import { awsReferencesDefaultNamespace, parseAwsSpec } from './spec.js';
 
 export type { AwsClientOptions, AwsOperation };
@@ -18,17 +18,9 @@ export function awsProviderFactory(options: AwsClientOptions = {}): ProviderFact
     prepare(spec, provider) {
       const subject = { provider: describeProvider(provider) };
       const settings = parseAwsSpec(spec, provider, subject);
-      // Not in the schema: it depends on the kind of the object and on how the operator was started.
-      if (
-        provider.kind === 'SecretProvider' &&
-        settings.auth.method === 'defaultChain' &&
-        !options.allowDefaultChainForSecretProviders
-      ) {
-        throw new ProviderNotAllowedError(
-          subject,
-          "spec.aws.auth is required for a SecretProvider: without it the operator's own AWS identity " +
-            'would be used (a ClusterSecretProvider may do that)',
-        );
+      // Not in the CRD, which cannot see the kind: the admission policy refuses it too (schema.ts).
+      if (provider.kind === 'SecretProvider' && settings.auth.method === 'defaultChain') {
+        throw new ProviderNotAllowedError(subject, awsOperatorIdentity.message);
       }
       return {
         referencesDefaultNamespace: awsReferencesDefaultNamespace(settings),

@@ -14,6 +14,7 @@ import {
   serviceAccountRef,
   string,
   type Fields,
+  type OperatorIdentity,
   type ProviderSchema,
   type ValidationRule,
 } from '../../api/v1alpha1/schema-builders.js';
@@ -137,9 +138,30 @@ const awsProvider = namedType('AwsProvider', 'AWS Secrets Manager in one region.
   ),
 );
 
+/** Without auth, or with an empty one, the SDK's default chain: the operator's own AWS identity. */
+export const awsOperatorIdentity: OperatorIdentity = {
+  when: (spec) => `!has(${spec}.auth) || !(has(${spec}.auth.secretRef) || has(${spec}.auth.webIdentity))`,
+  message:
+    "spec.aws without auth is the AWS SDK's default chain, the operator's own identity: only a " +
+    'ClusterSecretProvider may use it; set spec.aws.auth.secretRef or spec.aws.auth.webIdentity',
+};
+
 /** spec.aws: the provider's piece of the API, listed in src/api/v1alpha1/providers.ts. */
 export const awsSchema: ProviderSchema<'aws'> = {
   type: 'aws',
   displayName: 'AWS Secrets Manager',
   schema: awsProvider('Connect to AWS Secrets Manager.'),
+  referenceSamples: [
+    {
+      region: 'eu-west-1',
+      auth: { secretRef: { name: 'aws', accessKeyIdKey: 'id', secretAccessKeyKey: 'secret' } },
+    },
+    {
+      region: 'eu-west-1',
+      auth: {
+        webIdentity: { serviceAccountRef: { name: 'app' }, roleArn: 'arn:aws:iam::123456789012:role/app' },
+      },
+    },
+  ],
+  operatorIdentity: awsOperatorIdentity,
 };

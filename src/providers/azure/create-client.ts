@@ -37,12 +37,6 @@ export interface AzureClientOptions {
   maxRetries?: number;
   /** Largest number of secrets one find() returns. Default 1000. */
   maxFindResults?: number;
-  /**
-   * Let a namespaced SecretProvider use managedIdentity, i.e. the operator's own Azure identity. Off
-   * by default: anyone who may create a SecretProvider in a namespace could otherwise read whatever
-   * the operator's identity can. ClusterSecretProviders may always.
-   */
-  allowManagedIdentityForSecretProviders?: boolean;
 }
 
 export function createAzureClient(

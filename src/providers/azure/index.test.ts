@@ -28,22 +28,12 @@ describe('the azure descriptor', () => {
     ).toEqual({
       reason: 'ProviderNotAllowed',
       message:
-        "SecretProvider team/a: spec.azure.auth.managedIdentity is the operator's own Azure identity: only a ClusterSecretProvider may use it",
+        "SecretProvider team/a: spec.azure.auth.managedIdentity is the operator's own Azure identity: only a ClusterSecretProvider may use it; use servicePrincipal or workloadIdentity",
     });
     expect(
       factory.prepare(validatedSpec('azure', managed), { kind: 'ClusterSecretProvider', name: 'a' })
         .referencesDefaultNamespace,
     ).toBe(false);
-    expect(
-      azureProviderFactory({ allowManagedIdentityForSecretProviders: true }).prepare(
-        validatedSpec('azure', managed),
-        {
-          kind: 'SecretProvider',
-          name: 'a',
-          namespace: 'team',
-        },
-      ),
-    ).toBeDefined();
   });
 
   test.each([

@@ -8,7 +8,7 @@ import type { ProviderFactory } from '../registry.js';
 import { describeProvider } from '../types.js';
 import type { AzureClientOptions } from './create-client.js';
 import { AZURE_OPERATIONS, type AzureOperation } from './operations.js';
-import { azureSchema } from './schema.js';
+import { azureOperatorIdentity, azureSchema } from './schema.js';
 import { azureCredentialRef, azureReferencesDefaultNamespace, parseAzureSpec } from './spec.js';
 
 export type { AzureClientOptions, AzureOperation };
@@ -22,16 +22,9 @@ export function azureProviderFactory(
     prepare(spec, provider) {
       const subject = { provider: describeProvider(provider) };
       const settings = parseAzureSpec(spec, subject);
-      // Not in the schema: it depends on the kind of the object and on how the operator was started.
-      if (
-        provider.kind === 'SecretProvider' &&
-        settings.auth.method === 'managedIdentity' &&
-        !options.allowManagedIdentityForSecretProviders
-      ) {
-        throw new ProviderNotAllowedError(
-          subject,
-          "spec.azure.auth.managedIdentity is the operator's own Azure identity: only a ClusterSecretProvider may use it",
-        );
+      // Not in the CRD, which cannot see the kind: the admission policy refuses it too (schema.ts).
+      if (provider.kind === 'SecretProvider' && settings.auth.method === 'managedIdentity') {
+        throw new ProviderNotAllowedError(subject, azureOperatorIdentity.message);
       }
       // The namespace rule, now rather than at the first token request: the client is lazy, and a
       // read it refused for its path (a Key Vault name) would hide that the provider may not be used.

@@ -12,6 +12,7 @@ import {
   serviceAccountRef,
   string,
   type Fields,
+  type OperatorIdentity,
   type ProviderSchema,
 } from '../../api/v1alpha1/schema-builders.js';
 
@@ -140,9 +141,35 @@ const azureProvider = namedType('AzureProvider', 'One Azure Key Vault.', (descri
   ),
 );
 
+/** managedIdentity: the identity of the machine the operator runs on. */
+export const azureOperatorIdentity: OperatorIdentity = {
+  when: (spec) => `has(${spec}.auth) && has(${spec}.auth.managedIdentity)`,
+  message:
+    "spec.azure.auth.managedIdentity is the operator's own Azure identity: only a ClusterSecretProvider " +
+    'may use it; use servicePrincipal or workloadIdentity',
+};
+
+/** A vault and a tenant for the samples. */
+const SAMPLE = {
+  vaultUrl: 'https://payments.vault.azure.net',
+  tenantId: '00000000-0000-0000-0000-000000000001',
+};
+
 /** spec.azure: the provider's piece of the API, listed in src/api/v1alpha1/providers.ts. */
 export const azureSchema: ProviderSchema<'azure'> = {
   type: 'azure',
   displayName: 'Azure Key Vault',
   schema: azureProvider('Connect to Azure Key Vault.'),
+  referenceSamples: [
+    {
+      ...SAMPLE,
+      auth: { servicePrincipal: { clientId: 'app', secretRef: { name: 'azure', key: 'secret' } } },
+    },
+    {
+      ...SAMPLE,
+      auth: { servicePrincipal: { clientId: 'app', certificateRef: { name: 'azure', key: 'cert.pem' } } },
+    },
+    { ...SAMPLE, auth: { workloadIdentity: { clientId: 'app', serviceAccountRef: { name: 'app' } } } },
+  ],
+  operatorIdentity: azureOperatorIdentity,
 };

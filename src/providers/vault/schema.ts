@@ -111,9 +111,22 @@ const vaultProvider = namedType(
     ),
 );
 
+/** A server for the samples: .example names never resolve (RFC 2606). */
+const SERVER = 'https://vault.example:8200';
+
 /** spec.vault: the provider's piece of the API, listed in src/api/v1alpha1/providers.ts. */
 export const vaultSchema: ProviderSchema<'vault'> = {
   type: 'vault',
   displayName: 'Vault/OpenBao',
   schema: vaultProvider('Connect to HashiCorp Vault or OpenBao.'),
+  referenceSamples: [
+    { server: SERVER, auth: { token: { secretRef: { name: 'vault-token', key: 'token' } } } },
+    {
+      server: SERVER,
+      caRef: { name: 'ca', key: 'ca.crt' },
+      auth: { token: { secretRef: { name: 'vault-token', key: 'token' } } },
+    },
+    { server: SERVER, auth: { kubernetes: { role: 'app', serviceAccountRef: { name: 'app' } } } },
+    { server: SERVER, auth: { appRole: { roleId: 'role', secretRef: { name: 'approle', key: 'id' } } } },
+  ],
 };
