@@ -1547,3 +1547,73 @@ describe('spec.generate: rotation at the source', () => {
     world.values.add(world.backend.documents.get('app/keys')!['id'] as string);
   });
 });
+
+describe('every failure of a reconcile reaches Ready', () => {
+  const timeout = { code: 500, body: { message: 'etcdserver: request timed out' } };
+
+  test('a failing finalizer write is Ready=False with a reason and a Warning, and retried', async () => {
+    world.backend.set('app/db', { password: world.secretValue() });
+    world.put(secretSource());
+    world.kube.failNext('setFinalizer', timeout);
+
+    expect(await world.reconcile()).toEqual({ retry: true });
+
+    const message = `adding finalizer ${FINALIZER}: etcdserver: request timed out`;
+    expect(world.ready()).toMatchObject({ status: 'False', reason: 'SyncFailed', message });
+    expect(world.events.events.at(-1)).toMatchObject({ type: 'Warning', reason: 'SyncFailed', message });
+    expect(world.kube.writes('applySecret')).toHaveLength(0);
+    expect(world.syncResults).toEqual(['error']);
+  });
+
+  test('a failing read of the target Secret is Ready=False with a reason and a Warning, and retried', async () => {
+    world.backend.set('app/db', { password: world.secretValue() });
+    world.put(secretSource());
+    world.kube.failNext('getSecret', timeout);
+
+    expect(await world.reconcile()).toEqual({ retry: true });
+
+    const message = 'reading Secret db: etcdserver: request timed out';
+    expect(world.ready()).toMatchObject({ status: 'False', reason: 'SyncFailed', message });
+    expect(world.events.events.at(-1)).toMatchObject({ type: 'Warning', reason: 'SyncFailed', message });
+    expect(world.kube.writes('applySecret')).toHaveLength(0);
+    expect(world.backend.totalReads()).toBe(0);
+  });
+
+  test('a failing re-read of a drifted Secret is Ready=False, and the Secret is left as it is', async () => {
+    await synced();
+    world.clock.advance(MINUTE);
+    world.editSecret((s) => (s.data = { password: b64('edited by hand') }));
+    world.kube.failNext('getSecret', timeout);
+
+    expect(await world.reconcile()).toEqual({ retry: true });
+
+    expect(world.ready()).toMatchObject({
+      status: 'False',
+      reason: 'SyncFailed',
+      message: 'reading Secret db: etcdserver: request timed out',
+    });
+    expect(world.events.reasons().at(-1)).toBe('Warning/SyncFailed');
+    expect(world.kube.writes('applySecret')).toHaveLength(1);
+  });
+
+  test('a failing delete on finalization is Ready=False with a reason; the finalizer stays', async () => {
+    await synced({ target: { creationPolicy: 'Orphan', deletionPolicy: 'Delete' } });
+    world.markDeleted();
+    world.kube.failNext('deleteSecret', timeout);
+
+    expect(await world.sync()).toEqual({ retry: true });
+
+    expect(world.ready()).toMatchObject({
+      status: 'False',
+      reason: 'WriteFailed',
+      message: 'deleting Secret db: etcdserver: request timed out',
+    });
+    expect(world.events.reasons().at(-1)).toBe('Warning/WriteFailed');
+    expect(world.source().metadata.finalizers).toEqual([FINALIZER]);
+    expect(world.liveSecret()).toBeDefined();
+
+    expect(await world.sync()).toEqual({});
+    expect(world.liveSecret()).toBeUndefined();
+    expect(world.sources.get(KEY)).toBeUndefined();
+  });
+});

@@ -129,7 +129,7 @@ export class SecretSourceReconciler {
       source = parseSecretSource(raw);
     } catch (error) {
       if (!(error instanceof InvalidSpecError)) throw error;
-      return this.#unparseable(key, raw, error.message);
+      return this.#unparseable(raw, error.message);
     }
     source = this.#withOwnWrites(key, source);
     const spec = resolveSecretSourceSpec(source);
@@ -141,21 +141,21 @@ export class SecretSourceReconciler {
       await this.#reportFailure(source, spec, new SyncFailure('InvalidSpec', (error as Error).message));
       return {};
     }
-    await this.#ensureFinalizer(source, spec);
-
+    // Every await from here on runs inside the one failure funnel: what fails is Ready=False with
+    // a reason and a Warning, never a crash of the reconcile.
     const started = this.#o.clock.now();
-    const target = await this.#liveTarget(source, spec);
-    let live = target.live;
-    let trigger = this.#syncTrigger(key, source, spec, live);
-    if (trigger === 'drift' && target.cached) {
-      // The informer's copy may lag behind our own last write: drift is confirmed on the Secret itself.
-      live = await this.#o.kube.getSecret(source.metadata.namespace, spec.target.name);
-      trigger = this.#syncTrigger(key, source, spec, live);
-    }
-    if (trigger === undefined)
-      return this.#requeue(source, this.#schedule.requeueAfter(key, spec.refresh, source.status));
-
     try {
+      await this.#ensureFinalizer(source, spec);
+      const target = await this.#liveTarget(source, spec);
+      let live = target.live;
+      let trigger = this.#syncTrigger(key, source, spec, live);
+      if (trigger === 'drift' && target.cached) {
+        // The informer's copy may lag behind our own last write: drift is confirmed on the Secret itself.
+        live = await this.#readSecret(source.metadata.namespace, spec.target.name);
+        trigger = this.#syncTrigger(key, source, spec, live);
+      }
+      if (trigger === undefined)
+        return this.#requeue(source, this.#schedule.requeueAfter(key, spec.refresh, source.status));
       const result = await this.#sync(key, source, spec, live, trigger, signal);
       this.#o.metrics?.syncFinished(result, (this.#o.clock.now() - started) / 1000);
       return this.#requeue(source, this.#schedule.requeueAfter(key, spec.refresh, source.status));
@@ -188,16 +188,19 @@ export class SecretSourceReconciler {
    * A stored object that no longer parses (e.g. written before a CRD upgrade):
    * report it, and still let it be deleted — the finalizer must not trap it.
    */
-  async #unparseable(key: string, raw: unknown, message: string): Promise<ReconcileResult> {
+  async #unparseable(raw: unknown, message: string): Promise<ReconcileResult> {
     const identity = rawIdentity(raw);
     const metadata = (raw as { metadata?: { deletionTimestamp?: unknown; finalizers?: unknown } }).metadata;
     const finalizers = Array.isArray(metadata?.finalizers) ? (metadata.finalizers as unknown[]) : [];
     if (metadata?.deletionTimestamp) {
-      if (finalizers.includes(FINALIZER)) {
-        await this.#o.kube.setFinalizer(identity.namespace!, identity.name, FINALIZER, false, identity.uid);
-        this.#ownWrites.recordFinalizer(key, identity.uid, false);
+      if (!finalizers.includes(FINALIZER)) return {};
+      try {
+        await this.#setFinalizer(identity, false);
+        return {};
+      } catch (error) {
+        await this.#reportFailure(identity, undefined, toSyncFailure(error), rawStatus(raw));
+        return { retry: true };
       }
-      return {};
     }
     await this.#reportFailure(identity, undefined, new SyncFailure('InvalidSpec', message), rawStatus(raw));
     return {};
@@ -790,7 +793,28 @@ export class SecretSourceReconciler {
     if (cached !== undefined) return { live: cached, cached: true };
     // Not labelled as managed: it may still exist — ours with the label removed by hand, or
     // someone else's, which must not be taken over silently.
-    return { live: await this.#o.kube.getSecret(namespace, spec.target.name), cached: false };
+    return { live: await this.#readSecret(namespace, spec.target.name), cached: false };
+  }
+
+  /** The Secret as the API server has it now; a failed read is a SyncFailure that names it. */
+  async #readSecret(namespace: string, name: string): Promise<LiveSecret | undefined> {
+    try {
+      return await this.#o.kube.getSecret(namespace, name);
+    } catch (error) {
+      throw new SyncFailure('SyncFailed', `reading Secret ${name}: ${kubeErrorMessage(error)}`);
+    }
+  }
+
+  /** Adds or removes our finalizer; a failed write is a SyncFailure that names it. */
+  async #setFinalizer(identity: InvolvedObject, present: boolean): Promise<void> {
+    const { namespace, name, uid } = identity;
+    try {
+      await this.#o.kube.setFinalizer(namespace!, name, FINALIZER, present, uid);
+    } catch (error) {
+      const verb = present ? 'adding' : 'removing';
+      throw new SyncFailure('SyncFailed', `${verb} finalizer ${FINALIZER}: ${kubeErrorMessage(error)}`);
+    }
+    this.#ownWrites.recordFinalizer(`${namespace}/${name}`, uid, present);
   }
 
   /**
@@ -841,60 +865,74 @@ export class SecretSourceReconciler {
   async #ensureFinalizer(source: SecretSource, spec: ResolvedSecretSourceSpec): Promise<void> {
     const wanted = needsFinalizer(spec);
     const present = source.metadata.finalizers?.includes(FINALIZER) ?? false;
-    if (wanted !== present) {
-      const { namespace, name, uid } = source.metadata;
-      await this.#o.kube.setFinalizer(namespace, name, FINALIZER, wanted, uid);
-      this.#ownWrites.recordFinalizer(`${namespace}/${name}`, uid, wanted);
-    }
+    if (wanted !== present) await this.#setFinalizer(involved(source), wanted);
   }
 
   /** What deletionPolicy asks for when the SecretSource goes away, then lets it go. */
   async #finalize(source: SecretSource, spec: ResolvedSecretSourceSpec): Promise<ReconcileResult> {
-    const { namespace, name, uid } = source.metadata;
+    const { namespace, name } = source.metadata;
     this.#schedule.forget(`${namespace}/${name}`);
     if (!source.metadata.finalizers?.includes(FINALIZER)) return {};
-    const live = await this.#o.kube.getSecret(namespace, spec.target.name);
+    try {
+      await this.#letGoOfTarget(source, spec);
+      await this.#setFinalizer(involved(source), false);
+      return {};
+    } catch (error) {
+      // The finalizer stays until its work is done: the failure is reported, and retried.
+      const failure = toSyncFailure(error);
+      await this.#reportFailure(source, spec, failure);
+      return failure.retryable ? { retry: true } : {};
+    }
+  }
+
+  /** Deletes the Secret (or our keys of it) or releases it, as deletionPolicy says, if it is ours. */
+  async #letGoOfTarget(source: SecretSource, spec: ResolvedSecretSourceSpec): Promise<void> {
+    const { namespace, name, uid } = source.metadata;
+    const target = spec.target.name;
+    const live = await this.#readSecret(namespace, target);
     const { creationPolicy } = spec.target;
     const manager = secretFieldManager(name);
     const ours =
       creationPolicy === 'Merge'
         ? hasApplyEntry(live?.metadata?.managedFields, manager)
         : live?.metadata?.annotations?.[SOURCE_ANNOTATION] === name;
-    if (live && ours) {
-      if (spec.target.deletionPolicy === 'Delete') {
-        if (creationPolicy === 'Merge') {
-          // Applying nothing as our field manager removes exactly the fields we own, and no one else's.
-          await this.#o.kube.applySecret(
+    if (!live || !ours) return;
+    if (spec.target.deletionPolicy === 'Delete') {
+      if (creationPolicy === 'Merge') {
+        // Applying nothing as our field manager removes exactly the fields we own, and no one else's.
+        await writing(`removing our keys from Secret ${target}`, () =>
+          this.#o.kube.applySecret(
             {
               apiVersion: 'v1',
               kind: 'Secret',
-              metadata: { name: spec.target.name, namespace, labels: {}, annotations: {} },
+              metadata: { name: target, namespace, labels: {}, annotations: {} },
               data: {},
             },
             manager,
-          );
-        } else {
-          await this.#o.kube.deleteSecret(namespace, spec.target.name, live.metadata!.uid!);
-        }
-        this.#o.events.record(
-          involved(source),
-          'Normal',
-          'Deleted',
-          `Deleted Secret ${spec.target.name} (deletionPolicy Delete)`,
+          ),
         );
       } else {
-        await this.#o.kube.releaseSecret(namespace, spec.target.name, uid ?? '');
-        this.#o.events.record(
-          involved(source),
-          'Normal',
-          'Retained',
-          `Kept Secret ${spec.target.name} (deletionPolicy Retain)`,
+        await writing(`deleting Secret ${target}`, () =>
+          this.#o.kube.deleteSecret(namespace, target, live.metadata!.uid!),
         );
       }
+      this.#o.events.record(
+        involved(source),
+        'Normal',
+        'Deleted',
+        `Deleted Secret ${target} (deletionPolicy Delete)`,
+      );
+    } else {
+      await writing(`releasing Secret ${target}`, () =>
+        this.#o.kube.releaseSecret(namespace, target, uid ?? ''),
+      );
+      this.#o.events.record(
+        involved(source),
+        'Normal',
+        'Retained',
+        `Kept Secret ${target} (deletionPolicy Retain)`,
+      );
     }
-    await this.#o.kube.setFinalizer(namespace, name, FINALIZER, false, uid);
-    this.#ownWrites.recordFinalizer(`${namespace}/${name}`, uid, false);
-    return {};
   }
 
   async #reportFailure(
@@ -1030,6 +1068,15 @@ function toSyncFailure(error: unknown): SyncFailure {
     return new SyncFailure(error.reason, error.message);
   }
   return new SyncFailure('SyncFailed', kubeErrorMessage(error));
+}
+
+/** Runs a Secret write; its failure is WriteFailed, named by `what` and the API server's message. */
+async function writing<T>(what: string, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    throw new SyncFailure('WriteFailed', `${what}: ${kubeErrorMessage(error)}`);
+  }
 }
 
 function involved(source: SecretSource): InvolvedObject {
