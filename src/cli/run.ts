@@ -11,7 +11,7 @@ import { ControllerManager } from '../controller/manager.js';
 import { ProviderReconciler } from '../controller/provider-reconciler.js';
 import { ProviderResolver } from '../controller/provider-resolver.js';
 import { TokenBucket } from '../kube/rate-limiter.js';
-import { SecretSourceReconciler } from '../controller/secret-source-reconciler.js';
+import { SecretSourceReconciler } from '../controller/secret-source/reconcile.js';
 import { kubeErrorMessage } from '../kube/kube-error.js';
 import { ProviderClientCache } from '../providers/client-cache.js';
 import { KubernetesCredentialSource } from '../providers/credentials.js';

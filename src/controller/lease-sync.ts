@@ -13,7 +13,7 @@ import { InvalidRefError, InvalidSpecError, isAbortError, NotFoundError } from '
 import type { IssuedCredentials, RemoteLease } from '../providers/types.js';
 import { parseDuration } from '../rotation/duration.js';
 import type { Fetched } from './collect-data.js';
-import type { LeaseMetrics } from './ports.js';
+import type { LeaseMetrics, SyncResult } from './ports.js';
 import {
   afterRenewal,
   decideLeases,
@@ -54,7 +54,7 @@ export interface LeaseReport {
 /** What the reconciler does for a lease sync: its Secret, its status, its schedule, its Events. */
 export interface LeaseSyncHost {
   /** Builds and writes the Secret from new credentials; `report` then records the status. */
-  write(fetched: Fetched): Promise<{ result: string; report(leases: LeaseReport): Promise<void> }>;
+  write(fetched: Fetched): Promise<{ result: SyncResult; report(leases: LeaseReport): Promise<void> }>;
   /** Records the leases and plans the next action, without writing the Secret. */
   record(leases: LeaseReport): Promise<void>;
   /** Plans the next action when the status stays as it is. */
@@ -95,7 +95,7 @@ export class LeaseSync {
   }
 
   /** One sync; returns the sync result (created, updated, unchanged). */
-  async sync(input: LeaseSyncInput, host: LeaseSyncHost): Promise<string> {
+  async sync(input: LeaseSyncInput, host: LeaseSyncHost): Promise<SyncResult> {
     const { spec } = input;
     const fraction = spec.lease.renewFraction;
     const recorded = replacedRecords(input.status);
@@ -130,7 +130,7 @@ export class LeaseSync {
     previous: readonly LeaseRecord[],
     replaced: ReplacedRecord[],
     reason: IssueReason,
-  ): Promise<string> {
+  ): Promise<SyncResult> {
     const issued = await this.#issueAll(input, reason);
     const fetched: Fetched = {
       warnings: [],

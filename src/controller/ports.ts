@@ -8,6 +8,9 @@ import type { ProviderClient } from '../providers/types.js';
 import type { AppliedSecret } from '../secrets/target.js';
 import type { ManagedFieldsEntry } from '../kube/managed-fields.js';
 
+/** What a sync did to the Secret: created it, changed it, or found it holding the content already. */
+export type SyncResult = 'created' | 'updated' | 'unchanged';
+
 export interface ReconcileResult {
   /** Retry with the queue's per-key backoff (a transient failure). */
   retry?: boolean;
@@ -38,7 +41,7 @@ export interface LeaseMetrics {
 }
 
 export interface SyncMetrics extends LeaseMetrics {
-  syncFinished(result: string, seconds: number): void;
+  syncFinished(result: SyncResult | 'error', seconds: number): void;
   /** A spec.generate value written to its backend (rotated) or a rotation that failed (error). */
   rotation?(provider: string, result: 'rotated' | 'error'): void;
   /** A restart target patched (restarted), missing (not_found) or failing (error). */

@@ -1,5 +1,5 @@
 // The reconciler with fakes around it (fakes.ts), a clock and a "server" the informers can catch
-// up with: the world secret-source-reconciler.test.ts and the dynamic-secrets tests run in.
+// up with: the world secret-source/reconcile.test.ts and the dynamic-secrets tests run in.
 import { randomBytes } from 'node:crypto';
 import type { SecretSource, SecretSourceStatus } from '../../api/v1alpha1/index.js';
 import { CoalescingReader, ReadCoalescer } from '../../providers/read-coalescer.js';
@@ -12,7 +12,7 @@ import { DEFAULT_BACKOFF } from '../../kube/workqueue.js';
 import type { LiveSecret } from '../ports.js';
 import { ProviderResolver } from '../provider-resolver.js';
 import type { ReconcileResult, SyncMetrics } from '../ports.js';
-import { SecretSourceReconciler } from '../secret-source-reconciler.js';
+import { SecretSourceReconciler } from '../secret-source/reconcile.js';
 import {
   FakeBackend,
   FakeKubeGateway,

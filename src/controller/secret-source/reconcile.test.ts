@@ -1,31 +1,31 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { SecretSource, SecretSourceStatus } from '../api/v1alpha1/index.js';
-import { secretSourceStatusSchema } from '../api/v1alpha1/schema.js';
+import type { SecretSource, SecretSourceStatus } from '../../api/v1alpha1/index.js';
+import { secretSourceStatusSchema } from '../../api/v1alpha1/schema.js';
 import {
   CredentialsUnavailableError,
   InvalidRefError,
   NotFoundError,
   UnauthorizedError,
   UnavailableError,
-} from '../providers/errors.js';
+} from '../../providers/errors.js';
 import {
   FINALIZER,
   FINGERPRINT_ANNOTATION,
   FORCE_SYNC_ANNOTATION,
   MANAGED_LABEL,
   SOURCE_ANNOTATION,
-} from '../api/v1alpha1/names.js';
-import { needsFinalizer } from './secret-source-reconciler.js';
-import type { ProviderWarning } from '../providers/types.js';
+} from '../../api/v1alpha1/names.js';
+import { needsFinalizer } from './finalize.js';
+import type { ProviderWarning } from '../../providers/types.js';
 import {
   clusterSecretProvider,
   namespace,
   secretProvider,
   secretSource,
   type SecretSourceFixture,
-} from './testing/fixtures.js';
-import { MAX_LAST_FORCE_SYNC_LENGTH, resolveSecretSourceSpec } from '../api/v1alpha1/index.js';
-import { b64, decoded, HOUR, KEY, MINUTE, SECOND, START, TARGET, World } from './testing/world.js';
+} from '../testing/fixtures.js';
+import { MAX_LAST_FORCE_SYNC_LENGTH, resolveSecretSourceSpec } from '../../api/v1alpha1/index.js';
+import { b64, decoded, HOUR, KEY, MINUTE, SECOND, START, TARGET, World } from '../testing/world.js';
 
 let world: World;
 beforeEach(() => {
