@@ -11,13 +11,14 @@
 //
 //   SCENARIOS=cold,steady N=1000 BACKEND=aws node --import tsx bench/suite.bench.ts   (e2e/bench.sh)
 import '../e2e/support/load-env.js';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import * as prettier from 'prettier';
 import YAML from 'yaml';
-import { adminKubeConfig, applyObject, installCrds, repoRoot } from '../e2e/support/kube.js';
+import { adminKubeConfig, installCrds, repoRoot, requireEnv } from '../e2e/support/kube.js';
 import { installOperatorRbac } from '../e2e/support/operator.js';
 import { backendName } from './support/backends.js';
 import { measureCeiling, type Ceiling } from './support/ceiling.js';
@@ -81,16 +82,24 @@ function settings(env: NodeJS.ProcessEnv): SuiteSettings & {
   };
 }
 
-/** ESO's CRDs from the tools cache, with any conversion webhook removed (no webhook runs). */
+/**
+ * ESO's CRDs from the tools cache, with any conversion webhook removed (no webhook runs). Applied by
+ * kubectl: the client library's typed CRD model drops x-kubernetes-preserve-unknown-fields, which
+ * the API server then refuses.
+ */
 async function installEsoCrds(kc: k8s.KubeConfig, esoDir: string): Promise<void> {
+  const crds: unknown[] = [];
   for (const doc of YAML.parseAllDocuments(readFileSync(path.join(esoDir, 'crds.yaml'), 'utf8'))) {
-    const crd = doc.toJSON() as
-      (k8s.V1CustomResourceDefinition & { metadata: { annotations?: object } }) | null;
+    const crd = doc.toJSON() as { kind?: string; spec: { conversion?: unknown } } | null;
     if (!crd || crd.kind !== 'CustomResourceDefinition') continue;
     delete crd.spec.conversion;
-    delete crd.metadata.annotations;
-    await applyObject(kc, crd);
+    crds.push(crd);
   }
+  const file = path.join(requireEnv('SECRETSOURCE_RUN_DIR'), 'eso-crds.json');
+  writeFileSync(file, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: crds }));
+  execFileSync(requireEnv('KUBECTL'), ['apply', '--server-side', '--force-conflicts', '-f', file], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   // Established before the first ExternalSecret is created.
   const api = kc.makeApiClient(k8s.ApiextensionsV1Api);
   for (const name of ['externalsecrets.external-secrets.io', 'secretstores.external-secrets.io']) {

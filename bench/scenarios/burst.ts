@@ -81,9 +81,10 @@ export async function runBurst(ctx: SuiteContext, op: BenchedOperator): Promise<
     await arrivals.start();
     const watched = arrivals;
     const pids = serverPids(backend.server);
-    const cpu = new CpuMark(pids);
     const stormStarted = Date.now();
     proc = await start();
+    pids.operator = proc.pid;
+    const cpu = new CpuMark(pids);
     const read = reader(proc.metricsUrl, (samples) => op.counters(samples));
     const deadline = Date.now() + 300_000;
     while (sumOf((await read()).kubeWrites) < STORM_STARTED_WRITES) {

@@ -73,8 +73,7 @@ export async function runSynced(ctx: SuiteContext, op: BenchedOperator, distinct
     const pids = serverPids(backend.server);
     const lease = leaseId();
 
-    // cold / cold-distinct
-    const cpu = new CpuMark(pids);
+    // cold / cold-distinct (the operator's CPU counts from its spawn: a mark right after it)
     const requestsAtStart = await backend.mark();
     const started = Date.now();
     proc = await op.start(namespace.name, {
@@ -83,6 +82,8 @@ export async function runSynced(ctx: SuiteContext, op: BenchedOperator, distinct
     });
     const first = proc;
     outputs.push(() => first.output());
+    pids.operator = proc.pid;
+    const cpu = new CpuMark(pids);
     const progress = await waitAllReady({
       kc,
       namespace: namespace.name,
