@@ -4,7 +4,7 @@ SHELL := /usr/bin/env bash
 .DEFAULT_GOAL := help
 NPM_STAMP := node_modules/.package-lock.json
 
-.PHONY: help install tools dev-up dev-down manifests lint typecheck test-unit test-e2e test build run demo bench
+.PHONY: help install tools dev-up dev-down manifests lint typecheck test-unit test-e2e test build run demo bench bench-compare
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -51,5 +51,8 @@ run: install ## run the operator against KUBECONFIG, else the make dev-up enviro
 demo: install ## the main job end to end: environment, CRDs, OpenBao, a SecretSource, the operator
 	@e2e/verdict.sh "make demo" e2e/demo.sh
 
-bench: install tools ## benchmarks (N=1000 by default)
+bench: install tools ## benchmark scenarios on the compiled operator (N=1000; SCENARIOS=cold,steady)
 	e2e/bench.sh
+
+bench-compare: install tools ## the same scenarios for External Secrets Operator too (built from the Go proxy)
+	COMPARE=1 e2e/bench.sh

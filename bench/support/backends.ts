@@ -41,10 +41,19 @@ export interface BenchBackend {
    * returns the remoteRef that reads each one.
    */
   createSecrets(count: number, concurrency: number): Promise<Record<string, unknown>[]>;
-  /** Gives every secret createSecrets made a new generated value (a new version). */
-  rewriteSecrets(concurrency: number): Promise<void>;
+  /**
+   * Gives the secrets createSecrets made (all, or those at `indices`) a new generated value (a new
+   * version).
+   */
+  rewriteSecrets(concurrency: number, indices?: readonly number[]): Promise<void>;
   /** Creates the credentials Secret in `namespace` and returns the SecretProvider spec using it. */
   providerSpec(core: k8s.CoreV1Api, namespace: string): Promise<Record<string, unknown>>;
+  /**
+   * External Secrets Operator's SecretStore `spec.provider` over the same credentials Secret
+   * (providerSpec first), and the environment its process needs (aws: the endpoint, the counting
+   * proxy). Throws for a backend the comparison does not cover.
+   */
+  esoStore(): { provider: Record<string, unknown>; env: Record<string, string> };
   /**
    * What the server itself received, per action, since `from` (a mark() value); undefined when the
    * backend cannot tell (then only the operator's metrics count calls).
@@ -81,6 +90,11 @@ abstract class BaseBackend {
     return Array.from({ length: count }, (_, i) => `${this.prefix}/p${i}`);
   }
 
+  /** The created secrets at `indices` (all when undefined). */
+  protected chosen(indices: readonly number[] | undefined): string[] {
+    return indices === undefined ? this.created : indices.map((i) => this.created[i]!);
+  }
+
   protected newValue(): string {
     const value = randomBytes(16).toString('hex');
     this.generated.push(value);
@@ -107,8 +121,10 @@ class OpenBaoBackend extends BaseBackend implements BenchBackend {
     return paths.map((path) => ({ path, property: 'value' }));
   }
 
-  async rewriteSecrets(concurrency: number): Promise<void> {
-    await mapBounded(this.created, concurrency, (p) => this.#bao.putKv(p, { value: this.newValue() }));
+  async rewriteSecrets(concurrency: number, indices?: readonly number[]): Promise<void> {
+    await mapBounded(this.chosen(indices), concurrency, (p) =>
+      this.#bao.putKv(p, { value: this.newValue() }),
+    );
   }
 
   async providerSpec(core: k8s.CoreV1Api, namespace: string): Promise<Record<string, unknown>> {
@@ -123,6 +139,12 @@ class OpenBaoBackend extends BaseBackend implements BenchBackend {
       body: { metadata: { name: CREDENTIALS_SECRET }, stringData: { token } },
     });
     return openBaoTokenProvider(CREDENTIALS_SECRET);
+  }
+
+  esoStore(): { provider: Record<string, unknown>; env: Record<string, string> } {
+    const server = requireEnv('VAULT_ADDR');
+    const auth = { tokenSecretRef: { name: CREDENTIALS_SECRET, key: 'token' } };
+    return { provider: { vault: { server, path: 'secret', version: 'v2', auth } }, env: {} };
   }
 
   requestsSince(): Promise<undefined> {
@@ -162,8 +184,8 @@ class AwsBackend extends BaseBackend implements BenchBackend {
     return names.map((path) => ({ path, property: 'value' }));
   }
 
-  async rewriteSecrets(concurrency: number): Promise<void> {
-    await mapBounded(this.created, concurrency, (name) =>
+  async rewriteSecrets(concurrency: number, indices?: readonly number[]): Promise<void> {
+    await mapBounded(this.chosen(indices), concurrency, (name) =>
       this.#admin.send(
         new PutSecretValueCommand({
           SecretId: name,
@@ -201,6 +223,21 @@ class AwsBackend extends BaseBackend implements BenchBackend {
           },
         },
       },
+    };
+  }
+
+  /** ESO's AWS provider takes a custom endpoint from this variable only (its resolver.go). */
+  esoStore(): { provider: Record<string, unknown>; env: Record<string, string> } {
+    const key = (name: string): { name: string; key: string } => ({ name: CREDENTIALS_SECRET, key: name });
+    const auth = {
+      secretRef: {
+        accessKeyIDSecretRef: key('access-key-id'),
+        secretAccessKeySecretRef: key('secret-access-key'),
+      },
+    };
+    return {
+      provider: { aws: { service: 'SecretsManager', region: requireEnv('AWS_REGION'), auth } },
+      env: { AWS_SECRETSMANAGER_ENDPOINT: this.#proxy.url },
     };
   }
 
@@ -246,15 +283,25 @@ class AzureBackend extends BaseBackend implements BenchBackend {
     return names.map((path) => ({ path, property: 'value' }));
   }
 
-  async rewriteSecrets(concurrency: number): Promise<void> {
+  async rewriteSecrets(concurrency: number, indices?: readonly number[]): Promise<void> {
     const env = this.#env;
     const writer = new SecretClient(
       await this.#vault(),
       new ClientSecretCredential(env.tenantId, env.clientId, env.clientSecret, credentialOptions(env)),
       clientOptions(env),
     );
-    await mapBounded(this.created, concurrency, (name) =>
+    await mapBounded(this.chosen(indices), concurrency, (name) =>
       writer.setSecret(name, JSON.stringify({ value: this.newValue() })),
+    );
+  }
+
+  /**
+   * Not compared: ESO's Azure provider would need this test server's Entra ID as a custom cloud
+   * (an environment file), its CA in the Go trust store and *.vault.localhost resolved by Go.
+   */
+  esoStore(): never {
+    throw new Error(
+      'make bench-compare covers BACKEND=openbao and BACKEND=aws; ESO is not set up for the Key Vault test server',
     );
   }
 

@@ -107,6 +107,11 @@ export async function startOperator(options: {
   leaseNamespace?: string;
   extraArgs?: string[];
   env?: Record<string, string>;
+  /**
+   * Run the compiled operator (dist/cli/main.js, as the image runs it; `npm run build` first)
+   * instead of src/ through tsx. The bench measures this one.
+   */
+  compiled?: boolean;
 }): Promise<RunningOperator> {
   const metricsPort = await freePort();
   const healthPort = await freePort();
@@ -114,9 +119,9 @@ export async function startOperator(options: {
     // Test-only: *.localhost names (the Key Vault test server) resolve to 127.0.0.1 in the operator.
     '--import',
     path.join(repoRoot, 'e2e/support/localhost-resolver.mjs'),
-    '--import',
-    'tsx',
-    path.join(repoRoot, 'src/cli/main.ts'),
+    ...(options.compiled
+      ? [path.join(repoRoot, 'dist/cli/main.js')]
+      : ['--import', 'tsx', path.join(repoRoot, 'src/cli/main.ts')]),
     'run',
     `--kubeconfig=${options.kubeconfig}`,
     `--metrics-addr=127.0.0.1:${metricsPort}`,
